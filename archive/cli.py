@@ -1,0 +1,121 @@
+"""The `arshif` command: thin click commands over library functions, errors turned into one line here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from archive import __version__
+
+DEFAULT_DATA = "arshif-data"
+
+
+def resolve_data_dir(ctx: click.Context, value: str | None) -> Path:
+    """`--data` after the command wins, then `--data` before it, then $ARSHIF_DATA, then ./arshif-data."""
+    if value:
+        return Path(value)
+    root = ctx.find_root()
+    if root.obj and root.obj.get("data"):
+        return Path(root.obj["data"])
+    return Path(os.environ.get("ARSHIF_DATA") or DEFAULT_DATA)
+
+
+def data_option(command):
+    return click.option("--data", "data", metavar="DIR", default=None,
+                        help="Data directory (default: $ARSHIF_DATA, else ./arshif-data).")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data", "data", metavar="DIR", default=None,
+              help="Data directory (default: $ARSHIF_DATA, else ./arshif-data).")
+@click.version_option(__version__, prog_name="arshif")
+@click.pass_context
+def cli(ctx: click.Context, data: str | None) -> None:
+    """arshif — archive الإيطالية نيوز: WARC capture, clean articles, Arabic full-text search.
+
+    \b
+    Example:
+      arshif replica --port 8000 --articles 200
+    """
+    ctx.obj = {"data": data}
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port of the site; 0 picks a free one.")
+@click.option("--cdn-port", default=None, type=int,
+              help="Port of the image host (second origin); default: --port + 1, or a free one with --port 0.")
+@click.option("--articles", default=200, show_default=True, type=click.IntRange(min=20))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--edition", default=1, show_default=True, type=click.Choice(["1", "2"]))
+@click.option("--theme", default="wordpress", show_default=True, type=click.Choice(["wordpress", "blogger"]))
+@click.option("--faults", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
+@click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Delay every response by this many milliseconds.")
+@click.option("--manifest", type=click.Path(dir_okay=False, writable=True),
+              help="Write the ground-truth manifest (JSON) here.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, writable=True),
+              help="Append one JSON line per request here.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False),
+              help="Write the whole site as static files (for nginx) into DIR, then exit.")
+def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latency_ms, manifest, log_path,
+            export_dir):
+    """Serve the deterministic replica of the site on loopback.
+
+    The first line printed is the site's URL; the second the image host's.
+
+    \b
+    Examples:
+      arshif replica --port 0 --articles 200 --theme blogger --manifest m.json
+      arshif replica --port 8000 --edition 2 --log requests.jsonl
+    """
+    from replica import manifest as manifest_module
+    from replica.server import Replica, ReplicaConfig
+
+    if cdn_port is None:
+        cdn_port = port + 1 if port else 0
+    config = ReplicaConfig(articles=articles, seed=seed, edition=int(edition), theme=theme, faults=faults,
+                           latency_ms=latency_ms, host=host, port=port, cdn_port=cdn_port)
+    if export_dir:
+        from replica.export import export_site
+
+        if not port:
+            raise click.UsageError("--export needs the --port (and --cdn-port) the copy will be served on.")
+        count = export_site(config, Path(export_dir))
+        click.echo(f"exported {count} files to {export_dir} (nginx config: {export_dir}/nginx.conf)")
+        return
+    log_stream = open(log_path, "a", encoding="utf-8") if log_path else None  # noqa: SIM115 - lives as long as the server
+    try:
+        server = Replica(config, log=log_stream)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    if manifest:
+        with open(manifest, "w", encoding="utf-8") as out:
+            manifest_module.write(server.app, out)
+    server.start()
+    click.echo(f"{server.url}/", nl=True)
+    click.echo(f"images: {server.cdn_url}/")
+    click.echo(f"{theme} theme, edition {edition}, {len(server.app.site.live)} articles, seed {seed}"
+               + (f", faults {faults}" if faults else "") + (f", latency {latency_ms} ms" if latency_ms else ""))
+    sys.stdout.flush()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    if log_stream:
+        log_stream.close()
+
+
+def main() -> None:
+    cli(prog_name="arshif")
+
+
+if __name__ == "__main__":
+    main()
