@@ -127,7 +127,6 @@ class Site:
     # -- the light index -------------------------------------------------------------------------------------
     def _build_index(self) -> None:
         step = SPAN / self.n
-        start = EDITION1_END - step * (self.n - 1)
         self.published_ts = array("q")
         self.section_of = bytearray()
         self.lang_of = bytearray()  # 0 = ar, 1 = it
@@ -135,7 +134,8 @@ class Site:
         for i in range(self.total):
             h = mix(self.seed, i, "index")
             if i < self.n:
-                when = start + step * i + step * ((h & 0xFFFF) / 0x1FFFF)  # jitter < step/2: order kept
+                # jitter < step/2 keeps publication order = id order; the last one is the edition's end
+                when = EDITION1_END - step * (self.n - 1 - i) - step * ((h & 0xFFFF) / 0x1FFFF)
             else:
                 when = EDITION1_END + timedelta(hours=7 * (i - self.n + 1))
             when = when.replace(second=0, microsecond=0)
