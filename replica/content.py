@@ -14,7 +14,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -166,6 +166,16 @@ class Site:
     def published(self, i: int) -> datetime:
         return datetime.fromtimestamp(self.published_ts[i], ROME)
 
+    def modified(self, i: int) -> datetime:
+        """Cheap (no article generation), so sitemaps of 100,000 articles stay fast."""
+        if self.edition == 2 and i in self.edited_ids:
+            return EDITION2_TIME - timedelta(hours=1 + i % 20)
+        published = self.published(i)
+        h = mix(self.seed, i, "modified")
+        if i >= self.n or h % 10 >= 3:  # about 30% of articles were updated after publication
+            return published
+        return min(published + timedelta(hours=1 + (h >> 8) % 30, minutes=(h >> 16) % 60), EDITION1_END)
+
     def lang(self, i: int) -> str:
         return "it" if self.lang_of[i] else "ar"
 
@@ -178,6 +188,10 @@ class Site:
         hi = bisect_left(self.live_published, int(end.timestamp()))
         return list(self.live[lo:hi])
 
+    @cached_property
+    def month_counts(self) -> list[tuple[int, int, int]]:
+        return self.months()
+
     def months(self) -> list[tuple[int, int, int]]:
         """(year, month, count) of live articles, newest month first."""
         counts: dict[tuple[int, int], int] = {}
@@ -186,11 +200,20 @@ class Site:
             counts[(when.year, when.month)] = counts.get((when.year, when.month), 0) + 1
         return [(y, m, c) for (y, m), c in sorted(counts.items(), reverse=True)]
 
-    def most_read(self) -> list[int]:
+    @cached_property
+    def most_read_ids(self) -> list[int]:
         """The sidebar's 'most read' list: site-wide, different in each edition (chrome, not content)."""
-        pool = list(self.live)
-        pool.sort(key=lambda i: mix(self.seed, self.edition, i, "most-read"))
-        return [i for i in pool if i not in (self.large_id,)][:5]
+        picks = []
+        k = 0
+        while len(picks) < 5:
+            i = self.live[mix(self.seed, self.edition, k, "most-read") % len(self.live)]
+            if i != self.large_id and i not in picks:
+                picks.append(i)
+            k += 1
+        return picks
+
+    def most_read(self) -> list[int]:
+        return self.most_read_ids
 
     def related(self, i: int) -> list[int]:
         ids = self.by_section[SECTIONS[self.section_of[i]].key]
@@ -275,10 +298,7 @@ def _generate(site: Site, i: int) -> Article:
     lang = site.lang(i)
     section = SECTIONS[site.section_of[i]]
     published = site.published(i)
-    modified = published
-    if i < site.n and rng.random() < 0.3:
-        modified = min(published + timedelta(hours=rng.randint(1, 30), minutes=rng.randint(0, 59)),
-                       EDITION1_END)
+    modified = site.modified(i)
     series = MONTH_SERIES[(i * 7 + site.seed) % len(MONTH_SERIES)]
     digit_style = "arabic-indic" if i % 7 == 3 else "western"
     legacy = i == site.legacy_id
@@ -305,7 +325,7 @@ def _generate(site: Site, i: int) -> Article:
     article = Article(
         id=i, lang=lang, section=section, tags=site.tags_of(i), author=author, published=published,
         modified=modified, title=title, slug=site.slug(i), paragraphs=paragraphs, planted=plants,
-        comments=comments, image_format="png" if i % 4 == 2 else "jpg",
+        comments=comments, image_format=image_format(i),
         date_sources=DATE_SOURCES[(i + site.seed) % len(DATE_SOURCES)],
         og=(i // 5 + site.seed) % 4 != 0, dateline_series=series if lang == "ar" else "italian",
         digit_style=digit_style if lang == "ar" else "western",
@@ -317,6 +337,10 @@ def _generate(site: Site, i: int) -> Article:
     if site.edition == 2 and i in site.edited_ids:
         _edit(site, article)
     return article
+
+
+def image_format(i: int) -> str:
+    return "png" if i % 4 == 2 else "jpg"
 
 
 def _person(person: tuple[str, str, str], mentioned: set, italian: bool) -> str:
@@ -427,7 +451,6 @@ def _edit(site: Site, article: Article) -> None:
         if kind == "title-changed":
             suffix = " (aggiornato)" if article.lang == "it" else " (محدث)"
             article.title = article.title + suffix
-    article.modified = EDITION2_TIME - timedelta(hours=1 + article.id % 20)
     article.edited = {"kind": kind, "title_before": before_title, "sentence": extra}
 
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 from .arabic_dates import SITE_NAME
-from .content import SECTIONS, Site
+from .content import SECTIONS, Site, image_format
 from .pages import DESCRIPTION, Pages
 from .routes import FEED_SIZE, SITEMAP_SIZE_BLOGGER, SITEMAP_SIZE_WP, Urls
 
@@ -49,7 +49,7 @@ class Feeds:
         chunk = ids[(page - 1) * FEED_SIZE: page * FEED_SIZE]
         if not chunk:
             return None
-        newest = max(self.site.article(i).modified for i in chunk)
+        newest = max(self.site.modified(i) for i in chunk)
         self_url = self.base + ("/feed/" if fmt == "rss" else "/feed/atom/") + (f"?paged={page}" if page > 1 else "")
         if fmt == "atom":
             entries = []
@@ -99,7 +99,7 @@ class Feeds:
         label = next(s.name for s in SECTIONS if s.key == section) if section else tag
         path = "/feeds/posts/" + ("summary" if summary else "default") + (f"/-/{label}" if label else "")
         qpath = quote(path, safe="/-")
-        newest = max((self.site.article(i).modified for i in ids[:50]), default=None)
+        newest = max((self.site.modified(i) for i in ids[:50]), default=None)
 
         def page_url(s: int) -> str:
             alt = "alt=rss&" if fmt == "rss" else ""
@@ -181,7 +181,7 @@ class Feeds:
             entries = []
             for p in range(1, pages + 1):
                 chunk = posts[(p - 1) * size: p * size]
-                newest = max(site.article(i).modified for i in chunk[:: max(1, len(chunk) // 50)] + [chunk[-1]])
+                newest = max(site.modified(i) for i in chunk)
                 loc = (f"{self.base}/post-sitemap{'' if p == 1 else p}.xml" if self.urls.theme == "wordpress"
                        else f"{self.base}/sitemap.xml?page={p}")
                 entries.append(f"<sitemap><loc>{_x(loc)}</loc><lastmod>{newest.isoformat()}</lastmod></sitemap>")
@@ -196,13 +196,12 @@ class Feeds:
                 return None
             urls = []
             for i in chunk:
-                a = site.article(i)
                 loc = self.pages.absolute(self.urls.article(i))
                 image = ""
                 if self.urls.theme == "wordpress":
-                    image = (f"<image:image><image:loc>{self.pages.cdn}{self.urls.image(i, a.image_format)}"
+                    image = (f"<image:image><image:loc>{self.pages.cdn}{self.urls.image(i, image_format(i))}"
                              "</image:loc></image:image>")
-                urls.append(f"<url><loc>{_x(loc)}</loc><lastmod>{a.modified.isoformat()}</lastmod>{image}</url>")
+                urls.append(f"<url><loc>{_x(loc)}</loc><lastmod>{site.modified(i).isoformat()}</lastmod>{image}</url>")
             return (head + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
                     'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">' + "".join(urls) + "</urlset>\n")
         if name == "page":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cached_property
 from html import escape
 from urllib.parse import quote
 
@@ -67,7 +68,11 @@ class Pages:
                 f"<title>{_e(title)}</title>\n"
                 f'<link rel="canonical" href="{_e(canonical)}">\n{feeds}{css}\n{extra}</head>\n')
 
-    def _header(self, article_page: bool) -> str:
+    @cached_property
+    def _header_html(self) -> str:
+        return self._header()
+
+    def _header(self) -> str:
         nav = "".join(f'<li><a href="{self.absolute(self.urls.section(s.key))}">{s.name}</a></li>'
                       for s in SECTIONS)
         logo = f'<img src="{self.absolute(self.urls.logo())}" alt="{SITE_NAME}" width="180" height="60">'
@@ -97,7 +102,7 @@ class Pages:
 
     def _archive_widget(self) -> str:
         items = "".join(f'<li><a href="{self.absolute(self.urls.month(y, m))}">{y}/{m:02d}</a> ({c})</li>'
-                        for y, m, c in self.site.months())
+                        for y, m, c in self.site.month_counts)
         title = "الأرشيف" if self.theme == "wordpress" else "أرشيف المدونة"
         cls = "widget widget_archive" if self.theme == "wordpress" else "widget BlogArchive"
         return f'<section class="{cls}"><h2 class="widget-title">{title}</h2><ul>{items}</ul></section>'
@@ -108,6 +113,10 @@ class Pages:
         names = [s.name for s in SECTIONS] + sorted(self.site.by_tag)[:20]
         links = "".join(f'<li><a dir="ltr" href="{self.absolute(self.urls.tag(n))}">{n}</a></li>' for n in names)
         return f'<section class="widget Label"><h2>التسميات</h2><ul>{links}</ul></section>'
+
+    @cached_property
+    def _sidebar_html(self) -> str:
+        return self._sidebar()
 
     def _sidebar(self) -> str:
         return (f'<aside id="secondary" class="widget-area sidebar">{self._most_read()}'
@@ -129,8 +138,8 @@ class Pages:
 
     def _layout(self, head: str, main: str, current: str, article_page: bool = False) -> str:
         return (f"{head}<body class=\"{'single' if article_page else 'archive'}\">\n"
-                f"{self._header(article_page)}<div id=\"content\" class=\"site-content\">\n"
-                f"<main id=\"main\" class=\"site-main\">\n{main}</main>\n{self._sidebar()}</div>\n"
+                f"{self._header_html}<div id=\"content\" class=\"site-content\">\n"
+                f"<main id=\"main\" class=\"site-main\">\n{main}</main>\n{self._sidebar_html}</div>\n"
                 f"{self._footer(current)}</body>\n</html>\n")
 
     # -- the article page -----------------------------------------------------------------------------------

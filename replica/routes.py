@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 
 from .content import SECTIONS, Site, quote_path
@@ -45,6 +46,7 @@ class Urls:
         self.sections_by_name = {s.name: s for s in SECTIONS}
 
     # -- building ---------------------------------------------------------------------------------------------
+    @lru_cache(maxsize=100_000)  # noqa: B019 - one Urls per server; paths never change within it
     def article(self, i: int) -> str:
         when = self.site.published(i)
         slug = self.site.slug(i)
