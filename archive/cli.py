@@ -113,6 +113,50 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
         log_stream.close()
 
 
+@cli.command()
+@data_option
+@click.option("--site", metavar="URL", help="The site to crawl (default: the ARSHIF_SITE setting).")
+@click.option("--warc-max-size", metavar="SIZE", default="1G", show_default=True,
+              help="Start a new WARC file past this size (e.g. 500M, 1G).")
+@click.pass_context
+def crawl(ctx, data, site, warc_max_size):
+    """Crawl the site into the archive: every fetch into WARC files, indexed in archive.db.
+
+    \b
+    Examples:
+      arshif crawl --site http://127.0.0.1:8000/
+      arshif --data /srv/arshif crawl --warc-max-size 500M
+    Exit status: 0 success, 1 the crawl failed, 2 usage.
+    """
+    from archive.crawl import run_crawl
+    from archive.warcfiles import parse_size
+
+    data_dir = resolve_data_dir(ctx, data)
+    try:
+        parse_size(warc_max_size)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--warc-max-size") from exc
+    if not site:
+        from archive.crawl import project_settings
+
+        if not project_settings().get("ARSHIF_SITE"):
+            raise click.UsageError("no site to crawl: give --site URL (or set ARSHIF_SITE in settings.py)")
+    click.echo(f"crawling {site or 'the configured site'} into {data_dir} …", err=True)
+    result = run_crawl(data_dir, site, warc_max_size,
+                       options={"warc_max_size": warc_max_size})
+    stats = result.stats
+    revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
+    errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))
+    elapsed = stats.get("elapsed_time_seconds", 0) or 0
+    click.echo(
+        f"crawl {result.crawl_id} {result.reason}: {stats.get('response_received_count', 0)} pages, "
+        f"{stats.get('arshif/articles', 0)} articles, {stats.get('arshif/records/response', 0)} new responses, "
+        f"{revisits} revisits, {errors} fetch errors, "
+        f"{stats.get('arshif/warc_bytes_written', 0) / 1e6:.1f} MB of WARC in {elapsed:.0f} s\n"
+        f"log: {result.log_file}", err=True)
+    ctx.exit(result.exit_code)
+
+
 def main() -> None:
     cli(prog_name="arshif")
 

@@ -1,0 +1,66 @@
+"""Run one crawl of the site into a data directory: the library function behind `arshif crawl`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archive.store import Store
+from archive.warcfiles import parse_size
+
+
+@dataclass
+class CrawlResult:
+    exit_code: int
+    reason: str
+    stats: dict
+    log_file: Path
+    crawl_id: int | None
+
+
+def project_settings():
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = None,
+              extra_settings: dict | None = None, options: dict | None = None) -> CrawlResult:
+    """Crawl `site` (default: the ARSHIF_SITE setting) into `data`; blocks until the crawl ends."""
+    from scrapy.crawler import CrawlerProcess
+
+    settings = project_settings()
+    data = Path(data)
+    (data / "logs").mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    log_file = data / "logs" / f"{stamp}.log"
+    site = site or settings.get("ARSHIF_SITE")
+    if warc_max_size:
+        parse_size(warc_max_size)  # a bad size is a usage error before anything starts
+        settings.set("ARSHIF_WARC_MAX_SIZE", warc_max_size, priority="cmdline")
+    settings.set("ARSHIF_DATA", str(data), priority="cmdline")
+    settings.set("ARSHIF_OPTIONS", {"site": site, **(options or {})}, priority="cmdline")
+    settings.set("LOG_FILE", str(log_file), priority="cmdline")
+    settings.set("LOG_FILE_APPEND", False, priority="cmdline")
+    for key, value in (extra_settings or {}).items():
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("alitaliya")
+    process.crawl(crawler, site=site)
+    process.start()
+    logging.getLogger().handlers.clear()
+    stats = crawler.stats.get_stats()
+    reason = stats.get("finish_reason", "unknown")
+    exit_code = 0
+    if reason != "finished" or not stats.get("response_received_count"):
+        exit_code = 1
+    crawl_id = stats.get("arshif/crawl_id")
+    if crawl_id is not None:
+        store = Store(data / "archive.db")
+        store.set_exit_code(crawl_id, exit_code)
+        store.close()
+    return CrawlResult(exit_code, reason, stats, log_file, crawl_id)

@@ -1,0 +1,151 @@
+"""WARC files on disk: naming, rotation, the `.open` suffix while written, fixity when closed (DESIGN.md §4).
+
+A file is written as `arshif-<timestamp>-<serial>.warc.gz.open`, one gzip member per record, `warcinfo` first.
+When it reaches the size limit (checked between exchanges, so a request/response pair never straddles two files)
+or the crawl ends, it is flushed, fsynced, renamed without `.open`, and its SHA-256 computed: the fixity value that
+`arshif verify` checks for as long as the archive exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.warcwriter import WARCWriter
+
+OPEN_SUFFIX = ".open"
+NAME = re.compile(r"^arshif-(\d{14})(?:-([A-Za-z0-9_]+))?-(\d{5})\.warc\.gz$")
+SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.I)
+
+
+def parse_size(text: str | int) -> int:
+    """'1G', '500M', '1.5GiB', '20000' → bytes."""
+    if isinstance(text, int):
+        return text
+    m = SIZE.match(str(text))
+    if not m:
+        raise ValueError(f"not a size: {text!r} (examples: 1G, 500M, 20000)")
+    scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
+    return int(float(m.group(1)) * scale)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class ClosedFile:
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    records: int
+
+
+class RotatingWarcWriter:
+    """Writes warcio records into rotating gzip WARC/1.1 files and says where each one landed."""
+
+    def __init__(self, directory: Path, max_size: int, warcinfo: Callable[[str], dict], worker: str | None = None,
+                 on_open: Callable[[str], None] | None = None, on_close: Callable[[ClosedFile], None] | None = None):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.max_size = max_size
+        self.warcinfo = warcinfo
+        self.worker = worker
+        self.on_open, self.on_close = on_open, on_close
+        self.serial = 0
+        self.name: str | None = None
+        self._fh: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+        self.records = 0
+
+    @property
+    def path(self) -> Path | None:
+        return self.directory / (self.name + OPEN_SUFFIX) if self.name else None
+
+    def _next_name(self) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        while True:
+            middle = f"-{self.worker}" if self.worker else ""
+            name = f"arshif-{stamp}{middle}-{self.serial:05d}.warc.gz"
+            self.serial += 1
+            if not (self.directory / name).exists() and not (self.directory / (name + OPEN_SUFFIX)).exists():
+                return name
+
+    def _open(self) -> None:
+        self.name = self._next_name()
+        self._fh = open(self.directory / (self.name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self.records = 0
+        if self.on_open:
+            self.on_open(self.name)
+        info = self._writer.create_warcinfo_record(self.name, self.warcinfo(self.name))
+        self.write(info)
+
+    def create_record(self, *args, **kwargs):
+        """warcio's record factory (the writer's settings: WARC/1.1)."""
+        if self._writer is None:
+            self._open()
+        return self._writer.create_warc_record(*args, **kwargs)
+
+    def create_revisit_record(self, *args, **kwargs):
+        if self._writer is None:
+            self._open()
+        return self._writer.create_revisit_record(*args, **kwargs)
+
+    def write(self, record) -> tuple[str, int, int]:
+        """Append one record; returns (file name, offset, length) of its gzip member."""
+        if self._writer is None:
+            self._open()
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        self.records += 1
+        return self.name, offset, self._fh.tell() - offset
+
+    def sync(self) -> None:
+        """Make everything written so far durable (before the database may point at it)."""
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+
+    def size(self) -> int:
+        return self._fh.tell() if self._fh is not None else 0
+
+    def rotate_if_full(self) -> ClosedFile | None:
+        if self._fh is not None and self._fh.tell() >= self.max_size:
+            return self.close()
+        return None
+
+    def close(self) -> ClosedFile | None:
+        if self._fh is None:
+            return None
+        self.sync()
+        self._fh.close()
+        open_path = self.directory / (self.name + OPEN_SUFFIX)
+        final = self.directory / self.name
+        os.replace(open_path, final)
+        fsync_dir(self.directory)
+        closed = ClosedFile(self.name, final, final.stat().st_size, sha256_of(final), self.records)
+        self._fh = self._writer = None
+        self.name = None
+        if self.on_close:
+            self.on_close(closed)
+        return closed

@@ -1,0 +1,211 @@
+"""The crawl's handle on the archive: the rotating WARC writer, the captures rows, the crawl log, the run's row.
+
+One extension owns them so that the order of durability is kept in one place: a WARC record is written, the
+file is fsynced, and only then are the rows that point at it committed (in batches, every `ARSHIF_BATCH_SIZE`
+rows or `ARSHIF_BATCH_SECONDS`). A crash therefore loses at most the last batch of rows, never leaves a row
+pointing at bytes that are not on disk, and the lost rows are recovered from the WARC files at the next start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
+from twisted.internet import task
+
+from archive import __version__, cdxj
+from archive.store import Store
+from archive.urls import canonical
+from archive.warcfiles import ClosedFile, RotatingWarcWriter, parse_size
+from crawler import records
+
+logger = logging.getLogger(__name__)
+
+
+def payload_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def warc_date(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ArchiveSession:
+    """Scrapy extension: opened with the spider, closed with it; the recorder middleware writes through it."""
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        if not settings.getbool("ARSHIF_ARCHIVE_ENABLED", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.data = Path(settings.get("ARSHIF_DATA") or "arshif-data")
+        self.max_size = parse_size(settings.get("ARSHIF_WARC_MAX_SIZE") or "1G")
+        self.batch_size = settings.getint("ARSHIF_BATCH_SIZE", 200)
+        self.batch_seconds = settings.getfloat("ARSHIF_BATCH_SECONDS", 2.0)
+        self.worker = settings.get("ARSHIF_WORKER") or None
+        self.options = settings.getdict("ARSHIF_OPTIONS")
+        self.operator = settings.get("ARSHIF_OPERATOR", "")
+        self.user_agent = settings.get("USER_AGENT")
+        self.run_stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.crawl_id: int | None = None
+        self.store: Store | None = None
+        self.writer: RotatingWarcWriter | None = None
+        self.latest: dict[str, tuple[str, str, str]] = {}
+        self.rows: list[dict] = []
+        self.crawl_log = None
+        self._flusher: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveSession:
+        return cls(crawler)
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+    def spider_opened(self, spider: scrapy.Spider) -> None:
+        for sub in ("warc", "logs", "jobs"):
+            (self.data / sub).mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data / "archive.db")
+        site = getattr(spider, "site", "") or ""
+        self.crawl_id = self.store.start_crawl(site, self.options, self.worker)
+        self.latest = self.store.latest_payloads()
+        self.writer = RotatingWarcWriter(self.data / "warc", self.max_size, self._warcinfo, worker=self.worker,
+                                         on_open=self._file_opened, on_close=self._file_closed)
+        log_path = self.data / "logs" / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
+        self.crawl_log = log_path.open("a", encoding="utf-8")
+        self.stats.set_value("arshif/crawl_id", self.crawl_id)
+        self._flusher = task.LoopingCall(self.flush)
+        self._flusher.start(self.batch_seconds, now=False)
+        logger.info("archive %s: crawl %d, %d URLs known", self.data, self.crawl_id, len(self.latest))
+
+    def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._flusher and self._flusher.running:
+            self._flusher.stop()
+        self.flush()
+        if self.writer:
+            self.writer.close()
+        if self.crawl_log:
+            self.crawl_log.close()
+        if self.store and self.crawl_id is not None:
+            status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
+            self.store.finish_crawl(self.crawl_id, status, self.stats.get_stats())
+        if self.store:
+            self.store.close()
+
+    def _warcinfo(self, name: str) -> dict:
+        return {
+            "software": f"arshif/{__version__} (Scrapy {scrapy.__version__}, warcio {version('warcio')})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "isPartOf": f"arshif-crawl-{self.crawl_id}",
+            "description": f"crawl {self.crawl_id} of {self.options.get('site', '')}",
+            "operator": self.operator,
+            "robots": "obey",
+            "http-header-user-agent": self.user_agent,
+            "python": platform.python_version(),
+        }
+
+    def _file_opened(self, name: str) -> None:
+        self.store.add_warc_file(name, self.crawl_id)
+        self.stats.inc_value("arshif/warc_files")
+
+    def _file_closed(self, closed: ClosedFile) -> None:
+        # rows of this file first: the fixity row then says "complete" about a file whose records are all indexed
+        self.flush(sync=False)
+        self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
+        cdxj.add_file(self.data / "warc", closed.path)
+        self.stats.inc_value("arshif/warc_bytes", closed.size)
+        logger.info("closed %s: %d records, %.1f MB, sha256 %s", closed.name, closed.records, closed.size / 1e6,
+                    closed.sha256[:16])
+
+    # -- recording ------------------------------------------------------------------------------------------
+    def record(self, request: Request, response: Response) -> dict:
+        """Write one exchange (response or revisit, then request); returns what the crawl log needs."""
+        when = datetime.now(UTC)
+        date = warc_date(when)
+        ip = str(response.ip_address) if response.ip_address else None
+        url = response.url
+        digest = payload_digest(response.body)
+        previous = self.latest.get(url)
+        if response.status == 304:
+            profile = "server-not-modified"
+            refers = request.meta.get("arshif_refers_to") or previous
+            record = records.revisit_record(self.writer, response, refers[0] if refers else digest,
+                                            url if refers else None, refers[1] if refers else None, date, ip,
+                                            profile)
+        elif previous and previous[0] == digest:
+            profile = "identical-payload-digest"
+            record = records.revisit_record(self.writer, response, digest, url, previous[1], date, ip, profile)
+        else:
+            profile = None
+            record = records.response_record(self.writer, request, response, date, ip)
+        name, offset, length = self.writer.write(record)
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        stored_digest = record.rec_headers.get_header("WARC-Payload-Digest") or digest
+        mime = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None
+        base = {"url": url, "canonical": canonical(url), "timestamp": when.strftime("%Y%m%d%H%M%S"), "date": date,
+                "ip": ip, "crawl_id": self.crawl_id, "warc_file": name}
+        self.rows.append({**base, "record_id": record_id, "record_type": "revisit" if profile else "response",
+                          "status": response.status, "mime": mime, "digest": stored_digest,
+                          "payload_length": len(response.body), "offset": offset, "length": length,
+                          "revisit_profile": profile,
+                          "refers_to_uri": record.rec_headers.get_header("WARC-Refers-To-Target-URI"),
+                          "refers_to_date": record.rec_headers.get_header("WARC-Refers-To-Date"),
+                          "concurrent_to": None})
+        req = records.request_record(self.writer, request, date, record_id)
+        name2, offset2, length2 = self.writer.write(req)
+        self.rows.append({**base, "warc_file": name2, "record_id": req.rec_headers.get_header("WARC-Record-ID"),
+                          "record_type": "request", "status": None, "mime": None, "digest": None,
+                          "payload_length": len(request.body or b""), "offset": offset2, "length": length2,
+                          "revisit_profile": None, "refers_to_uri": None, "refers_to_date": None,
+                          "concurrent_to": record_id})
+        if profile is None:
+            self.latest[url] = (stored_digest, date, record_id)
+            self.stats.inc_value("arshif/records/response")
+        else:
+            self.stats.inc_value(f"arshif/records/revisit/{profile}")
+        self.stats.inc_value("arshif/warc_bytes_written", length + length2)
+        if len(self.rows) >= self.batch_size:
+            self.flush()
+        self.writer.rotate_if_full()
+        return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id}
+
+    def flush(self, sync: bool = True) -> None:
+        """fsync the WARC file, then commit the rows that point into it."""
+        if not self.rows or self.writer is None:
+            return
+        if sync:
+            self.writer.sync()
+        rows, self.rows = self.rows, []
+        self.store.add_captures(rows)
+        if self.crawl_log:
+            self.crawl_log.flush()
+
+    def log_fetch(self, request: Request, status: int | str, size: int, mime: str | None, digest: str | None,
+                  outcome: str, duration: float | None) -> None:
+        """One line per fetch, in the spirit of Heritrix's crawl.log (DESIGN.md §4)."""
+        if not self.crawl_log:
+            return
+        via = request.headers.get("Referer")
+        fields = [
+            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"), f"{status:>5}",
+            f"{size:>9}", request.url, request.meta.get("arshif_path", "-") or "-",
+            via.decode("latin-1") if via else "-", mime or "-",
+            f"{duration * 1000:.0f}ms" if duration is not None else "-", digest or "-", outcome,
+        ]
+        self.crawl_log.write(" ".join(fields) + "\n")
+
+    def summary(self) -> dict:
+        return json.loads(json.dumps(self.stats.get_stats(), default=str))
