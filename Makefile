@@ -3,10 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.arshif-installed
+# pywb, the archivists' replay engine, needs a venv of its own: it pins packages that break Scrapy.
+PYWB_VENV ?= .venv-pywb
+PYWB_STAMP := $(PYWB_VENV)/.pywb-installed
 
 .PHONY: install test lint demo bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(PYWB_STAMP)
+
+$(PYWB_STAMP): requirements-pywb.lock
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install --quiet -r requirements-pywb.lock
+	touch $(PYWB_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +28,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+demo: install
+	$(BIN)/python -m archive.demo
+
 lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(PYWB_VENV) build *.egg-info .pytest_cache

@@ -157,6 +157,37 @@ def crawl(ctx, data, site, warc_max_size):
     ctx.exit(result.exit_code)
 
 
+@cli.command()
+@data_option
+@click.option("--deep", is_flag=True, help="Also read every record and recompute its block and payload digests.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON array.")
+@click.pass_context
+def verify(ctx, data, deep, as_json):
+    """Check that every database pointer resolves to its WARC record, and every file's fixity.
+
+    \b
+    Examples:
+      arshif verify
+      arshif verify --deep --json
+    Exit status: 0 all good, 1 problems found (each names the file and record).
+    """
+    import json
+
+    from archive.verify import verify as run_verify
+
+    data_dir = resolve_data_dir(ctx, data)
+    if not (data_dir / "archive.db").exists():
+        raise click.ClickException(f"no archive at {data_dir} (archive.db not found)")
+    problems = run_verify(data_dir, deep=deep)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=1))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problem(s)" if problems else "archive verified: no problems", err=True)
+    ctx.exit(1 if problems else 0)
+
+
 def main() -> None:
     cli(prog_name="arshif")
 

@@ -1,0 +1,54 @@
+"""Run `arshif crawl` as a user would (a real process, real HTTP on loopback) and read what it left behind."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlRun:
+    data: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    requests: list[dict]  # the replica's log lines of this crawl only
+
+    def db(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.data / "archive.db")
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def warc_files(self) -> list[Path]:
+        return sorted((self.data / "warc").glob("*.warc.gz"))
+
+    def records(self) -> list[tuple[str, object]]:
+        """(file name, record headers) of every record in every WARC file, content read."""
+        out = []
+        for path in self.warc_files():
+            with path.open("rb") as f:
+                for record in ArchiveIterator(f):
+                    record.content_stream().read()
+                    out.append((path.name, record))
+        return out
+
+
+def arshif(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archive", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def crawl(site, data: Path, *extra: str) -> CrawlRun:
+    """Crawl a ReplicaProcess into data; returns the run with the replica's requests made during it."""
+    before = len(site.requests())
+    result = arshif("--data", str(data), "crawl", "--site", site.url + "/", *extra)
+    requests = [r for r in site.requests()[before:] if (r.get("user_agent") or "").startswith("arshif/")]
+    return CrawlRun(data, result.returncode, result.stdout, result.stderr, requests)
