@@ -7,7 +7,7 @@ STAMP := $(VENV)/.arshif-installed
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.pywb-installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench bench-quick clean
 
 install: $(STAMP) $(PYWB_STAMP)
 
@@ -30,6 +30,13 @@ test: install
 
 demo: install
 	$(BIN)/python -m archive.demo
+
+# Benchmarks stay out of `make test`: they take minutes and need wget and nginx (apt-get install wget nginx-light).
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
 
 lint: install
 	$(BIN)/ruff check .
