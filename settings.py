@@ -19,6 +19,9 @@ ARSHIF_WARC_MAX_SIZE = "1G"
 ARSHIF_BATCH_SIZE = 200                 # capture rows committed per transaction …
 ARSHIF_BATCH_SECONDS = 2.0              # … or at least this often
 ARSHIF_PROGRESS_INTERVAL = 30.0         # seconds between progress log lines when not on a terminal
+ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
+ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages
+ARSHIF_ASSET_HOSTS = ["*"]              # hosts (glob patterns) assets may come from, besides the site itself
 
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
@@ -55,6 +58,6 @@ EXTENSIONS = {
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"  # one URL, one fetch
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -58,13 +58,15 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
 @click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
               help="Delay every response by this many milliseconds.")
+@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds"]),
+              help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources.")
 @click.option("--manifest", type=click.Path(dir_okay=False, writable=True),
               help="Write the ground-truth manifest (JSON) here.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, writable=True),
               help="Append one JSON line per request here.")
 @click.option("--export", "export_dir", type=click.Path(file_okay=False),
               help="Write the whole site as static files (for nginx) into DIR, then exit.")
-def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latency_ms, manifest, log_path,
+def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latency_ms, without, manifest, log_path,
             export_dir):
     """Serve the deterministic replica of the site on loopback.
 
@@ -81,7 +83,7 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
     if cdn_port is None:
         cdn_port = port + 1 if port else 0
     config = ReplicaConfig(articles=articles, seed=seed, edition=int(edition), theme=theme, faults=faults,
-                           latency_ms=latency_ms, host=host, port=port, cdn_port=cdn_port)
+                           latency_ms=latency_ms, host=host, port=port, cdn_port=cdn_port, without=tuple(without))
     if export_dir:
         from replica.export import export_site
 
@@ -118,8 +120,14 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
 @click.option("--site", metavar="URL", help="The site to crawl (default: the ARSHIF_SITE setting).")
 @click.option("--warc-max-size", metavar="SIZE", default="1G", show_default=True,
               help="Start a new WARC file past this size (e.g. 500M, 1G).")
+@click.option("--max-articles", type=click.IntRange(min=1), default=None,
+              help="Fetch at most this many articles (assets and discovery pages are not counted).")
+@click.option("--assets/--no-assets", default=True, show_default=True,
+              help="Capture the lead image and stylesheets of article pages.")
+@click.option("--set", "overrides", metavar="NAME=VALUE", multiple=True,
+              help="Override a Scrapy or ARSHIF_ setting for this run, as `scrapy crawl -s` does.")
 @click.pass_context
-def crawl(ctx, data, site, warc_max_size):
+def crawl(ctx, data, site, warc_max_size, max_articles, assets, overrides):
     """Crawl the site into the archive: every fetch into WARC files, indexed in archive.db.
 
     \b
@@ -132,6 +140,15 @@ def crawl(ctx, data, site, warc_max_size):
     from archive.warcfiles import parse_size
 
     data_dir = resolve_data_dir(ctx, data)
+    extra = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        extra[name.strip()] = value
+    extra.setdefault("ARSHIF_ASSETS", assets)
+    if max_articles:
+        extra["ARSHIF_MAX_ARTICLES"] = max_articles
     try:
         parse_size(warc_max_size)
     except ValueError as exc:
@@ -142,8 +159,9 @@ def crawl(ctx, data, site, warc_max_size):
         if not project_settings().get("ARSHIF_SITE"):
             raise click.UsageError("no site to crawl: give --site URL (or set ARSHIF_SITE in settings.py)")
     click.echo(f"crawling {site or 'the configured site'} into {data_dir} …", err=True)
-    result = run_crawl(data_dir, site, warc_max_size,
-                       options={"warc_max_size": warc_max_size})
+    result = run_crawl(data_dir, site, warc_max_size, extra_settings=extra,
+                       options={"warc_max_size": warc_max_size, "max_articles": max_articles, "assets": assets,
+                                "set": list(overrides)})
     stats = result.stats
     revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
     errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))

@@ -71,7 +71,28 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX captures_file ON captures(warc_file, offset)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """What the crawler knows about each canonical URL: how it was found, what the site said of it, whether
+    the page was an article. The frontier of a resumed or incremental crawl is rebuilt from this and from the
+    captures, never from Scrapy's transient job state."""
+    db.execute("""
+        CREATE TABLE urls (
+            canonical TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,          -- article, listing, feed, sitemap, asset, page, robots
+            is_article INTEGER,          -- 1/0 once fetched and detected; NULL while only discovered
+            source TEXT,                 -- how it was first found: sitemap, feed, link, asset, start
+            sitemap_lastmod TEXT,        -- as the sitemap last said
+            feed_updated TEXT,           -- as a feed last said
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_fetched TEXT,
+            last_status INTEGER,
+            crawl_id INTEGER REFERENCES crawls(id)
+        )""")
+    db.execute("CREATE INDEX urls_kind ON urls(kind, is_article)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -166,6 +187,30 @@ class Store:
         with self.db.conn:
             self.db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
         return len(rows)
+
+    def note_urls(self, rows: Iterable[dict]) -> None:
+        """Upsert what discovery and fetching learned about URLs; later facts win, first_seen and source stay."""
+        rows = list(rows)
+        if not rows:
+            return
+        with self.db.conn:
+            self.db.conn.executemany(
+                """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
+                                     last_seen, last_fetched, last_status, crawl_id)
+                   VALUES (:canonical, :kind, :is_article, :source, :sitemap_lastmod, :feed_updated, :seen, :seen,
+                           :fetched, :status, :crawl_id)
+                   ON CONFLICT(canonical) DO UPDATE SET
+                     kind = CASE WHEN excluded.is_article IS NOT NULL OR urls.kind IS NULL THEN excluded.kind
+                                 ELSE urls.kind END,
+                     is_article = coalesce(excluded.is_article, urls.is_article),
+                     sitemap_lastmod = coalesce(excluded.sitemap_lastmod, urls.sitemap_lastmod),
+                     feed_updated = coalesce(excluded.feed_updated, urls.feed_updated),
+                     last_seen = excluded.last_seen,
+                     last_fetched = coalesce(excluded.last_fetched, urls.last_fetched),
+                     last_status = coalesce(excluded.last_status, urls.last_status),
+                     crawl_id = excluded.crawl_id""",
+                [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
+                  "fetched": None, "status": None, **row} for row in rows])
 
     def latest_payloads(self) -> dict[str, tuple[str, str, str]]:
         """URL as fetched → (payload digest, WARC-Date, record id) of its latest full response."""

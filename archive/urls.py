@@ -9,6 +9,7 @@ upper-case hex. `canonical()` is idempotent.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 TRACKING_PREFIXES = ("utm_",)
@@ -32,6 +33,7 @@ def _is_dropped(name: str, value: str) -> bool:
     return low in MOBILE_PARAMS and value in ("0", "1")
 
 
+@lru_cache(maxsize=200_000)
 def canonical(url: str) -> str:
     """The canonical form of an http(s) URL; other strings come back stripped but unchanged."""
     url = url.strip()
@@ -51,10 +53,28 @@ def canonical(url: str) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+@lru_cache(maxsize=50_000)
+def origin(url: str) -> str:
+    """`host[:port]` as canonical() writes it (lower-case host, no default port); '' when not http(s)."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        port = parts.port
+    except ValueError:
+        return ""
+    if scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
+        host = f"{host}:{port}"
+    return host
+
+
 def same_site(url: str, site: str) -> bool:
     """Whether url is on the site's host (port included), ignoring scheme case and host case."""
-    a, b = urlsplit(canonical(url)), urlsplit(canonical(site))
-    return a.netloc == b.netloc
+    return origin(url) == origin(site) != ""
 
 
 def uppercase_escapes(text: str) -> str:

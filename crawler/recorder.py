@@ -59,6 +59,9 @@ class WarcRecorderMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if isinstance(exception, IgnoreRequest):  # robots.txt forbids it: never sent, not an error
+            self.session.log_fetch(request, "-9998", 0, None, None, "blocked-by-robots", None)
+            return None
         name = type(exception).__name__
         self.session.log_fetch(request, f"-{name}"[:24], 0, None, None, "failed", request.meta.get("download_latency"))
         self.stats.inc_value(f"arshif/fetch_error/{name}")

@@ -29,12 +29,17 @@ from archive.store import Store
 from archive.urls import canonical
 from archive.warcfiles import ClosedFile, RotatingWarcWriter, parse_size
 from crawler import records
+from crawler.discovery import classify
 
 logger = logging.getLogger(__name__)
 
 
 def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def warc_date(when: datetime) -> str:
@@ -64,6 +69,7 @@ class ArchiveSession:
         self.writer: RotatingWarcWriter | None = None
         self.latest: dict[str, tuple[str, str, str]] = {}
         self.rows: list[dict] = []
+        self.url_rows: list[dict] = []
         self.crawl_log = None
         self._flusher: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -171,6 +177,7 @@ class ArchiveSession:
                           "payload_length": len(request.body or b""), "offset": offset2, "length": length2,
                           "revisit_profile": None, "refers_to_uri": None, "refers_to_date": None,
                           "concurrent_to": record_id})
+        self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status)
         if profile is None:
             self.latest[url] = (stored_digest, date, record_id)
             self.stats.inc_value("arshif/records/response")
@@ -182,8 +189,18 @@ class ArchiveSession:
         self.writer.rotate_if_full()
         return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id}
 
+    def note_url(self, url: str, kind: str, **facts) -> None:
+        """Remember what discovery or a fetch taught us about a URL (committed with the next batch)."""
+        self.url_rows.append({"canonical": canonical(url), "kind": kind, "seen": _now(), "crawl_id": self.crawl_id,
+                              **facts})
+
     def flush(self, sync: bool = True) -> None:
         """fsync the WARC file, then commit the rows that point into it."""
+        if self.store is None:
+            return
+        if self.url_rows:
+            url_rows, self.url_rows = self.url_rows, []
+            self.store.note_urls(url_rows)
         if not self.rows or self.writer is None:
             return
         if sync:

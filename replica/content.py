@@ -321,7 +321,7 @@ def _generate(site: Site, i: int) -> Article:
     paragraphs = _paragraphs(sentences, rng)
     plants = [] if legacy else _plant(site, i, lang, rng, paragraphs)
     paragraphs[0] = opening + paragraphs[0]
-    comments = _comments(rng, people, 15000 if i == site.large_id else rng.randint(0, 6))
+    comments = _comments(rng, people, 6000 if i == site.large_id else rng.randint(0, 6))
     article = Article(
         id=i, lang=lang, section=section, tags=site.tags_of(i), author=author, published=published,
         modified=modified, title=title, slug=site.slug(i), paragraphs=paragraphs, planted=plants,

@@ -58,6 +58,7 @@ class ReplicaConfig:
     host: str = "127.0.0.1"
     port: int = 0
     cdn_port: int = 0
+    without: tuple[str, ...] = ()   # "sitemap", "feeds": serve the site without them (404), to test discovery
 
 
 class ReplicaApp:
@@ -94,7 +95,15 @@ class ReplicaApp:
         route = self.urls.resolve(parts.path or "/", query)
         kind = route.kind
         if kind == "robots":
-            return Reply(200, robots_txt(self.urls, self.base).encode(), "text/plain; charset=utf-8", kind="robots")
+            text = robots_txt(self.urls, self.base)
+            if "sitemap" in self.config.without:
+                text = "".join(line for line in text.splitlines(True) if not line.startswith("Sitemap:"))
+            return Reply(200, text.encode(), "text/plain; charset=utf-8", kind="robots")
+        if (kind == "sitemap" or route.params.get("location") == "/sitemap_index.xml") \
+                and "sitemap" in self.config.without:
+            return self._not_found()
+        if kind == "feed" and "feeds" in self.config.without:
+            return self._not_found()
         if kind == "redirect":
             location = route.params["location"]
             if location.startswith("/"):

@@ -1,63 +1,152 @@
-"""The site spider: discovers everything from what the site itself publishes (DESIGN.md §5).
+"""The site spider: finds every article from what the site itself publishes, each one once (DESIGN.md §5).
 
-The site's address is configuration (`-a site=URL` or the `ARSHIF_SITE` setting); nothing here knows the real
-site. Discovery starts at the home page; robots.txt (fetched once, by Scrapy's robots middleware, which tells us
-the sitemaps it declares through the `robots_parsed` signal) leads to the sitemaps, sitemap indexes included.
+The site's address is configuration (`-a site=URL` or `ARSHIF_SITE`); nothing here knows the real site's theme.
+Sources, most reliable first:
+
+1. robots.txt (fetched once by Scrapy's robots middleware, which reports the sitemaps it declares through the
+   `robots_parsed` signal) → sitemaps and sitemap indexes, `/sitemap.xml` when none is declared;
+2. feeds the home page declares (`<link rel=alternate>`), RSS or Atom, followed through their pages (`rel=next`,
+   WordPress's `?paged=N`); the conventional `/feed/` and `/feeds/posts/default` when none is declared;
+3. links: between articles always; into listings (home pagination, sections, tags, monthly archives) only from a
+   page that revealed an article we did not know. The home page's links are examined last (when the crawl would
+   otherwise go idle), so a site whose sitemap or feeds are complete costs no listing pages at all, and a site
+   without them is still walked completely.
+
+Every URL is canonicalised (archive.urls) before it is requested, and the duplicate filter compares canonical
+forms, so `?utm_…`, `fbclid`, `?m=1`, raw-Arabic and lower-case-escape variants are never fetched again.
 """
 
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
+from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.http import Response
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
 from archive.urls import canonical, same_site
+from crawler.discovery import analyse_page, classify, page_encoding, parse_feed
+
+PRIORITY = {"sitemap": 100, "feed": 90, "article": 50, "asset": 20, "listing": 0, "page": 0}
 
 
 class AlitaliyaSpider(scrapy.Spider):
     name = "alitaliya"
 
-    def __init__(self, site: str | None = None, *args, **kwargs):
+    def __init__(self, site: str | None = None, max_articles: int | str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = canonical(site) if site else None
+        self.max_articles = int(max_articles) if max_articles not in (None, "", "0", 0) else None
         self.robots_sitemaps: dict[str, list[str]] = {}
+        self.known: set[str] = set()          # canonical URLs already scheduled or listed by a source
+        self.articles_scheduled = 0
+        self.deferred: list[Response] = []     # pages whose links wait until the reliable sources are done
+        self.pending_expansion: dict[str, tuple[list[str], str]] = {}  # page → its listing links, path
+        self.sources_pending = 0               # sitemap and feed requests not yet answered
+        self.assets_enabled = True
+        self.asset_hosts: list[str] = ["*"]
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
         if not spider.site:
-            spider.site = canonical(crawler.settings.get("ARSHIF_SITE") or "")
+            spider.site = canonical(settings.get("ARSHIF_SITE") or "")
         if not spider.site.startswith(("http://", "https://")):
             raise ValueError("no site to crawl: pass -a site=URL or set ARSHIF_SITE")
+        if spider.max_articles is None and settings.getint("ARSHIF_MAX_ARTICLES", 0):
+            spider.max_articles = settings.getint("ARSHIF_MAX_ARTICLES")
+        spider.assets_enabled = settings.getbool("ARSHIF_ASSETS", True)
+        spider.asset_hosts = settings.getlist("ARSHIF_ASSET_HOSTS", ["*"])
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
 
+    # -- bookkeeping ----------------------------------------------------------------------------------------
+    @property
+    def session(self):
+        from crawler.session import ArchiveSession
+
+        return self.crawler.get_extension(ArchiveSession)
+
+    def note(self, url: str, kind: str, **facts) -> None:
+        session = self.session
+        if session is not None:
+            session.note_url(url, kind, **facts)
+
+    def request(self, url: str, kind: str, path: str, callback=None, source: str | None = None,
+                referrer: str | None = None, **meta):
+        """A request for a canonical URL not requested before in this crawl, or None."""
+        url = canonical(url)
+        if url in self.known:
+            return None
+        if kind == "article":
+            if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
+                return None
+            self.articles_scheduled += 1
+        self.known.add(url)
+        self.note(url, kind, source=source or kind, **{k: v for k, v in meta.items()
+                                                       if k in ("sitemap_lastmod", "feed_updated")})
+        callback = callback or (self.parse_asset if kind == "asset" else self.parse_page)
+        errback = None
+        if kind in ("sitemap", "feed"):
+            self.sources_pending += 1
+            errback = self.source_failed
+        return scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
+                              headers={"Referer": referrer} if referrer else None,
+                              meta={"arshif_path": path, "arshif_kind": kind, **meta})
+
+    # -- sources --------------------------------------------------------------------------------------------
     def robots_parsed(self, robotparser, request) -> None:
         sitemaps = list(getattr(getattr(robotparser, "rp", None), "sitemaps", []) or [])
         self.robots_sitemaps[urlsplit(request.url).netloc] = sitemaps
 
     async def start(self):
-        yield scrapy.Request(self.site, callback=self.parse_home, meta={"arshif_path": ""})
+        self.known.add(self.site)
+        self.note(self.site, "listing", source="start")
+        yield scrapy.Request(self.site, callback=self.parse_home, priority=PRIORITY["sitemap"],
+                             meta={"arshif_path": "", "arshif_kind": "listing"})
 
     def parse_home(self, response: Response):
         netloc = urlsplit(self.site).netloc
         declared = [u for u in self.robots_sitemaps.get(netloc, []) if same_site(u, self.site)]
         for url in declared or [self.site.rstrip("/") + "/sitemap.xml"]:
-            yield scrapy.Request(canonical(url), callback=self.parse_sitemap, meta={"arshif_path": "P"})
+            req = self.request(url, "sitemap", "P", callback=self.parse_sitemap)
+            if req:
+                yield req
+        facts = analyse_page(response.body, response.url, _encoding(response))
+        feeds = [u for u in facts.feeds if same_site(u, self.site)]
+        if not feeds:
+            base = self.site.rstrip("/")
+            feeds = [base + "/feed/", base + "/feeds/posts/default"]
+        for url in feeds:
+            req = self.request(url, "feed", "L", callback=self.parse_feed)
+            if req:
+                yield req
+        self.note(response.url, "listing", is_article=0, fetched=_now(), status=response.status)
+        self.deferred.append(response)  # its links are examined once sitemaps and feeds are done
 
     def parse_sitemap(self, response: Response):
+        yield from self._sitemap_entries(response)
+        yield from self.source_done()
+
+    def _sitemap_entries(self, response: Response):
         path = response.meta.get("arshif_path", "") + "S"
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
+            try:
+                body = gzip.decompress(body)
+            except OSError:
+                body = b""
         try:
             sitemap = Sitemap(body)
-        except Exception:  # lxml refuses some broken XML outright
-            self.crawler.stats.inc_value("arshif/sitemap_unparsable")
+        except Exception:  # lxml refuses some broken XML outright: count it, keep crawling
+            self.crawler.stats.inc_value("arshif/discovery/sitemap_unparsable")
             self.logger.warning("not a sitemap: %s", response.url)
             return
         for entry in sitemap:
@@ -65,11 +154,136 @@ class AlitaliyaSpider(scrapy.Spider):
             if not loc or not same_site(loc, self.site):
                 continue
             if sitemap.type == "sitemapindex":
-                yield scrapy.Request(canonical(loc), callback=self.parse_sitemap, meta={"arshif_path": path})
+                req = self.request(loc, "sitemap", path, callback=self.parse_sitemap)
             else:
-                yield scrapy.Request(canonical(loc), callback=self.parse_page,
-                                     meta={"arshif_path": path, "arshif_lastmod": entry.get("lastmod")})
+                kind = classify(loc)
+                self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
+                req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
+                                   sitemap_lastmod=entry.get("lastmod"))
+                if req is None and canonical(loc) in self.known:
+                    self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"))
+            if req:
+                yield req
 
+    def parse_feed(self, response: Response):
+        yield from self._feed_entries(response)
+        yield from self.source_done()
+
+    def _feed_entries(self, response: Response):
+        path = response.meta.get("arshif_path", "") + "F"
+        page = parse_feed(response.body, response.url)
+        if page is None:
+            self.crawler.stats.inc_value("arshif/discovery/feed_unparsable")
+            return
+        revealed = 0
+        for link, updated in page.entries:
+            if not same_site(link, self.site):
+                continue
+            self.crawler.stats.inc_value("arshif/discovery/feed_entries")
+            req = self.request(link, classify(link) if classify(link) == "article" else "page", path,
+                               source="feed", feed_updated=updated)
+            if req is None:
+                self.note(link, classify(link), feed_updated=updated)
+            else:
+                revealed += 1
+                yield req
+        # older pages only while this one still showed something new (sitemaps usually came first)
+        if revealed and page.next_url and same_site(page.next_url, self.site):
+            req = self.request(page.next_url, "feed", path, callback=self.parse_feed)
+            if req:
+                yield req
+
+    # -- pages ----------------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
-        self.crawler.stats.inc_value("arshif/articles")
+        if not isinstance(response, TextResponse) or b"<" not in response.body[:2048]:
+            return
+        facts = analyse_page(response.body, response.url, _encoding(response))
+        kind = "article" if facts.is_article else response.meta.get("arshif_kind", "page")
+        if kind == "article" and not facts.is_article:
+            kind = "page"
+        self.note(response.url, kind, is_article=int(facts.is_article), fetched=_now(), status=response.status)
+        path = response.meta.get("arshif_path", "")
+        if facts.is_article:
+            self.crawler.stats.inc_value("arshif/articles")
+            yield from self.expand(response.meta.get("arshif_expand_from"))
+            if self.assets_enabled:
+                for url in facts.assets:
+                    if self._asset_allowed(url):
+                        req = self.request(url, "asset", path + "E")
+                        if req:
+                            yield req
+        else:
+            self.crawler.stats.inc_value("arshif/pages_not_article")
+        yield from self.follow_links(response.url, facts.links, path)
+
+    def follow_links(self, url: str, links: list[str], path: str):
+        """Article links always. Listing and page links only once this page is proven to lead to articles we
+        did not know: when one of the unknown article links it revealed is fetched and is an article. A dead link
+        or an old URL redirecting to a known article proves nothing and costs no listing pages."""
+        same = [canonical(u) for u in dict.fromkeys(links) if same_site(u, self.site)]
+        revealed = [u for u in dict.fromkeys(same) if classify(u) == "article" and u not in self.known]
+        for link in revealed:
+            req = self.request(link, "article", path + "L", source="link", referrer=url, arshif_expand_from=url)
+            if req:
+                yield req
+        if revealed:
+            others = [u for u in dict.fromkeys(same) if classify(u) in ("listing", "page") and u not in self.known]
+            if others:
+                self.pending_expansion[url] = (others, path)
+
+    def expand(self, url: str | None):
+        """The listing and page links of `url`, now that it proved to reveal new articles."""
+        if url is None or url not in self.pending_expansion:
+            return
+        links, path = self.pending_expansion.pop(url)
+        self.crawler.stats.inc_value("arshif/discovery/expanded_pages")
+        for link in links:
+            req = self.request(link, classify(link), path + "L", source="link", referrer=url)
+            if req:
+                yield req
+
+    def parse_asset(self, response: Response):
+        self.crawler.stats.inc_value("arshif/assets")
+        self.note(response.url, "asset", is_article=0, fetched=_now(), status=response.status)
         return None
+
+    def _asset_allowed(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return same_site(url, self.site) or any(fnmatch(host, pattern) for pattern in self.asset_hosts)
+
+    # -- the deferred pass ----------------------------------------------------------------------------------
+    def source_failed(self, failure):
+        self.crawler.stats.inc_value("arshif/discovery/source_failed")
+        yield from self.source_done()
+
+    def source_done(self):
+        """When the last sitemap or feed is answered, the deferred pages' links are examined."""
+        self.sources_pending -= 1
+        if self.sources_pending > 0 or not self.deferred:
+            return
+        pages, self.deferred = self.deferred, []
+        for response in pages:
+            facts = analyse_page(response.body, response.url, _encoding(response))
+            yield from self.follow_links(response.url, facts.links, response.meta.get("arshif_path", ""))
+
+    def idle(self, *args) -> None:
+        """When sitemaps, feeds and articles are done: the home page's links, then listings as needed."""
+        if not self.deferred:
+            return
+        pages, self.deferred = self.deferred, []
+        scheduled = 0
+        for response in pages:
+            facts = analyse_page(response.body, response.url, _encoding(response))
+            for req in self.follow_links(response.url, facts.links, response.meta.get("arshif_path", "")):
+                self.crawler.engine.crawl(req)
+                scheduled += 1
+        if scheduled:
+            raise DontCloseSpider
+
+
+def _encoding(response: Response) -> str:
+    return page_encoding(response.body, getattr(response, "encoding", None))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

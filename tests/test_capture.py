@@ -23,11 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def captured(wordpress_site, tmp_path_factory):
-    """One crawl of the 200-article WordPress replica, shared by the tests that only read it."""
-    run = crawl(wordpress_site, tmp_path_factory.mktemp("capture") / "data")
-    assert run.returncode == 0, run.stderr
-    return run
+def captured(crawled_wordpress):
+    return crawled_wordpress
 
 
 def test_every_warc_passes_warcio_check(captured):

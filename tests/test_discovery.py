@@ -1,0 +1,119 @@
+"""Discovery (issue 4): every article of either theme, exactly once, politely — proven by the replica's request log."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.crawling import crawl
+
+pytestmark = pytest.mark.slow
+
+
+def decoded(url_or_path: str) -> str:
+    return unquote(urlsplit(url_or_path).path)
+
+
+def article_rows(run) -> dict[str, list]:
+    rows: dict[str, list] = {}
+    for row in run.db().execute("SELECT canonical, status, record_type FROM captures WHERE record_type != 'request'"):
+        rows.setdefault(row[0], []).append((row[1], row[2]))
+    return rows
+
+
+def test_every_article_captured_once_as_its_canonical_url(any_crawl):
+    site, run = any_crawl
+    manifest = {a["url"] for a in site.manifest["articles"]}
+    captures = article_rows(run)
+    for url in manifest:
+        assert captures.get(url) == [(200, "response")], url
+    detected = {r[0] for r in run.db().execute("SELECT canonical FROM urls WHERE is_article = 1")}
+    assert detected == manifest
+    # not an article: listings, about/contact pages
+    not_articles = {r[0] for r in run.db().execute("SELECT canonical FROM urls WHERE is_article = 0")}
+    assert site.manifest["pages"][0] in not_articles or site.url + "/" in not_articles
+
+
+def test_no_variant_is_fetched_again_and_robots_is_obeyed(any_crawl):
+    site, run = any_crawl
+    requests = [r for r in run.requests if r["origin"] == "site"]
+    article_paths = {decoded(a["url"]) for a in site.manifest["articles"]}
+    gets = Counter(decoded(r["path"]) for r in requests if r["method"] == "GET")
+    for path in article_paths:
+        assert gets[path] == 1, path
+    for r in requests:
+        assert not re.search(r"(^|&)(utm_|fbclid|gclid|m=1|showComment)", r["query"]), r
+        if decoded(r["path"]) in article_paths:
+            assert not re.search("%([0-9a-f][a-f]|[a-f][0-9a-f])", r["path"]), "lower-case escapes"
+            assert r["path"].isascii()
+    disallowed = site.manifest["robots_disallowed"]
+    assert not [r for r in requests if any(decoded(r["path"]).startswith(d) for d in disallowed)]
+    assert all((r["user_agent"] or "").startswith("arshif/") for r in run.requests)
+    assert sum(1 for r in requests if r["path"] == "/robots.txt") == 1
+
+
+def test_lead_images_and_stylesheets_are_captured_once(any_crawl):
+    site, run = any_crawl
+    captures = article_rows(run)
+    for article in site.manifest["articles"]:
+        assert captures.get(article["image"]) == [(200, "response")], article["image"]
+    css = [url for url in captures if urlsplit(url).path.endswith(".css")]
+    assert css and all(len(captures[u]) == 1 for u in css)
+    images = [r for r in run.requests if r["origin"] == "images" and r["path"].endswith((".jpg", ".png"))]
+    assert len(images) == len({r["path"] for r in images}) == len(site.manifest["articles"])
+
+
+def test_redirects_and_errors_are_recorded(any_crawl):
+    site, run = any_crawl
+    moved = site.manifest["traps"]["moved"]
+    conn = run.db()
+    row = conn.execute("SELECT status, warc_file, offset, length FROM captures WHERE canonical = ? AND "
+                       "record_type = 'response'", [moved["from"]]).fetchone()
+    assert row is not None and row[0] == 301
+    from archive.verify import read_member
+
+    with (run.data / "warc" / row[1]).open("rb") as f:
+        record = read_member(f, row[2], row[3])
+    assert record.http_headers.get_header("Location") == moved["to"]
+    missing = site.manifest["traps"]["missing"]
+    assert conn.execute("SELECT status FROM captures WHERE canonical = ? AND record_type = 'response'",
+                        [missing]).fetchone()[0] == 404
+    log = next((run.data / "logs").glob("*.crawl.log")).read_text()
+    assert re.search(r" 404 .* http-error$", log, re.M) and re.search(r" 301 .* ok$", log, re.M)
+
+
+def test_requests_per_article_stay_low(any_crawl):
+    site, run = any_crawl
+    articles = len(site.manifest["articles"])
+    kinds = Counter(r["kind"] for r in run.requests)
+    # each article page and its lead image once; sitemaps, feeds, listings and the rest are a small overhead
+    overhead = len(run.requests) - 2 * articles
+    assert overhead <= 0.15 * articles, kinds
+
+
+@pytest.mark.parametrize("theme", ["wordpress", "blogger"])
+@pytest.mark.parametrize("without", [("sitemap",), ("feeds",), ("sitemap", "feeds")], ids="-".join)
+def test_discovery_does_not_depend_on_one_source(replica_factory, tmp_path, theme, without):
+    extra = [arg for name in without for arg in ("--without", name)]
+    site = replica_factory(articles=80, theme=theme, extra=extra)
+    run = crawl(site, tmp_path / "data", "--no-assets")
+    assert run.returncode == 0, run.stderr
+    captures = article_rows(run)
+    missing = [a["url"] for a in site.manifest["articles"] if captures.get(a["url"]) != [(200, "response")]]
+    assert not missing
+    disallowed = site.manifest["robots_disallowed"]
+    assert not [r for r in run.requests if any(decoded(r["path"]).startswith(d) for d in disallowed)]
+    gets = Counter(decoded(r["path"]) for r in run.requests if r["method"] == "GET")
+    assert max(gets[decoded(a["url"])] for a in site.manifest["articles"]) == 1
+
+
+def test_max_articles_stops_scheduling(replica_factory, tmp_path):
+    site = replica_factory(articles=60)
+    run = crawl(site, tmp_path / "data", "--max-articles", "10", "--no-assets")
+    assert run.returncode == 0, run.stderr
+    fetched = [r for r in run.requests if r["kind"] == "article"]
+    assert len(fetched) == 10
+    assert not [r for r in run.requests if r["kind"] == "image"]
