@@ -45,7 +45,7 @@ class AlitaliyaSpider(scrapy.Spider):
         self.robots_sitemaps: dict[str, list[str]] = {}
         self.known: set[str] = set()          # canonical URLs already scheduled or listed by a source
         self.articles_scheduled = 0
-        self.deferred: list[Response] = []     # pages whose links wait until the reliable sources are done
+        self.deferred: list[tuple[str, list[str], str]] = []  # (page, its links, path) parsed while sources ran
         self.pending_expansion: dict[str, tuple[list[str], str]] = {}  # page → its listing links, path
         self.sources_pending = 0               # sitemap and feed requests not yet answered
         self.assets_enabled = True
@@ -129,7 +129,7 @@ class AlitaliyaSpider(scrapy.Spider):
             if req:
                 yield req
         self.note(response.url, "listing", is_article=0, fetched=_now(), status=response.status)
-        self.deferred.append(response)  # its links are examined once sitemaps and feeds are done
+        self.deferred.append((response.url, facts.links, response.meta.get("arshif_path", "")))
 
     def parse_sitemap(self, response: Response):
         yield from self._sitemap_entries(response)
@@ -214,7 +214,11 @@ class AlitaliyaSpider(scrapy.Spider):
                             yield req
         else:
             self.crawler.stats.inc_value("arshif/pages_not_article")
-        yield from self.follow_links(response.url, facts.links, path)
+        if self.sources_pending > 0:
+            # A page cannot tell what is new before the sitemaps and feeds have said what exists.
+            self.deferred.append((response.url, facts.links, path))
+        else:
+            yield from self.follow_links(response.url, facts.links, path)
 
     def follow_links(self, url: str, links: list[str], path: str):
         """Article links always. Listing and page links only once this page is proven to lead to articles we
@@ -261,22 +265,21 @@ class AlitaliyaSpider(scrapy.Spider):
         self.sources_pending -= 1
         if self.sources_pending > 0 or not self.deferred:
             return
+        yield from self._follow_deferred()
+
+    def _follow_deferred(self):
         pages, self.deferred = self.deferred, []
-        for response in pages:
-            facts = analyse_page(response.body, response.url, _encoding(response))
-            yield from self.follow_links(response.url, facts.links, response.meta.get("arshif_path", ""))
+        for url, links, path in pages:
+            yield from self.follow_links(url, links, path)
 
     def idle(self, *args) -> None:
-        """When sitemaps, feeds and articles are done: the home page's links, then listings as needed."""
+        """A safety net: pages still deferred when nothing else is left (a source never answered)."""
         if not self.deferred:
             return
-        pages, self.deferred = self.deferred, []
         scheduled = 0
-        for response in pages:
-            facts = analyse_page(response.body, response.url, _encoding(response))
-            for req in self.follow_links(response.url, facts.links, response.meta.get("arshif_path", "")):
-                self.crawler.engine.crawl(req)
-                scheduled += 1
+        for req in self._follow_deferred():
+            self.crawler.engine.crawl(req)
+            scheduled += 1
         if scheduled:
             raise DontCloseSpider
 
