@@ -22,6 +22,8 @@ ARSHIF_PROGRESS_INTERVAL = 30.0         # seconds between progress log lines whe
 ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
 ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages
 ARSHIF_ASSET_HOSTS = ["*"]              # hosts (glob patterns) assets may come from, besides the site itself
+ARSHIF_FRESH = False                    # True: ignore what the archive holds, capture everything again
+ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
 
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
@@ -35,6 +37,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_DELAY = 0
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+ARSHIF_RETRY_BACKOFF_BASE = 1.0         # seconds before the first retry, doubling each time …
+ARSHIF_RETRY_BACKOFF_MAX = 30.0         # … up to this
 DOWNLOAD_TIMEOUT = 60
 COOKIES_ENABLED = False                 # a news archive needs no session; nothing personal is sent or stored
 # Only what warcio can check and every replay tool can decode (Scrapy would also offer br and zstd).
@@ -49,6 +53,7 @@ DOWNLOADER_MIDDLEWARES = {
     # above 600: sees redirects (RedirectMiddleware 600), raw compressed bodies (HttpCompression 590)
     # and server errors before they are retried (RetryMiddleware 550)
     "crawler.recorder.WarcRecorderMiddleware": 950,
+    "crawler.backoff.RetryBackoffMiddleware": 560,
 }
 EXTENSIONS = {
     "crawler.session.ArchiveSession": 100,

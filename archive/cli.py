@@ -58,8 +58,9 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
 @click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
               help="Delay every response by this many milliseconds.")
-@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds"]),
-              help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources.")
+@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles"]),
+              help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources; "
+                   "'articles': sitemaps, feeds and listings list no article (a broken redesign).")
 @click.option("--manifest", type=click.Path(dir_okay=False, writable=True),
               help="Write the ground-truth manifest (JSON) here.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, writable=True),
@@ -124,10 +125,12 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
               help="Fetch at most this many articles (assets and discovery pages are not counted).")
 @click.option("--assets/--no-assets", default=True, show_default=True,
               help="Capture the lead image and stylesheets of article pages.")
+@click.option("--fresh", is_flag=True,
+              help="Ignore what the archive holds and capture everything again (identical payloads become revisits).")
 @click.option("--set", "overrides", metavar="NAME=VALUE", multiple=True,
               help="Override a Scrapy or ARSHIF_ setting for this run, as `scrapy crawl -s` does.")
 @click.pass_context
-def crawl(ctx, data, site, warc_max_size, max_articles, assets, overrides):
+def crawl(ctx, data, site, warc_max_size, max_articles, assets, fresh, overrides):
     """Crawl the site into the archive: every fetch into WARC files, indexed in archive.db.
 
     \b
@@ -147,6 +150,7 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, overrides):
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
         extra[name.strip()] = value
     extra.setdefault("ARSHIF_ASSETS", assets)
+    extra.setdefault("ARSHIF_FRESH", fresh)
     if max_articles:
         extra["ARSHIF_MAX_ARTICLES"] = max_articles
     try:
@@ -161,7 +165,7 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, overrides):
     click.echo(f"crawling {site or 'the configured site'} into {data_dir} …", err=True)
     result = run_crawl(data_dir, site, warc_max_size, extra_settings=extra,
                        options={"warc_max_size": warc_max_size, "max_articles": max_articles, "assets": assets,
-                                "set": list(overrides)})
+                                "fresh": fresh, "set": list(overrides)})
     stats = result.stats
     revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
     errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))
@@ -172,6 +176,8 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, overrides):
         f"{revisits} revisits, {errors} fetch errors, "
         f"{stats.get('arshif/warc_bytes_written', 0) / 1e6:.1f} MB of WARC in {elapsed:.0f} s\n"
         f"log: {result.log_file}", err=True)
+    if result.message:
+        click.echo(f"arshif crawl: {result.message}", err=True)
     ctx.exit(result.exit_code)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from archive.store import Store
 from archive.warcfiles import parse_size
 
+MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
+
 
 @dataclass
 class CrawlResult:
@@ -19,6 +21,7 @@ class CrawlResult:
     stats: dict
     log_file: Path
     crawl_id: int | None
+    message: str | None = None
 
 
 def project_settings():
@@ -55,12 +58,22 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats()
     reason = stats.get("finish_reason", "unknown")
+    message = stats.get("arshif/stop_message")
     exit_code = 0
-    if reason != "finished" or not stats.get("response_received_count"):
+    if reason != "finished":
         exit_code = 1
+        message = message or f"the crawl ended early ({reason}); see {log_file}"
+    elif not stats.get("response_received_count"):
+        exit_code, message = 1, f"the site did not answer; see {log_file}"
     crawl_id = stats.get("arshif/crawl_id")
     if crawl_id is not None:
         store = Store(data / "archive.db")
+        discovered = int(stats.get("arshif/discovery/article_urls", 0))
+        before = store.previous_discovery(crawl_id)
+        if exit_code == 0 and discovered == 0 and before >= MIN_DISCOVERY_TO_COMPARE:
+            exit_code = 1
+            message = (f"discovery found no article URL, where an earlier crawl found {before}: "
+                       "has the site changed its sitemaps, feeds or markup?")
         store.set_exit_code(crawl_id, exit_code)
         store.close()
-    return CrawlResult(exit_code, reason, stats, log_file, crawl_id)
+    return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message)

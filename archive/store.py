@@ -92,7 +92,14 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX urls_kind ON urls(kind, is_article)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    """What the sitemap and feeds said of an article when we last captured it: a later difference means the
+    article changed and is fetched again; no difference means a resumed or repeated crawl leaves it alone."""
+    db.execute("ALTER TABLE urls ADD COLUMN captured_lastmod TEXT")
+    db.execute("ALTER TABLE urls ADD COLUMN captured_feed_updated TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -147,6 +154,11 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
+    def checkpoint(self) -> None:
+        """Move the WAL into the database file and empty it: the way to write a little more when the WAL, not
+        the disk, hit a limit."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- crawls ---------------------------------------------------------------------------------------------
     def start_crawl(self, site: str, options: dict, worker: str | None = None) -> int:
         with self.db.conn:
@@ -196,9 +208,10 @@ class Store:
         with self.db.conn:
             self.db.conn.executemany(
                 """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
-                                     last_seen, last_fetched, last_status, crawl_id)
+                                     last_seen, last_fetched, last_status, crawl_id, captured_lastmod,
+                                     captured_feed_updated)
                    VALUES (:canonical, :kind, :is_article, :source, :sitemap_lastmod, :feed_updated, :seen, :seen,
-                           :fetched, :status, :crawl_id)
+                           :fetched, :status, :crawl_id, :captured_lastmod, :captured_feed_updated)
                    ON CONFLICT(canonical) DO UPDATE SET
                      kind = CASE WHEN excluded.is_article IS NOT NULL OR urls.kind IS NULL THEN excluded.kind
                                  ELSE urls.kind END,
@@ -208,9 +221,37 @@ class Store:
                      last_seen = excluded.last_seen,
                      last_fetched = coalesce(excluded.last_fetched, urls.last_fetched),
                      last_status = coalesce(excluded.last_status, urls.last_status),
+                     captured_lastmod = CASE WHEN excluded.last_fetched IS NOT NULL AND excluded.last_status = 200
+                                        THEN excluded.captured_lastmod ELSE urls.captured_lastmod END,
+                     captured_feed_updated = CASE WHEN excluded.last_fetched IS NOT NULL
+                                                  AND excluded.last_status = 200
+                                        THEN excluded.captured_feed_updated ELSE urls.captured_feed_updated END,
                      crawl_id = excluded.crawl_id""",
                 [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
-                  "fetched": None, "status": None, **row} for row in rows])
+                  "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None, **row}
+                 for row in rows])
+
+    def captured_pages(self) -> dict[str, tuple[str | None, str | None]]:
+        """Canonical URL → (sitemap lastmod, feed updated) as seen at its last good capture, for every URL the
+        captures table holds a 200 (or a 304 revisit) for. URLs whose rows were recovered from WARC files
+        alone have (None, None): nothing says they changed."""
+        rows = self.db.execute(
+            """SELECT c.canonical, u.captured_lastmod, u.captured_feed_updated
+               FROM (SELECT DISTINCT canonical FROM captures
+                     WHERE record_type IN ('response', 'revisit') AND status IN (200, 304)) c
+               LEFT JOIN urls u ON u.canonical = c.canonical""").fetchall()
+        return {canonical: (lastmod, updated) for canonical, lastmod, updated in rows}
+
+    def previous_discovery(self, before: int) -> int:
+        """The most article URLs a finished earlier crawl discovered (0 when none did)."""
+        best = 0
+        for (stats,) in self.db.execute("SELECT stats FROM crawls WHERE id < ? AND status = 'finished' "
+                                        "AND stats IS NOT NULL", [before]):
+            try:
+                best = max(best, int(json.loads(stats).get("arshif/discovery/article_urls") or 0))
+            except (ValueError, TypeError):
+                continue
+        return best
 
     def latest_payloads(self) -> dict[str, tuple[str, str, str]]:
         """URL as fetched → (payload digest, WARC-Date, record id) of its latest full response."""

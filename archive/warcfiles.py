@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from warcio.warcwriter import WARCWriter
 
@@ -51,6 +50,41 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+class AppendOnlyFile:
+    """A file written with os.write, whole or not at all: a short write is retried, an error propagates, and
+    `rollback()` cuts the file back to a record boundary. (A buffered writer could keep half a record in its
+    buffer after a failed write and flush it later, into the middle of the next one.)"""
+
+    def __init__(self, path: Path):
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        self.pos = 0
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        while view:
+            written = os.write(self.fd, view)
+            self.pos += written
+            view = view[written:]
+        return len(data)
+
+    def tell(self) -> int:
+        return self.pos
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def rollback(self, size: int) -> None:
+        os.ftruncate(self.fd, size)
+        os.lseek(self.fd, size, os.SEEK_SET)
+        self.pos = size
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 @dataclass
 class ClosedFile:
     name: str
@@ -73,7 +107,7 @@ class RotatingWarcWriter:
         self.on_open, self.on_close = on_open, on_close
         self.serial = 0
         self.name: str | None = None
-        self._fh: BinaryIO | None = None
+        self._fh: AppendOnlyFile | None = None
         self._writer: WARCWriter | None = None
         self.records = 0
 
@@ -92,7 +126,7 @@ class RotatingWarcWriter:
 
     def _open(self) -> None:
         self.name = self._next_name()
-        self._fh = open(self.directory / (self.name + OPEN_SUFFIX), "xb")  # noqa: SIM115 - closed in close()
+        self._fh = AppendOnlyFile(self.directory / (self.name + OPEN_SUFFIX))
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         self.records = 0
         if self.on_open:
@@ -116,7 +150,11 @@ class RotatingWarcWriter:
         if self._writer is None:
             self._open()
         offset = self._fh.tell()
-        self._writer.write_record(record)
+        try:
+            self._writer.write_record(record)
+        except BaseException:
+            self._fh.rollback(offset)  # never leave half a record behind (ENOSPC, EFBIG, …)
+            raise
         self.records += 1
         return self.name, offset, self._fh.tell() - offset
 

@@ -15,7 +15,6 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.session import ArchiveSession
 
@@ -27,7 +26,6 @@ class WarcRecorderMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self._session: ArchiveSession | None = None
-        self._closing = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
@@ -46,11 +44,7 @@ class WarcRecorderMiddleware:
             info = self.session.record(request, response)
         except (OSError, sqlite3.Error) as exc:
             # An archive that cannot write must not keep crawling as if it could.
-            logger.critical("cannot write to the archive: %s — stopping the crawl", exc)
-            self.stats.set_value("arshif/archive_error", f"{type(exc).__name__}: {exc}")
-            if not self._closing:
-                self._closing = True
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            self.session.stop("archive_error", self.session.describe(exc))
             raise IgnoreRequest(f"not archived: {exc}") from exc
         outcome = info["revisit"] or ("ok" if response.status < 400 else "http-error")
         self.session.log_fetch(request, response.status, len(response.body), info["mime"], info["digest"], outcome,

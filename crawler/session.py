@@ -9,10 +9,13 @@ pointing at bytes that are not on disk, and the lost rows are recovered from the
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import logging
 import platform
+import shutil
+import sqlite3
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -22,9 +25,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive import __version__, cdxj
+from archive.recovery import recover
 from archive.store import Store
 from archive.urls import canonical
 from archive.warcfiles import ClosedFile, RotatingWarcWriter, parse_size
@@ -64,6 +69,10 @@ class ArchiveSession:
         self.operator = settings.get("ARSHIF_OPERATOR", "")
         self.user_agent = settings.get("USER_AGENT")
         self.run_stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.min_free = parse_size(settings.get("ARSHIF_MIN_FREE_SPACE") or "0")
+        self.fresh = settings.getbool("ARSHIF_FRESH", False)
+        self.captured: dict[str, tuple[str | None, str | None]] = {}
+        self.stopping = False
         self.crawl_id: int | None = None
         self.store: Store | None = None
         self.writer: RotatingWarcWriter | None = None
@@ -83,32 +92,100 @@ class ArchiveSession:
     def spider_opened(self, spider: scrapy.Spider) -> None:
         for sub in ("warc", "logs", "jobs"):
             (self.data / sub).mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(self.data).free
+        if free < self.min_free:
+            self.stop("disk_full", f"only {free / 2**20:.0f} MiB free in {self.data}, below ARSHIF_MIN_FREE_SPACE "
+                                   f"({self.min_free / 2**20:.0f} MiB): not starting")
+            return
         self.store = Store(self.data / "archive.db")
+        report = recover(self.data, self.store)
+        if report:
+            logger.warning("recovery before the crawl: %s", report.summary())
+            self.stats.set_value("arshif/recovery", report.summary())
+            self.stats.set_value("arshif/recovered_records", report.indexed_records)
         site = getattr(spider, "site", "") or ""
         self.crawl_id = self.store.start_crawl(site, self.options, self.worker)
         self.latest = self.store.latest_payloads()
+        self.captured = {} if self.fresh else self.store.captured_pages()
         self.writer = RotatingWarcWriter(self.data / "warc", self.max_size, self._warcinfo, worker=self.worker,
                                          on_open=self._file_opened, on_close=self._file_closed)
         log_path = self.data / "logs" / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
         self.crawl_log = log_path.open("a", encoding="utf-8")
         self.stats.set_value("arshif/crawl_id", self.crawl_id)
-        self._flusher = task.LoopingCall(self.flush)
+        self._flusher = task.LoopingCall(self.tick)
         self._flusher.start(self.batch_seconds, now=False)
         logger.info("archive %s: crawl %d, %d URLs known", self.data, self.crawl_id, len(self.latest))
 
     def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self._flusher and self._flusher.running:
             self._flusher.stop()
-        self.flush()
-        if self.writer:
-            self.writer.close()
+        for step in (self.flush, self.writer.close if self.writer else None):
+            if step is None:
+                continue
+            for attempt in (1, 2):
+                try:
+                    step()
+                    break
+                except sqlite3.Error as exc:
+                    if attempt == 1 and self._checkpoint():
+                        continue
+                    self._close_error(exc)
+                except OSError as exc:
+                    self._close_error(exc)
+                    break
         if self.crawl_log:
             self.crawl_log.close()
         if self.store and self.crawl_id is not None:
             status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
-            self.store.finish_crawl(self.crawl_id, status, self.stats.get_stats())
+            try:
+                self.store.finish_crawl(self.crawl_id, status, self.stats.get_stats())
+            except sqlite3.Error as exc:
+                logger.error("recording the crawl's end: %s", exc)
         if self.store:
             self.store.close()
+
+    def _checkpoint(self) -> bool:
+        try:
+            self.store.checkpoint()
+            return True
+        except sqlite3.Error:
+            return False
+
+    def _close_error(self, exc: BaseException) -> None:
+        # what could not be indexed stays in the WARC file; the next run's recovery indexes it
+        logger.error("closing the archive: %s (the next crawl will recover)", exc)
+        self.stats.set_value("arshif/close_error", str(exc))
+
+    @staticmethod
+    def describe(exc: BaseException) -> str:
+        """One line an operator can act on."""
+        full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or (
+            isinstance(exc, sqlite3.Error) and any(s in str(exc) for s in ("disk is full", "disk I/O error")))
+        if full:
+            return f"the disk is full or a file-size limit was reached ({exc}); free space, then run again"
+        return f"cannot write to the archive: {exc}"
+
+    def stop(self, reason: str, message: str) -> None:
+        """Stop the crawl cleanly (what is written stays consistent) and say why, once."""
+        if self.stopping:
+            return
+        self.stopping = True
+        logger.critical("stopping the crawl: %s", message)
+        self.stats.set_value("arshif/stop_reason", reason)
+        self.stats.set_value("arshif/stop_message", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
+    def tick(self) -> None:
+        """Every few seconds: commit the batch, and stop before the disk is full rather than after."""
+        try:
+            self.flush()
+        except (OSError, sqlite3.Error) as exc:
+            self.stop("archive_error", self.describe(exc))
+            return
+        free = shutil.disk_usage(self.data).free
+        if free < self.min_free:
+            self.stop("disk_full", f"only {free / 2**20:.0f} MiB left in {self.data} (ARSHIF_MIN_FREE_SPACE is "
+                                   f"{self.min_free / 2**20:.0f} MiB)")
 
     def _warcinfo(self, name: str) -> dict:
         return {
@@ -130,7 +207,12 @@ class ArchiveSession:
     def _file_closed(self, closed: ClosedFile) -> None:
         # rows of this file first: the fixity row then says "complete" about a file whose records are all indexed
         self.flush(sync=False)
-        self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
+        try:
+            self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
+        except sqlite3.Error:
+            if not self._checkpoint():
+                raise
+            self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
         cdxj.add_file(self.data / "warc", closed.path)
         self.stats.inc_value("arshif/warc_bytes", closed.size)
         logger.info("closed %s: %d records, %.1f MB, sha256 %s", closed.name, closed.records, closed.size / 1e6,
@@ -165,19 +247,23 @@ class ArchiveSession:
                 "ip": ip, "crawl_id": self.crawl_id, "warc_file": name}
         self.rows.append({**base, "record_id": record_id, "record_type": "revisit" if profile else "response",
                           "status": response.status, "mime": mime, "digest": stored_digest,
-                          "payload_length": len(response.body), "offset": offset, "length": length,
+                          "payload_length": 0 if profile else len(response.body), "offset": offset,
+                          "length": length,
                           "revisit_profile": profile,
                           "refers_to_uri": record.rec_headers.get_header("WARC-Refers-To-Target-URI"),
                           "refers_to_date": record.rec_headers.get_header("WARC-Refers-To-Date"),
                           "concurrent_to": None})
         req = records.request_record(self.writer, request, date, record_id)
         name2, offset2, length2 = self.writer.write(req)
-        self.rows.append({**base, "warc_file": name2, "record_id": req.rec_headers.get_header("WARC-Record-ID"),
+        self.rows.append({**base, "ip": None, "warc_file": name2,
+                          "record_id": req.rec_headers.get_header("WARC-Record-ID"),
                           "record_type": "request", "status": None, "mime": None, "digest": None,
                           "payload_length": len(request.body or b""), "offset": offset2, "length": length2,
                           "revisit_profile": None, "refers_to_uri": None, "refers_to_date": None,
                           "concurrent_to": record_id})
-        self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status)
+        self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
+                      captured_lastmod=request.meta.get("sitemap_lastmod"),
+                      captured_feed_updated=request.meta.get("feed_updated"))
         if profile is None:
             self.latest[url] = (stored_digest, date, record_id)
             self.stats.inc_value("arshif/records/response")

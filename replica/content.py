@@ -123,6 +123,17 @@ class Site:
             for tag in self.tags_of(i):
                 self.by_tag.setdefault(tag, array("i")).append(i)
         self.live_published = array("q", (self.published_ts[i] for i in live))
+        self.moved_link = True
+
+    def hide_articles(self) -> None:
+        """A site whose redesign broke every list: sitemaps, feeds and listings show no article (the pages
+        themselves still answer). What the crawl's exit status must notice."""
+        self.live = array("i")
+        self.live_published = array("q")
+        self.by_section = {s.key: array("i") for s in SECTIONS}
+        self.by_tag = {}
+        self.most_read_ids = []
+        self.moved_link = False
 
     # -- the light index -------------------------------------------------------------------------------------
     def _build_index(self) -> None:

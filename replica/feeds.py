@@ -181,6 +181,8 @@ class Feeds:
             entries = []
             for p in range(1, pages + 1):
                 chunk = posts[(p - 1) * size: p * size]
+                if not chunk:
+                    continue
                 newest = max(site.modified(i) for i in chunk)
                 loc = (f"{self.base}/post-sitemap{'' if p == 1 else p}.xml" if self.urls.theme == "wordpress"
                        else f"{self.base}/sitemap.xml?page={p}")
@@ -192,7 +194,7 @@ class Feeds:
                     + "".join(entries) + "</sitemapindex>\n")
         if name == "posts":
             chunk = posts[(page - 1) * size: page * size]
-            if not chunk or page < 1:
+            if (not chunk and page > 1) or page < 1:
                 return None
             urls = []
             for i in chunk:

@@ -386,7 +386,7 @@ class Pages:
             return None
         chunk = ids[(page - 1) * size: page * size]
         ticker = (f'<div class="breaking-news">عاجل: <a href="{self.absolute(self.urls.missing())}">'
-                  f'تفاصيل جديدة حول الخبر الذي هزّ الشارع</a></div>\n') if page == 1 else ""
+                  f'تفاصيل جديدة حول الخبر الذي هزّ الشارع</a></div>\n') if page == 1 and self.site.moved_link else ""
         if self.theme == "wordpress":
             pager = self.wp_pager(self.urls.home, page, pages)
         else:
@@ -421,9 +421,10 @@ class Pages:
             title = "من نحن"
             text = (f"<p>{SITE_NAME} موقع إخباري يصدر باللغة العربية من إيطاليا، يتابع شؤون إيطاليا وأوروبا "
                     "والعالم العربي ويقدمها لقرائه بلغة واضحة.</p><p>تأسس الموقع على يد مجموعة من الصحفيين "
-                    "المقيمين في روما، ويعمل فيه محررون ومراسلون في عدة مدن.</p>"
-                    f'<p>من أرشيفنا: <a href="{self.absolute(self.urls.moved_from(self.site.moved_id))}">'
-                    f"{_e(self.site.title(self.site.moved_id))}</a></p>")
+                    "المقيمين في روما، ويعمل فيه محررون ومراسلون في عدة مدن.</p>")
+            if self.site.moved_link:
+                text += (f'<p>من أرشيفنا: <a href="{self.absolute(self.urls.moved_from(self.site.moved_id))}">'
+                         f"{_e(self.site.title(self.site.moved_id))}</a></p>")
         else:
             title = "اتصل بنا"
             text = ("<p>لمراسلة هيئة التحرير يرجى استخدام النموذج أدناه. نرد على الرسائل خلال يومي عمل.</p>"

@@ -67,6 +67,8 @@ class ReplicaApp:
     def __init__(self, config: ReplicaConfig, base: str, cdn: str):
         self.config = config
         self.site = Site(config.articles, config.seed, config.edition)
+        if "articles" in config.without:
+            self.site.hide_articles()
         self.urls = Urls(self.site, config.theme)
         self.pages = Pages(self.site, self.urls, base, cdn)
         self.feeds = Feeds(self.site, self.urls, self.pages)

@@ -32,6 +32,7 @@ from scrapy.utils.sitemap import Sitemap
 from archive.urls import canonical, same_site
 from crawler.discovery import analyse_page, classify, page_encoding, parse_feed
 
+REDIRECTS = (301, 302, 303, 307, 308)
 PRIORITY = {"sitemap": 100, "feed": 90, "article": 50, "asset": 20, "listing": 0, "page": 0}
 
 
@@ -85,21 +86,44 @@ class AlitaliyaSpider(scrapy.Spider):
         url = canonical(url)
         if url in self.known:
             return None
+        facts = {k: v for k, v in meta.items() if k in ("sitemap_lastmod", "feed_updated")}
         if kind == "article":
+            self.crawler.stats.inc_value("arshif/discovery/article_urls")
+            if self.unchanged_since_capture(url, facts):
+                self.known.add(url)
+                self.note(url, kind, source=source or kind, **facts)
+                self.crawler.stats.inc_value("arshif/articles_unchanged")
+                return None
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
                 return None
             self.articles_scheduled += 1
         self.known.add(url)
-        self.note(url, kind, source=source or kind, **{k: v for k, v in meta.items()
-                                                       if k in ("sitemap_lastmod", "feed_updated")})
+        self.note(url, kind, source=source or kind, **facts)
         callback = callback or (self.parse_asset if kind == "asset" else self.parse_page)
         errback = None
         if kind in ("sitemap", "feed"):
             self.sources_pending += 1
             errback = self.source_failed
+        elif kind != "asset":
+            # a redirect's target goes through the same rules as any discovered URL (parse_page)
+            meta.update(dont_redirect=True, handle_httpstatus_list=list(REDIRECTS))
         return scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
                               headers={"Referer": referrer} if referrer else None,
                               meta={"arshif_path": path, "arshif_kind": kind, **meta})
+
+    def unchanged_since_capture(self, url: str, facts: dict) -> bool:
+        """The archive already holds this article and nothing the site says has changed since (DESIGN.md §5):
+        a resumed or repeated crawl does not fetch it again."""
+        session = self.session
+        prior = session.captured.get(url) if session is not None else None
+        if prior is None:
+            return False
+        lastmod, updated = facts.get("sitemap_lastmod"), facts.get("feed_updated")
+        if lastmod and prior[0] and lastmod != prior[0]:
+            return False
+        if updated and prior[1] and updated != prior[1]:
+            return False
+        return True
 
     # -- sources --------------------------------------------------------------------------------------------
     def robots_parsed(self, robotparser, request) -> None:
@@ -195,6 +219,18 @@ class AlitaliyaSpider(scrapy.Spider):
 
     # -- pages ----------------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
+        if response.status in REDIRECTS:
+            location = response.headers.get("Location")
+            if location:
+                target = canonical(response.urljoin(location.decode("latin-1")))
+                if same_site(target, self.site):
+                    kind = classify(target)
+                    req = self.request(target, kind if kind in ("article", "listing") else "page",
+                                       response.meta.get("arshif_path", "") + "R", source="redirect",
+                                       referrer=response.url)
+                    if req:
+                        yield req
+            return
         if not isinstance(response, TextResponse) or b"<" not in response.body[:2048]:
             return
         facts = analyse_page(response.body, response.url, _encoding(response))

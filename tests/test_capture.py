@@ -165,7 +165,7 @@ def test_second_crawl_writes_revisits_not_duplicates(replica_factory, tmp_path):
     site = replica_factory(articles=40)
     data = tmp_path / "data"
     first = crawl(site, data)
-    second = crawl(site, data)
+    second = crawl(site, data, "--fresh")  # without --fresh, unchanged articles are not even fetched again
     assert first.returncode == second.returncode == 0
     conn = first.db()
     counts = dict(conn.execute("SELECT record_type, count(*) FROM captures WHERE crawl_id = 2 GROUP BY 1"))
