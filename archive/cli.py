@@ -169,13 +169,18 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, fresh, overrides
     stats = result.stats
     revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
     errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))
+    retries = stats.get("retry/count", 0)
+    unchanged = stats.get("arshif/articles_unchanged", 0)
     elapsed = stats.get("elapsed_time_seconds", 0) or 0
     click.echo(
         f"crawl {result.crawl_id} {result.reason}: {stats.get('response_received_count', 0)} pages, "
         f"{stats.get('arshif/articles', 0)} articles, {stats.get('arshif/records/response', 0)} new responses, "
-        f"{revisits} revisits, {errors} fetch errors, "
+        f"{revisits} revisits, {unchanged} articles unchanged since captured, {errors} fetch errors, "
+        f"{retries} retries, "
         f"{stats.get('arshif/warc_bytes_written', 0) / 1e6:.1f} MB of WARC in {elapsed:.0f} s\n"
         f"log: {result.log_file}", err=True)
+    if stats.get("arshif/recovery"):
+        click.echo(f"recovered from an interrupted crawl: {stats['arshif/recovery']}", err=True)
     if result.message:
         click.echo(f"arshif crawl: {result.message}", err=True)
     ctx.exit(result.exit_code)
