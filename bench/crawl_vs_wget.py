@@ -147,6 +147,25 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def per_article(result: dict) -> str:
+    """What it costs to archive the site: time and CPU for all its articles, and requests per article."""
+    lines = ["| setting | crawler | requests per article | wall s for all articles | CPU s in all |",
+             "|---|---|---:|---:|---:|"]
+    for key, label in (("latency_50", "50 ms latency"), ("latency_0", "no latency (nginx)")):
+        setting = result.get(key)
+        if not setting:
+            continue
+        for name in ("arshif", "wget"):
+            r = setting[name]
+            lines.append(f"| {label} | {name} | {r['pages'] / max(r['articles'], 1):.2f} | {r['wall_s']:.1f} | "
+                         f"{r['cpu_s']:.1f} |")
+        a, w = setting["arshif"], setting["wget"]
+        lines.append(f"| {label} | **ratio arshif/wget** | "
+                     f"{(a['pages'] / max(a['articles'], 1)) / (w['pages'] / max(w['articles'], 1)):.2f}× | "
+                     f"{a['wall_s'] / w['wall_s']:.2f}× | {a['cpu_s'] / w['cpu_s']:.2f}× |")
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
     import json
 
