@@ -80,26 +80,56 @@ def test_kill_after_twenty_records_then_resume(replica_factory, tmp_path):
     assert len(again) <= 1, again  # at most one in flight when the first crawl was killed
 
 
-def test_kill_while_a_large_record_is_written(replica_factory, tmp_path):
-    site = replica_factory(articles=40, latency_ms=20)
-    data = tmp_path / "data"
-    large = urlsplit(site.manifest["traps"]["large"]).path
-    proc = start_crawl(site, data)
+def _kill_mid_record(proc: subprocess.Popen, data: Path, large: str, site) -> bool:
+    """Freeze the crawl (SIGSTOP) whenever its open WARC file grows; kill it (SIGKILL) when frozen in the middle
+    of a record, else let it go on. True once killed mid-record; False if the large record slipped by."""
+    from archive.indexer import complete_length
+
     wait_for(lambda: any(r["path"] == large and r["status"] == 200 for r in site.requests()), step=0.002)
 
-    def open_size() -> int:
-        return sum(p.stat().st_size for p in (data / "warc").glob("*.open"))
+    def open_file() -> Path | None:
+        return next(iter((data / "warc").glob("*.open")), None)
 
-    # the record is written in pieces as it is compressed: kill once the file has grown by part of it
-    before = open_size()
-    wait_for(lambda: open_size() - before > 48_000, step=0.0005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    resumed = crawl(site, data)
-    assert resumed.returncode == 0, resumed.stderr
-    log = next(p for p in (data / "logs").glob("*[0-9].log") if "recovery before the crawl" in p.read_text())
-    assert "cut an incomplete record off" in log.read_text()
-    assert_archive_whole(site, data)
+    start = sum(p.stat().st_size for p in (data / "warc").glob("*.open"))
+    deadline = time.monotonic() + 30
+    last = start
+    while time.monotonic() < deadline and proc.poll() is None:
+        path = open_file()
+        size = path.stat().st_size if path else 0
+        if size > last:
+            proc.send_signal(signal.SIGSTOP)
+            path = open_file()
+            if path and complete_length(path) < path.stat().st_size:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return True
+            last = path.stat().st_size if path else last
+            proc.send_signal(signal.SIGCONT)
+            if last - start > 400_000:  # the large record (about 200 kB compressed) is past
+                return False
+        time.sleep(0.0005)
+    return False
+
+
+def test_kill_while_a_large_record_is_written(replica_factory, tmp_path):
+    site = replica_factory(articles=40, latency_ms=20)
+    large = urlsplit(site.manifest["traps"]["large"]).path
+    for attempt in range(5):  # the kill must land inside a record; try again on the rare miss
+        data = tmp_path / f"data{attempt}"
+        site.clear_log()
+        proc = start_crawl(site, data)
+        killed = _kill_mid_record(proc, data, large, site)
+        if not killed:
+            proc.kill()
+            proc.wait()
+            continue
+        resumed = crawl(site, data)
+        assert resumed.returncode == 0, resumed.stderr
+        log = next(p for p in (data / "logs").glob("*[0-9].log") if "recovery before the crawl" in p.read_text())
+        assert "cut an incomplete record off" in log.read_text()
+        assert_archive_whole(site, data)
+        return
+    pytest.fail("never managed to kill the crawl in the middle of writing a record")
 
 
 def test_server_faults_are_retried_and_recorded(replica_factory, tmp_path):
