@@ -23,6 +23,8 @@ ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
 ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages
 ARSHIF_ASSET_HOSTS = ["*"]              # hosts (glob patterns) assets may come from, besides the site itself
 ARSHIF_FRESH = False                    # True: ignore what the archive holds, capture everything again
+ARSHIF_SITE_NAME = "الإيطالية نيوز"       # stripped from titles ("… - الإيطالية نيوز")
+ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article pages cannot be extracted
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
 
 # -- politeness ------------------------------------------------------------------------------------------------
@@ -54,6 +56,9 @@ DOWNLOADER_MIDDLEWARES = {
     # and server errors before they are retried (RetryMiddleware 550)
     "crawler.recorder.WarcRecorderMiddleware": 950,
     "crawler.backoff.RetryBackoffMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArticleStorePipeline": 300,
 }
 EXTENSIONS = {
     "crawler.session.ArchiveSession": 100,

@@ -217,6 +217,148 @@ def verify(ctx, data, deep, as_json):
     ctx.exit(1 if problems else 0)
 
 
+def _progress_bar(label: str):
+    """A progress bar on a terminal (click's), nothing otherwise; returns (callback, finish)."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+            state["done"] = 0
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+
+    def finish() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return update, finish
+
+
+@cli.command()
+@data_option
+@click.pass_context
+def reextract(ctx, data):
+    """Extract every article again from the captured records (after an extractor upgrade).
+
+    Not an edit: the new extractor replaces the old one over the whole history, so only real text changes
+    between captures make versions.
+
+    \b
+    Example:
+      arshif reextract
+    """
+    from archive.rebuild import reextract as run
+
+    data_dir = _existing(ctx, data)
+    update, finish = _progress_bar("re-extracting")
+    outcome = run(data_dir, progress=update)
+    finish()
+    click.echo(_outcome_line(outcome), err=True)
+
+
+@cli.command()
+@data_option
+@click.pass_context
+def rebuild(ctx, data):
+    """Rebuild the whole database (captures, articles, versions) from the WARC files alone.
+
+    The previous database is kept as archive.db.before-rebuild.
+
+    \b
+    Example:
+      arshif --data /srv/arshif rebuild
+    """
+    from archive.rebuild import rebuild as run
+
+    data_dir = resolve_data_dir(ctx, data)
+    if not (data_dir / "warc").is_dir():
+        raise click.ClickException(f"no WARC files under {data_dir}/warc")
+    update, finish = _progress_bar("indexing WARC files")
+    outcome = run(data_dir, progress=update)
+    finish()
+    click.echo(f"{outcome.pop('captures')} records indexed; " + _outcome_line(outcome), err=True)
+
+
+def _outcome_line(outcome) -> str:
+    parts = [f"{outcome.get(k, 0)} {label}" for k, label in (("new", "articles"), ("version", "later versions"),
+                                                            ("unchanged", "unchanged captures"),
+                                                            ("refreshed", "refreshed"), ("failed", "failed"))]
+    return ", ".join(parts)
+
+
+def _existing(ctx, data) -> Path:
+    data_dir = resolve_data_dir(ctx, data)
+    if not (data_dir / "archive.db").exists():
+        raise click.ClickException(f"no archive at {data_dir} (archive.db not found)")
+    return data_dir
+
+
+@cli.command()
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.pass_context
+def stats(ctx, data, as_json):
+    """Counts of articles, versions, captures and WARC files; languages, sections; the last crawls.
+
+    \b
+    Examples:
+      arshif stats
+      arshif stats --json
+    """
+    import json
+
+    from archive.exporting import stats as compute
+
+    result = compute(_existing(ctx, data))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"articles {result['articles']} · versions {result['versions']} · captures {result['captures']} · "
+               f"WARC files {result['warc_files']} ({result['warc_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"published {result['first_published']} … {result['last_published']}")
+    click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in result["languages"].items()))
+    click.echo("sections: " + "، ".join(f"{k} {v}" for k, v in result["sections"].items()))
+    for crawl in result["crawls"]:
+        click.echo(f"crawl {crawl['id']}: {crawl['started']} {crawl['status']} (exit {crawl['exit_code']}), "
+                   f"{crawl['pages']} pages, {crawl['new_articles']} new articles, {crawl['new_versions']} new "
+                   f"versions, {crawl['extraction_failures']} extraction failures")
+
+
+@cli.command()
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--lang")
+@click.option("--section")
+@click.option("--tag")
+@click.option("--since", metavar="YYYY-MM-DD")
+@click.option("--until", metavar="YYYY-MM-DD")
+@click.pass_context
+def export(ctx, data, fmt, output, lang, section, tag, since, until):
+    """Export articles, one per line (JSON Lines) or row (CSV, UTF-8 with BOM), with their metadata and body.
+
+    \b
+    Examples:
+      arshif export --format jsonl --output articles.jsonl --lang ar --since 2024-01-01
+      arshif export --format csv -o politics.csv --section سياسة
+    """
+    from datetime import date
+
+    from archive.exporting import articles, write
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError as exc:
+                raise click.BadParameter(f"{value!r} is not a date like 2024-01-31", param_hint=name) from exc
+    rows = articles(_existing(ctx, data), lang=lang, section=section, tag=tag, since=since, until=until)
+    count = write(rows, fmt, Path(output))
+    click.echo(f"{count} articles written to {output}", err=True)
+
+
 def main() -> None:
     cli(prog_name="arshif")
 

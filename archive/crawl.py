@@ -12,6 +12,7 @@ from archive.store import Store
 from archive.warcfiles import parse_size
 
 MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
+MIN_PAGES_FOR_FAILURE_SHARE = 5
 
 
 @dataclass
@@ -70,6 +71,12 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
         store = Store(data / "archive.db")
         discovered = int(stats.get("arshif/discovery/article_urls", 0))
         before = store.previous_discovery(crawl_id)
+        ok, failed = int(stats.get("arshif/extract/ok", 0)), int(stats.get("arshif/extract/failed", 0))
+        share = settings.getfloat("ARSHIF_MAX_EXTRACTION_FAILURES", 0.2)
+        if exit_code == 0 and ok + failed >= MIN_PAGES_FOR_FAILURE_SHARE and failed > share * (ok + failed):
+            exit_code = 1
+            message = (f"extraction failed for {failed} of {ok + failed} article pages (more than {share:.0%}): "
+                       "has the site changed its markup?")
         if exit_code == 0 and discovered == 0 and before >= MIN_DISCOVERY_TO_COMPARE:
             exit_code = 1
             message = (f"discovery found no article URL, where an earlier crawl found {before}: "

@@ -7,8 +7,10 @@ and never silently dropped. WAL mode lets readers (search, the web UI, a backup)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,7 +101,53 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE urls ADD COLUMN captured_feed_updated TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    """Articles and their versions. A version is a distinct (title, body); the extractor that produced it is
+    recorded so that re-extraction with a newer one refreshes fields instead of counting as an edit."""
+    db.execute("""
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            canonical TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            author TEXT,
+            published TEXT,             -- ISO 8601, with offset when the time is known, else YYYY-MM-DD
+            modified TEXT,
+            section TEXT,
+            tags TEXT,                  -- JSON array
+            image TEXT,
+            lang TEXT,
+            body TEXT NOT NULL,
+            word_count INTEGER,
+            versions INTEGER NOT NULL DEFAULT 1,
+            latest_version INTEGER,     -- article_versions.id
+            first_captured TEXT,        -- 14-digit timestamps
+            last_captured TEXT,
+            capture_record_id TEXT,     -- the capture the current fields come from
+            removed TEXT,               -- when a 404/410 was first seen after captures; NULL while online
+            extractor TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            digest TEXT NOT NULL,        -- sha1 of title + body
+            author TEXT, published TEXT, modified TEXT, section TEXT, tags TEXT, image TEXT, lang TEXT,
+            word_count INTEGER,
+            capture_record_id TEXT NOT NULL,
+            capture_timestamp TEXT NOT NULL,
+            first_seen TEXT NOT NULL,    -- 14-digit timestamps of the first and last capture with this text
+            last_seen TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            UNIQUE (article_id, version)
+        )""")
+    db.execute("CREATE INDEX articles_published ON articles(published)")
+    db.execute("CREATE INDEX articles_section ON articles(section)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -252,6 +300,88 @@ class Store:
             except (ValueError, TypeError):
                 continue
         return best
+
+    # -- articles ------------------------------------------------------------------------------------------
+    def store_articles(self, items: Iterable[tuple[dict, dict]]) -> Counter:
+        """Apply extracted articles with the capture each came from, in one transaction.
+
+        A (title, body) different from the article's latest version is a new version; the same text refreshes
+        the fields (and the extractor) and moves last_seen. Captures must come in time order per article."""
+        outcome: Counter = Counter()
+        with self.db.conn:
+            for article, capture in items:
+                outcome[self._store_article(article, capture)] += 1
+        return outcome
+
+    def _store_article(self, a: dict, capture: dict) -> str:
+        conn = self.db.conn
+        digest = hashlib.sha1(f"{a['title']}\n{a['body']}".encode()).hexdigest()
+        tags = json.dumps(a.get("tags") or [], ensure_ascii=False)
+        fields = {k: a.get(k) for k in ("title", "author", "published", "modified", "section", "image", "lang",
+                                        "body", "word_count")}
+        fields["tags"] = tags
+        ts, record_id = capture["timestamp"], capture["record_id"]
+        row = conn.execute("SELECT id, latest_version, versions, first_captured FROM articles WHERE canonical = ?",
+                           [a["url"]]).fetchone()
+        version_fields = ("author", "published", "modified", "section", "tags", "image", "lang", "word_count")
+        if row is None:
+            cur = conn.execute(
+                "INSERT INTO articles (canonical, title, author, published, modified, section, tags, image, lang, "
+                "body, word_count, versions, first_captured, last_captured, capture_record_id, extractor) "
+                "VALUES (:canonical, :title, :author, :published, :modified, :section, :tags, :image, :lang, "
+                ":body, :word_count, 1, :ts, :ts, :record_id, :extractor)",
+                {**fields, "canonical": a["url"], "ts": ts, "record_id": record_id, "extractor": a["extractor"]})
+            article_id = cur.lastrowid
+            version_id = self._add_version(article_id, 1, a, fields, digest, record_id, ts, version_fields)
+            conn.execute("UPDATE articles SET latest_version = ? WHERE id = ?", [version_id, article_id])
+            return "new"
+        article_id, latest_id, versions, first = row
+        latest = conn.execute("SELECT digest, last_seen, extractor FROM article_versions WHERE id = ?",
+                              [latest_id]).fetchone()
+        if latest and latest[0] == digest:
+            conn.execute(
+                "UPDATE article_versions SET last_seen = max(last_seen, :ts), extractor = :extractor, "
+                + ", ".join(f"{k} = :{k}" for k in version_fields) + " WHERE id = :id",
+                {**{k: fields[k] for k in version_fields}, "ts": ts, "extractor": a["extractor"], "id": latest_id})
+            self._refresh_article(article_id, fields, ts, record_id, a["extractor"], versions, latest_id)
+            return "unchanged" if latest[2] == a["extractor"] else "refreshed"
+        version_id = self._add_version(article_id, versions + 1, a, fields, digest, record_id, ts, version_fields)
+        self._refresh_article(article_id, fields, ts, record_id, a["extractor"], versions + 1, version_id)
+        return "version"
+
+    def _add_version(self, article_id, number, a, fields, digest, record_id, ts, version_fields) -> int:
+        cur = self.db.conn.execute(
+            "INSERT INTO article_versions (article_id, version, title, body, digest, "
+            + ", ".join(version_fields) + ", capture_record_id, capture_timestamp, first_seen, last_seen, "
+            "extractor) VALUES (:article_id, :version, :title, :body, :digest, "
+            + ", ".join(f":{k}" for k in version_fields) + ", :record_id, :ts, :ts, :ts, :extractor)",
+            {**fields, "article_id": article_id, "version": number, "digest": digest, "record_id": record_id,
+             "ts": ts, "extractor": a["extractor"]})
+        return cur.lastrowid
+
+    def _refresh_article(self, article_id, fields, ts, record_id, extractor, versions, latest_id) -> None:
+        self.db.conn.execute(
+            "UPDATE articles SET " + ", ".join(f"{k} = :{k}" for k in fields)
+            + ", versions = :versions, latest_version = :latest, last_captured = max(last_captured, :ts), "
+            "capture_record_id = :record_id, extractor = :extractor, removed = NULL WHERE id = :id",
+            {**fields, "versions": versions, "latest": latest_id, "ts": ts, "record_id": record_id,
+             "extractor": extractor, "id": article_id})
+
+    def touch_article(self, canonical_url: str, timestamp: str) -> bool:
+        """An identical payload was captured again: the article was seen, nothing else changed."""
+        with self.db.conn:
+            cur = self.db.conn.execute(
+                "UPDATE article_versions SET last_seen = max(last_seen, ?) WHERE id = "
+                "(SELECT latest_version FROM articles WHERE canonical = ?)", [timestamp, canonical_url])
+            self.db.conn.execute("UPDATE articles SET last_captured = max(last_captured, ?), removed = NULL "
+                                 "WHERE canonical = ?", [timestamp, canonical_url])
+        return cur.rowcount > 0
+
+    def mark_removed(self, canonical_url: str, when: str) -> bool:
+        with self.db.conn:
+            cur = self.db.conn.execute("UPDATE articles SET removed = ? WHERE canonical = ? AND removed IS NULL",
+                                       [when, canonical_url])
+        return cur.rowcount > 0
 
     def latest_payloads(self) -> dict[str, tuple[str, str, str]]:
         """URL as fetched → (payload digest, WARC-Date, record id) of its latest full response."""

@@ -46,6 +46,7 @@ class WarcRecorderMiddleware:
             # An archive that cannot write must not keep crawling as if it could.
             self.session.stop("archive_error", self.session.describe(exc))
             raise IgnoreRequest(f"not archived: {exc}") from exc
+        request.meta["arshif_record"] = info  # the spider hands it on with the article page
         outcome = info["revisit"] or ("ok" if response.status < 400 else "http-error")
         self.session.log_fetch(request, response.status, len(response.body), info["mime"], info["digest"], outcome,
                                request.meta.get("download_latency"))

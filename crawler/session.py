@@ -273,7 +273,8 @@ class ArchiveSession:
         if len(self.rows) >= self.batch_size:
             self.flush()
         self.writer.rotate_if_full()
-        return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id}
+        return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id,
+                "timestamp": base["timestamp"]}
 
     def note_url(self, url: str, kind: str, **facts) -> None:
         """Remember what discovery or a fetch taught us about a URL (committed with the next batch)."""

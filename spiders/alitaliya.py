@@ -31,6 +31,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from archive.urls import canonical, same_site
 from crawler.discovery import analyse_page, classify, page_encoding, parse_feed
+from crawler.items import ArticlePage
 
 REDIRECTS = (301, 302, 303, 307, 308)
 PRIORITY = {"sitemap": 100, "feed": 90, "article": 50, "asset": 20, "listing": 0, "page": 0}
@@ -241,6 +242,10 @@ class AlitaliyaSpider(scrapy.Spider):
         path = response.meta.get("arshif_path", "")
         if facts.is_article:
             self.crawler.stats.inc_value("arshif/articles")
+            record = response.meta.get("arshif_record") or {}
+            yield ArticlePage(canonical(response.url), response.body,
+                              {"Content-Type": (response.headers.get("Content-Type") or b"").decode("latin-1")},
+                              record.get("record_id"), record.get("timestamp"), record.get("revisit"))
             yield from self.expand(response.meta.get("arshif_expand_from"))
             if self.assets_enabled:
                 for url in facts.assets:

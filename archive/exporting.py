@@ -1,0 +1,104 @@
+"""Articles out of the archive for researchers: JSON Lines or CSV (UTF-8 with a byte-order mark, so that
+spreadsheet programs show Arabic), with the search keys of DESIGN.md §8 and the fields of §9."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from archive.store import Store
+
+KEYS = ("url", "title", "published", "lang", "section", "author", "body", "tags", "modified", "word_count", "image",
+        "versions", "removed", "replay")
+
+
+def published_value(value: str | None) -> str | None:
+    return value
+
+
+def articles(data: Path, lang: str | None = None, section: str | None = None, tag: str | None = None,
+             since: str | None = None, until: str | None = None) -> Iterator[dict]:
+    store = Store(Path(data) / "archive.db")
+    where, params = [], []
+    if lang:
+        where.append("lang = ?")
+        params.append(lang)
+    if section:
+        where.append("section = ?")
+        params.append(section)
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE json_each.value = ?)")
+        params.append(tag)
+    if since:
+        where.append("substr(published, 1, 10) >= ?")
+        params.append(since)
+    if until:
+        where.append("substr(published, 1, 10) <= ?")
+        params.append(until)
+    sql = ("SELECT canonical, title, published, lang, section, author, body, tags, modified, word_count, image, "
+           "versions, removed, last_captured FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY published DESC, id DESC")
+    try:
+        for row in store.db.execute(sql, params):
+            (url, title, published, lang_, section_, author, body, tags, modified, words, image, versions, removed,
+             last) = row
+            yield {"url": url, "title": title, "published": published, "lang": lang_, "section": section_,
+                   "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
+                   "word_count": words, "image": image, "versions": versions, "removed": removed,
+                   "replay": f"/web/{last}/{url}" if last else None}
+    finally:
+        store.close()
+
+
+def write(rows: Iterator[dict], fmt: str, output: Path) -> int:
+    count = 0
+    if fmt == "jsonl":
+        with Path(output).open("w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+    elif fmt == "csv":
+        with Path(output).open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=KEYS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({**row, "tags": "; ".join(row["tags"])})
+                count += 1
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return count
+
+
+def stats(data: Path) -> dict:
+    store = Store(Path(data) / "archive.db")
+    db = store.db
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    result = {
+        "articles": one("SELECT count(*) FROM articles"),
+        "versions": one("SELECT count(*) FROM article_versions"),
+        "captures": one("SELECT count(*) FROM captures WHERE record_type != 'request'"),
+        "warc_files": one("SELECT count(*) FROM warc_files"),
+        "warc_bytes": one("SELECT coalesce(sum(size), 0) FROM warc_files"),
+        "languages": dict(db.execute("SELECT coalesce(lang, '?'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC")
+                          .fetchall()),
+        "sections": dict(db.execute("SELECT coalesce(section, '?'), count(*) FROM articles GROUP BY 1 "
+                                    "ORDER BY 2 DESC").fetchall()),
+        "first_published": one("SELECT min(substr(published, 1, 10)) FROM articles"),
+        "last_published": one("SELECT max(substr(published, 1, 10)) FROM articles"),
+        "crawls": [],
+    }
+    for row in db.execute("SELECT id, started, finished, status, exit_code, stats FROM crawls ORDER BY id DESC "
+                          "LIMIT 10"):
+        crawl_stats = json.loads(row[5]) if row[5] else {}
+        result["crawls"].append({
+            "id": row[0], "started": row[1], "finished": row[2], "status": row[3], "exit_code": row[4],
+            "pages": crawl_stats.get("response_received_count", 0),
+            "articles": crawl_stats.get("arshif/articles", 0),
+            "new_articles": crawl_stats.get("arshif/articles/new", 0),
+            "new_versions": crawl_stats.get("arshif/articles/version", 0),
+            "extraction_failures": crawl_stats.get("arshif/extract/failed", 0),
+        })
+    store.close()
+    return result

@@ -1,0 +1,137 @@
+"""The archive's last line of defence: everything derived, again from the WARC files (DESIGN.md §9).
+
+`reextract` rebuilds articles and versions from the captured records already indexed (after an extractor
+upgrade: one extractor over the whole history, so only real text changes make versions). `rebuild` first indexes
+every WARC file into a new database (captures, files with their fixity), then re-extracts. `ingest` (later) is
+the same indexing for files made elsewhere. Captures are replayed in time order, as the crawls saw them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from archive import cdxj
+from archive.indexer import capture_rows, members
+from archive.store import Store
+from archive.verify import read_member
+from archive.warcfiles import NAME, sha256_of
+from crawler.extraction import ExtractionFailed, extract
+
+Progress = Callable[[int, int], None]
+BATCH = 200
+
+
+def _record_body(warc_dir: Path, row) -> tuple[bytes, dict[str, str]]:
+    with (warc_dir / row["warc_file"]).open("rb") as fh:
+        record = read_member(fh, row["offset"], row["length"])
+        headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
+        return record.content_stream().read(), headers
+
+
+def reextract(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
+    """Articles and versions again from the captures (HTML 200 responses and identical-payload revisits)."""
+    data = Path(data)
+    store = Store(data / "archive.db")
+    db = store.db
+    db.conn.row_factory = sqlite3.Row
+    with db.conn:
+        db.execute("DELETE FROM article_versions")
+        db.execute("DELETE FROM articles")
+    rows = db.execute(
+        "SELECT record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
+        "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
+        "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL) "
+        "ORDER BY timestamp, id").fetchall()
+    outcome: Counter = Counter()
+    batch: list[tuple[dict, dict]] = []
+    warc_dir = data / "warc"
+    kwargs = {"site_name": site_name} if site_name else {}
+    for n, row in enumerate(rows, 1):
+        if row["record_type"] == "revisit":
+            if row["revisit_profile"] == "identical-payload-digest":
+                if batch:  # the revisit refers to an article that may still be in the batch
+                    outcome.update(_flush(store, batch))
+                    batch = []
+                if store.touch_article(row["canonical"], row["timestamp"]):
+                    outcome["unchanged"] += 1
+            continue
+        try:
+            body, headers = _record_body(warc_dir, row)
+            article = extract(body, row["url"], headers, **kwargs)
+        except ExtractionFailed:
+            outcome["failed"] += 1
+            continue
+        except (OSError, ValueError) as exc:
+            outcome[f"unreadable: {type(exc).__name__}"] += 1
+            continue
+        if article is not None:
+            batch.append((article.as_dict(), {"record_id": row["record_id"], "timestamp": row["timestamp"]}))
+            if len(batch) >= BATCH:
+                outcome.update(_flush(store, batch))
+                batch = []
+        if progress:
+            progress(n, len(rows))
+    if batch:
+        outcome.update(_flush(store, batch))
+    store.close()
+    return outcome
+
+
+def _flush(store: Store, batch: list) -> Counter:
+    return store.store_articles(batch)
+
+
+def rebuild(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
+    """A new archive.db from the WARC files alone; the old one is kept as archive.db.before-rebuild."""
+    data = Path(data)
+    warc_dir = data / "warc"
+    target = data / "archive.db.rebuilding"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    store = Store(target)
+    files = sorted(p for p in warc_dir.glob("*.warc.gz") if NAME.match(p.name))
+    indexed = 0
+    for n, path in enumerate(files, 1):
+        crawl_id = _crawl_of(path)
+        rows = list(capture_rows(path, path.name, crawl_id))
+        if crawl_id is not None:
+            with store.db.conn:
+                store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
+                                 "VALUES (?, '', '', 'rebuilt')", [crawl_id])
+        store.add_warc_file(path.name, crawl_id)
+        for start in range(0, len(rows), 1000):
+            store.add_captures(rows[start:start + 1000])
+        store.close_warc_file(path.name, path.stat().st_size, sha256_of(path), sum(1 for _ in members(path)))
+        indexed += len(rows)
+        if progress:
+            progress(n, len(files))
+    with store.db.conn:  # what the WARC files say of their crawls: when they ran, and what
+        store.db.execute("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id),"
+                         " finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
+    store.close()
+    index = warc_dir / cdxj.INDEX_NAME
+    index.unlink(missing_ok=True)
+    for path in files:
+        cdxj.add_file(warc_dir, path)
+    old = data / "archive.db"
+    if old.exists():
+        os.replace(old, data / "archive.db.before-rebuild")
+    for suffix in ("-wal", "-shm"):
+        Path(str(old) + suffix).unlink(missing_ok=True)
+    os.replace(target, old)
+    outcome = reextract(data, site_name=site_name)
+    outcome["captures"] = indexed
+    return outcome
+
+
+def _crawl_of(path: Path) -> int | None:
+    """The crawl a file belongs to, from its warcinfo record (`isPartOf: arshif-crawl-N`)."""
+    for member in members(path):
+        m = re.search(rb"isPartOf: arshif-crawl-(\d+)", member.data[:4096])
+        return int(m.group(1)) if m else None
+    return None

@@ -1,0 +1,263 @@
+"""An article from an HTML page: a pure function of (bytes, URL, response headers), no network, no database.
+
+The same code runs in the crawl and when articles are extracted again from WARC records (`arshif reextract`,
+`arshif rebuild`). trafilatura gives the body (comments excluded: its default includes them). Metadata is
+site-aware and trusts no single source, because trafilatura's own metadata fails on this site's pages: the
+Blogger theme's `<h1>` is the site name, its labels live under `/search/label/`, and Levantine month names are
+silently misread by htmldate. Each field takes the first source that has it, most explicit first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.metadata import version
+
+import trafilatura
+from langdetect import DetectorFactory, LangDetectException, detect
+from lxml import etree, html
+
+from archive.urls import canonical
+from crawler.discovery import ARTICLE_TYPES, analyse_page, page_encoding
+
+EXTRACTOR_VERSION = f"arshif-1+trafilatura-{version('trafilatura')}"
+DEFAULT_SITE_NAME = "الإيطالية نيوز"
+DetectorFactory.seed = 0  # langdetect is random without it
+
+ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+MONTHS = {
+    # Egyptian / Gulf
+    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
+    "يوليو": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10, "نوفمبر": 11,
+    "ديسمبر": 12,
+    # Levant / Iraq
+    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "اذار": 3, "نيسان": 4, "أيار": 5, "ايار": 5, "حزيران": 6, "تموز": 7,
+    "آب": 8, "اب": 8, "أيلول": 9, "ايلول": 9, "تشرين الأول": 10, "تشرين الاول": 10, "تشرين الثاني": 11,
+    "كانون الأول": 12, "كانون الاول": 12,
+    # Maghreb
+    "ماي": 5, "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
+    # Italian (the site's Italian pages)
+    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "agosto": 8,
+    "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+}
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+DATELINE = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH_ALT})\s*،?\s+(\d{{4}})(?!\d)", re.I)
+SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
+
+
+@dataclass
+class Article:
+    url: str                      # canonical
+    title: str
+    body: str                     # paragraphs separated by blank lines
+    author: str | None = None
+    published: str | None = None  # ISO 8601 with offset when the time is known, else YYYY-MM-DD
+    modified: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    lang: str | None = None
+    word_count: int = 0
+    extractor: str = EXTRACTOR_VERSION
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ExtractionFailed(Exception):
+    """The page is an article but no title or no body could be read from it (a redesign?)."""
+
+
+def _text(node) -> str:
+    return " ".join("".join(node.itertext()).split()) if node is not None else ""
+
+
+def _first(*values):
+    for value in values:
+        if isinstance(value, str):
+            value = " ".join(value.split())
+        if value:
+            return value
+    return None
+
+
+def _jsonld(doc) -> dict:
+    """The first Article-like JSON-LD object of the page (within @graph too)."""
+    for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                kinds = item.get("@type")
+                kinds = kinds if isinstance(kinds, list) else [kinds]
+                if any(isinstance(k, str) and k.lower() in ARTICLE_TYPES for k in kinds):
+                    return item
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return {}
+
+
+def _meta(doc, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            found = doc.xpath(f'//meta[@{attr}="{name}"]/@content')
+            if found and found[0].strip():
+                return found[0].strip()
+    return None
+
+
+def _iso(value: str | None) -> str | None:
+    """An ISO 8601 date or datetime as the page gives it, normalised; None when it is not one."""
+    if not value:
+        return None
+    value = value.strip().translate(ARABIC_DIGITS)
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        pass
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+
+
+def dateline_date(text: str) -> str | None:
+    """YYYY-MM-DD from an Arabic (Egyptian, Levantine, Maghreb months; Arabic-Indic digits) or Italian dateline."""
+    text = text.translate(ARABIC_DIGITS)
+    m = DATELINE.search(text[:400])
+    if not m:
+        return None
+    day, month, year = int(m.group(1)), MONTHS.get(m.group(2).lower()) or MONTHS.get(m.group(2)), int(m.group(3))
+    try:
+        return datetime(year, month, day).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def _strip_site_name(title: str, site_names: set[str]) -> str:
+    for sep in SEPARATORS:
+        for name in site_names:
+            if name and title.endswith(sep + name):
+                return title[: -len(sep + name)].strip()
+            if name and title.startswith(name + sep):
+                return title[len(name + sep):].strip()
+    return title
+
+
+def _title(doc, ld: dict, site_names: set[str]) -> str | None:
+    headings = [_text(h) for h in doc.xpath(
+        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-title ") or '
+        'contains(concat(" ", normalize-space(@class), " "), " post-title ") or @itemprop="headline" or '
+        '@itemprop="name"][self::h1 or self::h2 or self::h3]')]
+    headings += [_text(h) for h in doc.xpath("//article//h1 | //main//h1")]
+    headings = [h for h in headings if h and h not in site_names]
+    title_tag = _strip_site_name(" ".join(doc.xpath("string(//title)").split()), site_names)
+    title = _first(_meta(doc, "og:title"), ld.get("headline"), *headings, title_tag)
+    if title in site_names:
+        return None
+    return _strip_site_name(title, site_names) if title else None
+
+
+def _author(doc, ld: dict) -> str | None:
+    author = ld.get("author")
+    if isinstance(author, list):
+        author = author[0] if author else None
+    if isinstance(author, dict):
+        author = author.get("name")
+    nodes = doc.xpath('//*[@itemprop="author"] | //*[contains(@class, "author")]//*[contains(@class, "fn")] | '
+                      '//*[@rel="author"] | //span[contains(concat(" ", @class, " "), " author ")]')
+    return _first(author, _meta(doc, "author", "article:author"), *(_text(n) for n in nodes))
+
+
+def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
+    meta_tags = [t.strip() for t in doc.xpath('//meta[@property="article:tag"]/@content') if t.strip()]
+    categories = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " category ")]')]
+    labels = [_text(a) for a in doc.xpath('//*[contains(@class, "post-labels")]//a')]
+    crumbs = [_text(a) for a in doc.xpath('//*[contains(@class, "breadcrumb")]//a')][1:2]
+    section = _first(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None,
+                     _meta(doc, "article:section"), *categories, *crumbs, *labels[:1])
+    tags = meta_tags
+    if not tags:
+        rel_tags = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]'
+                                                '[not(contains(concat(" ", @rel, " "), " category "))]')]
+        tags = [t for t in rel_tags if t]
+    if not tags and isinstance(ld.get("keywords"), str):
+        tags = [t.strip() for t in ld["keywords"].split(",") if t.strip()]
+    if section and tags and tags[0] == section and labels:
+        tags = tags[1:]  # Blogger: the first label is the section
+    return section, list(dict.fromkeys(tags))
+
+
+def detect_language(text: str) -> str | None:
+    """langdetect on whole bodies (seeded); the script decides for short texts, where langdetect guesses."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff") / len(letters)
+    if len(text) < 200:
+        return "ar" if arabic > 0.5 else None
+    try:
+        return detect(text)
+    except LangDetectException:
+        return "ar" if arabic > 0.5 else None
+
+
+def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
+            site_name: str = DEFAULT_SITE_NAME) -> Article | None:
+    """The article on this page, or None when the page is not an article. Raises ExtractionFailed when it is
+    one but its title or body cannot be read."""
+    header_charset = None
+    content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type") or ""
+    m = re.search(r"charset=([\w-]+)", content_type)
+    if m:
+        header_charset = m.group(1)
+    encoding = page_encoding(body, header_charset)
+    facts = analyse_page(body, url, encoding)
+    if not facts.is_article:
+        return None
+    text = body.decode(encoding, errors="replace")
+    try:
+        doc = html.document_fromstring(text, base_url=url)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionFailed(f"unparsable HTML: {exc}") from exc
+    ld = _jsonld(doc)
+    names = {site_name, _meta(doc, "og:site_name") or ""}
+    publisher = ld.get("publisher")
+    if isinstance(publisher, dict) and publisher.get("name"):
+        names.add(publisher["name"])
+    names.discard("")
+    title = _title(doc, ld, names)
+    content = trafilatura.extract(text, url=url, include_comments=False, include_tables=False,
+                                  favor_precision=True, deduplicate=False)
+    paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
+    if not title or not paragraphs:
+        raise ExtractionFailed("no title" if not title else "no body text")
+    body_text = "\n\n".join(paragraphs)
+    times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime')
+    abbr = doc.xpath('//abbr[contains(@class, "published")]/@title')
+    published = _first(_iso(ld.get("datePublished")), _iso(_meta(doc, "article:published_time")),
+                       *(_iso(t) for t in times), *(_iso(t) for t in abbr), dateline_date(paragraphs[0]))
+    updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
+    modified = _first(_iso(ld.get("dateModified")), _iso(_meta(doc, "article:modified_time")),
+                      *(_iso(t) for t in updated))
+    section, tags = _section_and_tags(doc, ld)
+    image = ld.get("image")
+    if isinstance(image, dict):
+        image = image.get("url")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    lead = next((a for a in facts.assets if not a.endswith(".css") and ".css?" not in a), None)
+    image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, lead)
+    return Article(
+        url=canonical(url), title=unicodedata.normalize("NFC", title), body=body_text,
+        author=_author(doc, ld), published=published, modified=modified, section=section, tags=tags,
+        image=canonical(image) if image else None, lang=detect_language(body_text),
+        word_count=len(body_text.split()),
+    )

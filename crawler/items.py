@@ -1,0 +1,15 @@
+"""What the spider hands the pipelines: an article page as captured, not yet extracted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticlePage:
+    url: str                     # canonical
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    record_id: str | None = None  # the WARC record this page was captured as
+    timestamp: str | None = None  # its 14-digit capture time
+    revisit: str | None = None    # revisit profile, when the payload was identical to the previous capture
