@@ -23,6 +23,7 @@ ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
 ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages
 ARSHIF_ASSET_HOSTS = ["*"]              # hosts (glob patterns) assets may come from, besides the site itself
 ARSHIF_FRESH = False                    # True: ignore what the archive holds, capture everything again
+ARSHIF_REFRESH = False                  # True: fetch every known article again (new versions if edited)
 ARSHIF_SITE_NAME = "الإيطالية نيوز"       # stripped from titles ("… - الإيطالية نيوز")
 ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article pages cannot be extracted
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk

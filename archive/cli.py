@@ -58,9 +58,10 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
 @click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
               help="Delay every response by this many milliseconds.")
-@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles"]),
+@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles", "body"]),
               help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources; "
-                   "'articles': sitemaps, feeds and listings list no article (a broken redesign).")
+                   "'articles': sitemaps, feeds and listings list no article; 'body': article pages carry no "
+                   "text (a redesign that renders them with scripts).")
 @click.option("--manifest", type=click.Path(dir_okay=False, writable=True),
               help="Write the ground-truth manifest (JSON) here.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, writable=True),
@@ -125,12 +126,13 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
               help="Fetch at most this many articles (assets and discovery pages are not counted).")
 @click.option("--assets/--no-assets", default=True, show_default=True,
               help="Capture the lead image and stylesheets of article pages.")
+@click.option("--refresh", is_flag=True, help="Fetch every known article again, changed or not.")
 @click.option("--fresh", is_flag=True,
               help="Ignore what the archive holds and capture everything again (identical payloads become revisits).")
 @click.option("--set", "overrides", metavar="NAME=VALUE", multiple=True,
               help="Override a Scrapy or ARSHIF_ setting for this run, as `scrapy crawl -s` does.")
 @click.pass_context
-def crawl(ctx, data, site, warc_max_size, max_articles, assets, fresh, overrides):
+def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, overrides):
     """Crawl the site into the archive: every fetch into WARC files, indexed in archive.db.
 
     \b
@@ -151,6 +153,7 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, fresh, overrides
         extra[name.strip()] = value
     extra.setdefault("ARSHIF_ASSETS", assets)
     extra.setdefault("ARSHIF_FRESH", fresh)
+    extra.setdefault("ARSHIF_REFRESH", refresh)
     if max_articles:
         extra["ARSHIF_MAX_ARTICLES"] = max_articles
     try:
@@ -165,7 +168,7 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, fresh, overrides
     click.echo(f"crawling {site or 'the configured site'} into {data_dir} …", err=True)
     result = run_crawl(data_dir, site, warc_max_size, extra_settings=extra,
                        options={"warc_max_size": warc_max_size, "max_articles": max_articles, "assets": assets,
-                                "fresh": fresh, "set": list(overrides)})
+                                "refresh": refresh, "fresh": fresh, "set": list(overrides)})
     stats = result.stats
     revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
     errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))

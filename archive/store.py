@@ -269,11 +269,8 @@ class Store:
                      last_seen = excluded.last_seen,
                      last_fetched = coalesce(excluded.last_fetched, urls.last_fetched),
                      last_status = coalesce(excluded.last_status, urls.last_status),
-                     captured_lastmod = CASE WHEN excluded.last_fetched IS NOT NULL AND excluded.last_status = 200
-                                        THEN excluded.captured_lastmod ELSE urls.captured_lastmod END,
-                     captured_feed_updated = CASE WHEN excluded.last_fetched IS NOT NULL
-                                                  AND excluded.last_status = 200
-                                        THEN excluded.captured_feed_updated ELSE urls.captured_feed_updated END,
+                     captured_lastmod = coalesce(excluded.captured_lastmod, urls.captured_lastmod),
+                     captured_feed_updated = coalesce(excluded.captured_feed_updated, urls.captured_feed_updated),
                      crawl_id = excluded.crawl_id""",
                 [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
                   "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None, **row}

@@ -237,6 +237,7 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     content = trafilatura.extract(text, url=url, include_comments=False, include_tables=False,
                                   favor_precision=True, deduplicate=False)
     paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
+    paragraphs = [p for p in paragraphs if p != title]  # a headline picked up as text is not a body
     if not title or not paragraphs:
         raise ExtractionFailed("no title" if not title else "no body text")
     body_text = "\n\n".join(paragraphs)

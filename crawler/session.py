@@ -261,9 +261,10 @@ class ArchiveSession:
                           "payload_length": len(request.body or b""), "offset": offset2, "length": length2,
                           "revisit_profile": None, "refers_to_uri": None, "refers_to_date": None,
                           "concurrent_to": record_id})
+        good = response.status == 200
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
-                      captured_lastmod=request.meta.get("sitemap_lastmod"),
-                      captured_feed_updated=request.meta.get("feed_updated"))
+                      captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,
+                      captured_feed_updated=request.meta.get("feed_updated") if good else None)
         if profile is None:
             self.latest[url] = (stored_digest, date, record_id)
             self.stats.inc_value("arshif/records/response")

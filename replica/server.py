@@ -178,6 +178,10 @@ class ReplicaApp:
             return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>",
                          kind="article", fault=fault, compress=False)
         html, charset = self.pages.article(i, mobile=mobile)
+        if "body" in self.config.without:  # the text now arrives by script: nothing for a crawler to read
+            html = re.sub(r'(<div class="(?:entry-content|post-body entry-content)"[^>]*>).*?(</div>\n<(?:footer|div) '
+                          r'class="(?:entry-footer|post-footer)")', r'\1<div id="app" data-src="/api/post"></div>\2',
+                          html, flags=re.S)
         # a legacy page writes what its charset lacks (©, ›) as character references, as old CMSs did
         body = html.encode("cp1256", "xmlcharrefreplace") if charset == "windows-1256" else html.encode()
         content_type = f"text/html; charset={charset.upper() if charset != 'utf-8' else 'UTF-8'}"

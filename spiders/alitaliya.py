@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
@@ -50,7 +51,11 @@ class AlitaliyaSpider(scrapy.Spider):
         self.deferred: list[tuple[str, list[str], str]] = []  # (page, its links, path) parsed while sources ran
         self.pending_expansion: dict[str, tuple[list[str], str]] = {}  # page → its listing links, path
         self.sources_pending = 0               # sitemap and feed requests not yet answered
+        self.facts: dict[str, dict] = {}       # url → what sources said of it
+        self.scheduled: dict[str, scrapy.Request] = {}  # article requests not answered yet
+        self.skipped: set[str] = set()         # known articles left alone as unchanged
         self.assets_enabled = True
+        self.refresh = False
         self.asset_hosts: list[str] = ["*"]
 
     @classmethod
@@ -64,6 +69,7 @@ class AlitaliyaSpider(scrapy.Spider):
         if spider.max_articles is None and settings.getint("ARSHIF_MAX_ARTICLES", 0):
             spider.max_articles = settings.getint("ARSHIF_MAX_ARTICLES")
         spider.assets_enabled = settings.getbool("ARSHIF_ASSETS", True)
+        spider.refresh = settings.getbool("ARSHIF_REFRESH", False)
         spider.asset_hosts = settings.getlist("ARSHIF_ASSET_HOSTS", ["*"])
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -85,13 +91,27 @@ class AlitaliyaSpider(scrapy.Spider):
                 referrer: str | None = None, **meta):
         """A request for a canonical URL not requested before in this crawl, or None."""
         url = canonical(url)
+        facts = {k: v for k, v in meta.items() if k in ("sitemap_lastmod", "feed_updated") and v}
         if url in self.known:
-            return None
-        facts = {k: v for k, v in meta.items() if k in ("sitemap_lastmod", "feed_updated")}
-        if kind == "article":
+            if not facts:
+                return None
+            self.note(url, kind, **facts)
+            merged = self.facts.setdefault(url, {})
+            merged.update(facts)
+            waiting = self.scheduled.get(url)
+            if waiting is not None:  # not fetched yet: its capture will record what every source said
+                waiting.meta.update(facts)
+            if url not in self.skipped or self.unchanged_since_capture(url, merged):
+                return None
+            self.skipped.discard(url)  # another source says it changed after all
+            self.crawler.stats.inc_value("arshif/articles_unchanged", -1)
+            meta = {**meta, **merged}
+        elif kind == "article":
             self.crawler.stats.inc_value("arshif/discovery/article_urls")
             if self.unchanged_since_capture(url, facts):
                 self.known.add(url)
+                self.skipped.add(url)
+                self.facts[url] = dict(facts)
                 self.note(url, kind, source=source or kind, **facts)
                 self.crawler.stats.inc_value("arshif/articles_unchanged")
                 return None
@@ -108,21 +128,25 @@ class AlitaliyaSpider(scrapy.Spider):
         elif kind != "asset":
             # a redirect's target goes through the same rules as any discovered URL (parse_page)
             meta.update(dont_redirect=True, handle_httpstatus_list=list(REDIRECTS))
-        return scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
-                              headers={"Referer": referrer} if referrer else None,
-                              meta={"arshif_path": path, "arshif_kind": kind, **meta})
+        self.facts.setdefault(url, {}).update(facts)
+        req = scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
+                             headers={"Referer": referrer} if referrer else None,
+                             meta={"arshif_path": path, "arshif_kind": kind, **meta})
+        if kind == "article":
+            self.scheduled[url] = req
+        return req
 
     def unchanged_since_capture(self, url: str, facts: dict) -> bool:
         """The archive already holds this article and nothing the site says has changed since (DESIGN.md §5):
         a resumed or repeated crawl does not fetch it again."""
         session = self.session
         prior = session.captured.get(url) if session is not None else None
-        if prior is None:
+        if prior is None or self.refresh:
             return False
         lastmod, updated = facts.get("sitemap_lastmod"), facts.get("feed_updated")
-        if lastmod and prior[0] and lastmod != prior[0]:
+        if lastmod and prior[0] and not same_time(lastmod, prior[0]):
             return False
-        if updated and prior[1] and updated != prior[1]:
+        if updated and prior[1] and not same_time(updated, prior[1]):
             return False
         return True
 
@@ -220,6 +244,7 @@ class AlitaliyaSpider(scrapy.Spider):
 
     # -- pages ----------------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
+        self.scheduled.pop(canonical(response.url), None)
         if response.status in REDIRECTS:
             location = response.headers.get("Location")
             if location:
@@ -323,6 +348,26 @@ class AlitaliyaSpider(scrapy.Spider):
             scheduled += 1
         if scheduled:
             raise DontCloseSpider
+
+
+def same_time(a: str, b: str) -> bool:
+    """Whether two feed or sitemap dates name the same instant, whatever their format (ISO 8601 with or
+    without milliseconds, RFC 822 pubDate); unparsable values compare as text."""
+    if a == b:
+        return True
+    return _instant(a) == _instant(b) is not None
+
+
+def _instant(value: str) -> datetime | None:
+    value = value.strip()
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _encoding(response: Response) -> str:

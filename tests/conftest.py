@@ -10,15 +10,15 @@ from tests.replica_process import ReplicaProcess
 
 @pytest.fixture(scope="session")
 def wordpress_site(tmp_path_factory):
-    """The WordPress-theme replica, 300 articles, edition 1, with its manifest and request log."""
-    site = ReplicaProcess(tmp_path_factory.mktemp("replica-wp"), articles=300, theme="wordpress").start()
+    """The WordPress-theme replica, 500 articles, edition 1, with its manifest and request log."""
+    site = ReplicaProcess(tmp_path_factory.mktemp("replica-wp"), articles=500, theme="wordpress").start()
     yield site
     site.stop()
 
 
 @pytest.fixture(scope="session")
 def blogger_site(tmp_path_factory):
-    site = ReplicaProcess(tmp_path_factory.mktemp("replica-blogger"), articles=300, theme="blogger").start()
+    site = ReplicaProcess(tmp_path_factory.mktemp("replica-blogger"), articles=500, theme="blogger").start()
     yield site
     site.stop()
 

@@ -197,7 +197,7 @@ def test_faults_over_http(replica_factory):
 
 def test_manifest_cli_file_is_valid_json(wordpress_site):
     m = wordpress_site.manifest
-    assert len(m["articles"]) == m["articles_count"] == 300
+    assert len(m["articles"]) == m["articles_count"] == 500
     assert {f["key"] for f in m["planted_families"]} == {f.key for f in planted.FAMILIES}
     assert m["traps"]["moved"]["to"] in {a["url"] for a in m["articles"]}
 

@@ -22,7 +22,7 @@ def manifest_paths(site) -> set[str]:
 
 def test_cli_serves_the_basics(any_site):
     m = any_site.manifest
-    assert m["theme"] in ("wordpress", "blogger") and m["articles_count"] == len(m["articles"]) == 300
+    assert m["theme"] in ("wordpress", "blogger") and m["articles_count"] == len(m["articles"]) == 500
     robots = fetch(any_site.url + "/robots.txt")
     assert robots.status == 200 and "Sitemap:" in robots.text
     for url in (m["sitemap"], m["feeds"]["atom"], m["feeds"]["rss"], any_site.url + "/",
@@ -88,8 +88,8 @@ def test_blogger_atom_feed_pages_by_rel_next(blogger_site):
         seen += [next(link.href for link in e.links if link.rel == "alternate") for e in feed.entries]
         url = next((link.href for link in feed.feed.links if link.rel == "next"), None)
         pages += 1
-    assert pages == 12  # 300 posts, 25 a page
-    assert {path_key(u) for u in seen} == manifest_paths(blogger_site) and len(seen) == 300
+    assert pages == 20  # 500 posts, 25 a page
+    assert {path_key(u) for u in seen} == manifest_paths(blogger_site) and len(seen) == 500
     rss = feedparser.parse(fetch(blogger_site.url + "/feeds/posts/default?alt=rss").content)
     assert rss.version == "rss20" and len(rss.entries) == 25
 
