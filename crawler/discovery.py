@@ -134,13 +134,24 @@ def _jsonld_types(doc) -> set[str]:
     return types
 
 
-def analyse_page(body: bytes, url: str, encoding: str | None = None) -> PageFacts:
-    """Links, feeds, assets, canonical, and whether this page is an article."""
+def parse_html(body: bytes, url: str, encoding: str | None = None):
+    """The lxml document of a page, or None when it cannot be parsed."""
     parser = html.HTMLParser(encoding=encoding) if encoding else None
     try:
-        doc = html.document_fromstring(body, parser=parser, base_url=url)
+        return html.document_fromstring(body, parser=parser, base_url=url)
     except (etree.ParserError, ValueError):
+        return None
+
+
+def analyse_page(body: bytes, url: str, encoding: str | None = None) -> PageFacts:
+    """Links, feeds, assets, canonical, and whether this page is an article."""
+    doc = parse_html(body, url, encoding)
+    if doc is None:
         return PageFacts(False, [], [], [], None, "unparsable")
+    return analyse_doc(doc, url)
+
+
+def analyse_doc(doc, url: str) -> PageFacts:
     base = doc.xpath("string(//base/@href)") or url
 
     def absolute(href: str) -> str | None:

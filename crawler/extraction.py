@@ -18,10 +18,9 @@ from importlib.metadata import version
 
 import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
-from lxml import etree, html
 
 from archive.urls import canonical
-from crawler.discovery import ARTICLE_TYPES, analyse_page, page_encoding
+from crawler.discovery import ARTICLE_TYPES, analyse_doc, page_encoding, parse_html
 
 EXTRACTOR_VERSION = f"arshif-1+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
@@ -46,6 +45,7 @@ MONTHS = {
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 DATELINE = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH_ALT})\s*،?\s+(\d{{4}})(?!\d)", re.I)
 SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
+LANGDETECT_CHARS = 400
 
 
 @dataclass
@@ -197,11 +197,12 @@ def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
 
 def detect_language(text: str) -> str | None:
     """langdetect on whole bodies (seeded); the script decides for short texts, where langdetect guesses."""
+    text = text[:LANGDETECT_CHARS]  # a few sentences decide; the whole body only costs time
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return None
     arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff") / len(letters)
-    if len(text) < 200:
+    if len(text) < 120:
         return "ar" if arabic > 0.5 else None
     try:
         return detect(text)
@@ -219,14 +220,13 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     if m:
         header_charset = m.group(1)
     encoding = page_encoding(body, header_charset)
-    facts = analyse_page(body, url, encoding)
+    doc = parse_html(body, url, encoding)
+    if doc is None:
+        return None
+    facts = analyse_doc(doc, url)
     if not facts.is_article:
         return None
     text = body.decode(encoding, errors="replace")
-    try:
-        doc = html.document_fromstring(text, base_url=url)
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractionFailed(f"unparsable HTML: {exc}") from exc
     ld = _jsonld(doc)
     names = {site_name, _meta(doc, "og:site_name") or ""}
     publisher = ld.get("publisher")
