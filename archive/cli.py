@@ -363,7 +363,13 @@ def export(ctx, data, fmt, output, lang, section, tag, since, until):
 
 
 def main() -> None:
-    cli(prog_name="arshif")
+    from archive.store import StoreError
+
+    try:
+        cli(prog_name="arshif")
+    except StoreError as exc:  # a database we must not touch: say so in one line
+        click.echo(f"arshif: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

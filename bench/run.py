@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl_vs_wget
+from bench import crawl_vs_wget, extraction
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +47,7 @@ def main() -> None:
     if "--render" in sys.argv:  # write the page again from the last run's numbers
         saved = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
         crawl, rep, articles = saved["crawl"], saved["replica"], saved["crawl"]["articles"]
+        extracted = saved.get("extraction")
     else:
         crawl = crawl_vs_wget.run(articles)
         replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles", str(articles),
@@ -54,6 +55,7 @@ def main() -> None:
                                  text=True, check=True)
         rep = json.loads(replica.stdout)
         rep["measured"] = machine()
+        extracted = extraction.run(300 if quick else 1000)
     text = [
         "# Benchmarks", "",
         f"Written by `make bench{'-quick' if quick else ''}` (`python -m bench.run{' --quick' if quick else ''}`). "
@@ -70,6 +72,7 @@ def main() -> None:
         "a page (Scrapy and Twisted, lxml parsing for discovery and article detection, a WARC record pair with "
         "two digests, SQLite rows). **arshif is behind wget on CPU per page**; the benchmarks issue profiles and "
         "reduces that cost.", "",
+        extraction.markdown(extracted) if extracted else "",
         "### The replica itself", "",
         "| what | result |", "|---|---|",
         f"| start-up at {rep['startup']['articles']:,} articles | URL printed after "
@@ -82,7 +85,8 @@ def main() -> None:
     ]
     out.write_text("\n".join(text) + "\n", encoding="utf-8")
     if "--render" not in sys.argv:
-        (ROOT / "docs" / "benchmarks.json").write_text(json.dumps({"crawl": crawl, "replica": rep}, indent=1))
+        (ROOT / "docs" / "benchmarks.json").write_text(json.dumps({"crawl": crawl, "replica": rep,
+                                                                   "extraction": extracted}, indent=1))
     print(out.read_text())
 
 
