@@ -14,29 +14,14 @@ KEYS = ("url", "title", "published", "lang", "section", "author", "body", "tags"
         "versions", "removed", "replay")
 
 
-def published_value(value: str | None) -> str | None:
-    return value
-
-
 def articles(data: Path, lang: str | None = None, section: str | None = None, tag: str | None = None,
              since: str | None = None, until: str | None = None) -> Iterator[dict]:
     store = Store(Path(data) / "archive.db")
-    where, params = [], []
-    if lang:
-        where.append("lang = ?")
-        params.append(lang)
-    if section:
-        where.append("section = ?")
-        params.append(section)
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE json_each.value = ?)")
-        params.append(tag)
-    if since:
-        where.append("substr(published, 1, 10) >= ?")
-        params.append(since)
-    if until:
-        where.append("substr(published, 1, 10) <= ?")
-        params.append(until)
+    filters = (("lang = ?", lang), ("section = ?", section),
+               ("EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE json_each.value = ?)", tag),
+               ("substr(published, 1, 10) >= ?", since), ("substr(published, 1, 10) <= ?", until))
+    where = [clause for clause, value in filters if value]
+    params = [value for _, value in filters if value]
     sql = ("SELECT canonical, title, published, lang, section, author, body, tags, modified, word_count, image, "
            "versions, removed, last_captured FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY published DESC, id DESC")

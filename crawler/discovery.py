@@ -112,8 +112,8 @@ class PageFacts:
     reason: str = ""
 
 
-def _jsonld_types(doc) -> set[str]:
-    types: set[str] = set()
+def jsonld_objects(doc):
+    """Every JSON-LD object of a page, lists and `@graph`s flattened, in document order."""
     for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
         try:
             data = json.loads(script)
@@ -121,16 +121,24 @@ def _jsonld_types(doc) -> set[str]:
             continue
         stack = [data]
         while stack:
-            item = stack.pop()
+            item = stack.pop(0)
             if isinstance(item, list):
-                stack.extend(item)
+                stack[:0] = item
             elif isinstance(item, dict):
-                kind = item.get("@type")
-                for k in kind if isinstance(kind, list) else [kind]:
-                    if isinstance(k, str):
-                        types.add(k.lower())
+                yield item
                 if "@graph" in item:
-                    stack.append(item["@graph"])
+                    stack.insert(0, item["@graph"])
+
+
+def jsonld_types(item: dict) -> set[str]:
+    kinds = item.get("@type")
+    return {k.lower() for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(k, str)}
+
+
+def _jsonld_types(doc) -> set[str]:
+    types: set[str] = set()
+    for item in jsonld_objects(doc):
+        types |= jsonld_types(item)
     return types
 
 

@@ -9,7 +9,6 @@ silently misread by htmldate. Each field takes the first source that has it, mos
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -20,7 +19,7 @@ import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
 
 from archive.urls import canonical
-from crawler.discovery import ARTICLE_TYPES, analyse_doc, page_encoding, parse_html
+from crawler.discovery import ARTICLE_TYPES, analyse_doc, jsonld_objects, jsonld_types, page_encoding, parse_html
 
 EXTRACTOR_VERSION = f"arshif-1+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
@@ -86,24 +85,7 @@ def _first(*values):
 
 def _jsonld(doc) -> dict:
     """The first Article-like JSON-LD object of the page (within @graph too)."""
-    for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                kinds = item.get("@type")
-                kinds = kinds if isinstance(kinds, list) else [kinds]
-                if any(isinstance(k, str) and k.lower() in ARTICLE_TYPES for k in kinds):
-                    return item
-                if "@graph" in item:
-                    stack.append(item["@graph"])
-    return {}
+    return next((item for item in jsonld_objects(doc) if jsonld_types(item) & ARTICLE_TYPES), {})
 
 
 def _meta(doc, *names: str) -> str | None:
