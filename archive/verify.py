@@ -144,6 +144,17 @@ def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] 
         if deep:
             known = {r[0] for r in rows}
             problems.extend(_deep(paths[name], name, known))
+    if "articles" in db.table_names():
+        for canonical_url, record_id in db.execute(
+                "SELECT canonical, capture_record_id FROM articles WHERE capture_record_id NOT IN "
+                "(SELECT record_id FROM captures)"):
+            problems.append(Problem("-", f"article {canonical_url} points at a capture that does not exist",
+                                    record_id))
+        for canonical_url, record_id in db.execute(
+                "SELECT a.canonical, v.capture_record_id FROM article_versions v JOIN articles a "
+                "ON a.id = v.article_id WHERE v.capture_record_id NOT IN (SELECT record_id FROM captures)"):
+            problems.append(Problem("-", f"a version of {canonical_url} points at a capture that does not exist",
+                                    record_id))
     orphan_rows = db.execute("SELECT count(*) FROM captures WHERE warc_file NOT IN (SELECT name FROM warc_files)"
                              ).fetchone()[0]
     if orphan_rows:

@@ -261,6 +261,8 @@ class ArchiveSession:
                           "payload_length": len(request.body or b""), "offset": offset2, "length": length2,
                           "revisit_profile": None, "refers_to_uri": None, "refers_to_date": None,
                           "concurrent_to": record_id})
+        if response.status in (404, 410) and self.store.mark_removed(canonical(url), base["timestamp"]):
+            self.stats.inc_value("arshif/articles/removed")  # after having been captured: marked, never deleted
         good = response.status == 200
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
                       captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,

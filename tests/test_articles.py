@@ -94,8 +94,9 @@ def test_reextract_reproduces_the_crawl_row_by_row(crawled_wordpress, tmp_path):
     assert arshif("--data", str(copy), "verify").returncode == 0
 
 
-def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path):
-    site = replica_factory(articles=60, theme="blogger")
+@pytest.mark.parametrize("theme", ["wordpress", "blogger"])
+def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path, theme):
+    site = replica_factory(articles=60, theme=theme)
     data = tmp_path / "data"
     assert crawl(site, data, "--no-assets").returncode == 0
     site.restart(edition=2)
