@@ -151,6 +151,12 @@ def test_server_faults_are_retried_and_recorded(replica_factory, tmp_path):
                             [url]).fetchone()[0]
         assert rows == 1
     assert "retry" in (run.stderr + next((data / "logs").glob("*[0-9].log")).read_text()).lower()
+    # a page whose header declares the wrong charset is still read right
+    wrong = [a for a in site.manifest["articles"] if a["fault"] == "wrong-charset"]
+    assert wrong
+    for a in wrong:
+        title = conn.execute("SELECT title FROM articles WHERE canonical = ?", [a["url"]]).fetchone()[0]
+        assert title == a["title"]
 
 
 def _limit_file_size(limit: int):
