@@ -75,7 +75,3 @@ def origin(url: str) -> str:
 def same_site(url: str, site: str) -> bool:
     """Whether url is on the site's host (port included), ignoring scheme case and host case."""
     return origin(url) == origin(site) != ""
-
-
-def uppercase_escapes(text: str) -> str:
-    return _ESCAPE.sub(lambda m: m.group(0).upper(), text)

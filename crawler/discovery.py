@@ -16,8 +16,6 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml import etree, html
 from w3lib.encoding import html_body_declared_encoding
 
-from archive.urls import canonical
-
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/(?:\d{2}/)?[^/]+(?:/|\.html?)$")
 LISTING_PATH = re.compile(r"(^/$|/page/\d+/?$|^/(category|tag|author|search/label)/|^/\d{4}/(\d{2}/)?$|^/search$)")
 FEED_PATH = re.compile(r"(/feed/?(atom/|rss2?/)?$|^/feeds/|\.rss$|\.atom$|/rss/?$)")
@@ -218,7 +216,3 @@ def page_encoding(body: bytes, header_encoding: str | None) -> str:
         pass
     declared = html_body_declared_encoding(body)
     return declared or header_encoding or "cp1252"
-
-
-def canonical_links(urls: list[str]) -> list[str]:
-    return list(dict.fromkeys(canonical(u) for u in urls if urlsplit(u).scheme in ("http", "https")))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import errno
 import hashlib
-import json
 import logging
 import platform
 import shutil
@@ -313,6 +312,3 @@ class ArchiveSession:
             f"{duration * 1000:.0f}ms" if duration is not None else "-", digest or "-", outcome,
         ]
         self.crawl_log.write(" ".join(fields) + "\n")
-
-    def summary(self) -> dict:
-        return json.loads(json.dumps(self.stats.get_stats(), default=str))
