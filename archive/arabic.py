@@ -1,0 +1,107 @@
+"""Arabic (and Italian) text as a search index sees it: tokens, normal forms, light stems, clitic variants.
+
+Plain SQLite FTS5 splits `بُوتِين` at every diacritic and knows neither that أ إ آ ٱ are one alef nor that `والأسد`
+is `الأسد` with a conjunction (research/arabic-search.md: recall 0.43). The rules here follow the measured design:
+one original token → one index token (phrases and snippets depend on it); marks, tatweel, presentation forms and
+digit scripts folded; alef forms and hamza seats unified (Unicode decomposition does most of it: أ is ا + hamza
+above); the definite article removed with a keep-list; a light stem (Larkey's light10) for a second column; ة → ه
+and ى → ي only after stemming, since the stemmer uses them to find suffixes. Latin tokens lose their accents
+(città = citta). NORMALISER_VERSION changes whenever the output of any function here changes: the index is then
+rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+NORMALISER_VERSION = "1"  # bump when any output here changes
+
+# letters, digits and the marks that live inside Arabic words (tashkeel, superscript alef, Quranic marks), tatweel
+TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+", re.UNICODE)
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# hamza seats unified on the bare hamza (مسؤولية = مسئولية), before decomposition would split them off
+LETTERS = str.maketrans({"ٱ": "ا", "ک": "ك", "ی": "ي", "ۀ": "ه", "ـ": None, "ؤ": "ء", "ئ": "ء"})
+PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+KEEP = frozenset({"الله", "التي", "الذي", "الذين", "اللذين", "اللتين", "اللاتي", "اللواتي", "الا", "الى", "الي"})
+LIGHT10_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+PROCLITICS = ("و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل")
+ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of every word of the original text, marks and tatweel kept inside words."""
+    return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
+
+
+@lru_cache(maxsize=500_000)
+def fold(token: str) -> str:
+    """Marks, tatweel, presentation forms, alef forms, hamza seats, digit scripts and case folded; ة and ى kept."""
+    if PRESENTATION.search(token):
+        token = unicodedata.normalize("NFKC", token)
+    token = unicodedata.normalize("NFD", token.translate(LETTERS))
+    token = "".join(ch for ch in token if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", token).translate(DIGITS).lower()
+
+
+def _final(token: str) -> str:
+    return token.replace("ة", "ه").replace("ى", "ي")
+
+
+def strip_article(word: str) -> str:
+    """One leading article form (وال بال كال فال لل ال) off, when two letters or more remain; not from الله…"""
+    if word in KEEP:
+        return word
+    for prefix in ARTICLES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix):]
+    return word
+
+
+@lru_cache(maxsize=500_000)
+def normal(token: str) -> str:
+    """The `n` index column: folded, article removed, ة → ه and ى → ي."""
+    word = fold(token)
+    if ARABIC.search(word):
+        word = strip_article(word)
+    return _final(word)
+
+
+ITALIAN_ENDING = re.compile(r"(?<=[a-z]{4})[aeio]$")
+
+
+@lru_cache(maxsize=500_000)
+def light_stem(token: str) -> str:
+    """The `s` index column: Larkey's light10 for Arabic (one prefix, then suffixes while two letters remain);
+    for Latin-script words, the final vowel of Italian number and gender (vigneto = vigneti)."""
+    word = fold(token)
+    if not ARABIC.search(word):
+        return ITALIAN_ENDING.sub("", word)
+    if word not in KEEP:
+        for prefix in LIGHT10_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                word = word[len(prefix):]
+                break
+        else:
+            if word.startswith("و") and len(word) >= 4:
+                word = word[1:]
+    changed = True
+    while changed:
+        changed = False
+        for suffix in LIGHT10_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+                word = word[: -len(suffix)]
+                changed = True
+                break
+    return _final(word)
+
+
+def clitic_variants(word: str) -> list[str]:
+    """A normal query word and its forms with a leading proclitic (بميلانو, لميلانو, وبميلانو…), for the query
+    side: expanding the query keeps every index token one original token, and stems names no harder."""
+    if not ARABIC.search(word):
+        return [word]
+    return [word] + [p + word for p in PROCLITICS]
