@@ -329,35 +329,190 @@ def stats(ctx, data, as_json):
                    f"versions, {crawl['extraction_failures']} extraction failures")
 
 
+def search_filters(command):
+    """The filters `search` and `export` share (DESIGN.md §8)."""
+    for option in reversed([
+        click.option("--lang", type=click.Choice(["ar", "it"]), help="Only articles in this language."),
+        click.option("--section", metavar="S", help="Only this section (as the site names it; ال optional)."),
+        click.option("--tag", metavar="T", help="Only articles with this tag."),
+        click.option("--author", metavar="A", help="Only articles by an author whose name contains A."),
+        click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--until", metavar="DATE", help="Published on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--all-versions", is_flag=True, help="Also search earlier versions of edited articles."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _filters(lang, section, tag, author, since, until):
+    from archive.search import Filters
+    return Filters(lang=lang, section=section, tag=tag, author=author, since=since, until=until)
+
+
+def _fail(ctx: click.Context, message: str) -> None:
+    """A query or filter that cannot run: one line and exit status 2 (a usage error)."""
+    click.echo(f"arshif: {message}", err=True)
+    ctx.exit(2)
+
+
+def _open_index(ctx, data):
+    """The archive's store, its search index brought up to this arshif's normaliser first if it is stale."""
+    from archive import search_index
+    from archive.store import Store
+
+    store = Store(_existing(ctx, data) / "archive.db")
+    if not search_index.is_current(store.db.conn):
+        click.echo(f"the search index was built by normaliser {search_index.state(store.db.conn)}; rebuilding it "
+                   "for this arshif (once)", err=True)
+        _reindex(store)
+    return store
+
+
+def _reindex(store) -> int:
+    from archive import search_index
+
+    update, finish = _progress_bar("indexing articles")
+    try:
+        return search_index.rebuild(store.db.conn, progress=update)
+    finally:
+        finish()
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@data_option
+@click.argument("words", nargs=-1, required=True)
+@search_filters
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              show_default=True)
+@click.option("--count-by", type=click.Choice(["month", "section"]),
+              help="Print the number of matching articles per month or section instead of the hits.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Hits to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits (or counts) as JSON.")
+@click.pass_context
+def search(ctx, data, words, lang, section, tag, author, since, until, all_versions, sort, count_by, limit,
+           as_json):
+    """Search the articles' full text, in Arabic or Italian.
+
+    Matching ignores tashkeel and tatweel, alef and hamza forms, ة/ه and ى/ي, the digit script, and the article
+    and clitics (الأسد finds والأسد، للأسد، «الأسد»); Italian ignores accents and singular/plural.
+
+    \b
+    WORDS: words (all must match), "an exact phrase", -word to exclude, OR between words, prefix*.
+    Quote a phrase twice for the shell: '"الممر الإنساني"'.
+
+    \b
+    Examples:
+      arshif search الأسد
+      arshif search '"الممر الإنساني" -غزة' --since 2021-09 --sort newest
+      arshif search 'ميلانو OR روما' --section سياسة --json
+      arshif search بوتين --count-by month
+    """
+    import json
+    from urllib.parse import unquote
+
+    from archive.query import QueryError
+    from archive.search import Searcher
+    from archive.snippets import bracketed
+
+    query = " ".join(words)
+    store = _open_index(ctx, data)
+    searcher = Searcher(store.db.conn)
+    filters = _filters(lang, section, tag, author, since, until)
+    try:
+        if count_by:
+            counts = searcher.count_by(query, count_by, filters, all_versions)
+            if as_json:
+                click.echo(json.dumps([{count_by: label, "articles": n} for label, n in counts], ensure_ascii=False,
+                                      indent=2))
+            elif not counts:
+                click.echo(f"no results for {query}", err=True)
+            for label, n in [] if as_json else counts:
+                click.echo(f"{label}\t{n}")
+            return
+        hits = searcher.search(query, filters, sort, all_versions, limit)
+        if as_json:
+            click.echo(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2))
+            return
+        if not hits:
+            click.echo(f"no results for {query}", err=True)
+            return
+        total = searcher.count(query, filters, all_versions)
+    except QueryError as exc:
+        _fail(ctx, str(exc))
+    finally:
+        store.close()
+    tty = sys.stdout.isatty()
+
+    def show(segments) -> str:
+        if tty:
+            return "".join(click.style(text, fg="yellow", bold=True) if hit else text for text, hit in segments)
+        return bracketed(segments)
+
+    for rank, hit in enumerate(hits, 1):
+        notes = []
+        if hit.versions > 1:
+            notes.append(f"version {hit.version} of {hit.versions}")
+        if hit.removed:
+            notes.append(f"removed from the site {hit.removed[:10]}")
+        meta = " · ".join(x for x in ((hit.published or "")[:10], hit.section or "", hit.lang or "") if x)
+        click.echo(f"{rank:>3}. {meta}" + (f"  ({'; '.join(notes)})" if notes else ""))
+        click.echo(f"     {show(hit.title_marked)}")
+        click.echo(f"     {unquote(hit.url)}")
+        click.echo(f"     {show(hit.snippet)}")
+        click.echo()
+    click.echo(f"{len(hits)} of {total} matching articles" + (f" (--limit {limit})" if total > len(hits) else ""),
+               err=True)
+
+
 @cli.command()
 @data_option
+@click.pass_context
+def reindex(ctx, data):
+    """Build the search index again from the stored article text (after a normaliser upgrade; search does it by
+    itself when it finds the index stale). A running crawl waits for it.
+
+    \b
+    Example:
+      arshif reindex
+    """
+    from archive.store import Store
+
+    store = Store(_existing(ctx, data) / "archive.db")
+    try:
+        count = _reindex(store)
+    finally:
+        store.close()
+    click.echo(f"{count} article versions indexed", err=True)
+
+
+@cli.command()
+@data_option
+@click.argument("query", required=False)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option("--lang")
-@click.option("--section")
-@click.option("--tag")
-@click.option("--since", metavar="YYYY-MM-DD")
-@click.option("--until", metavar="YYYY-MM-DD")
+@search_filters
 @click.pass_context
-def export(ctx, data, fmt, output, lang, section, tag, since, until):
+def export(ctx, data, query, fmt, output, lang, section, tag, author, since, until, all_versions):
     """Export articles, one per line (JSON Lines) or row (CSV, UTF-8 with BOM), with their metadata and body.
+
+    With a QUERY (the language of `arshif search`), the matching articles, best first; without one, every
+    article that passes the filters, newest first.
 
     \b
     Examples:
       arshif export --format jsonl --output articles.jsonl --lang ar --since 2024-01-01
-      arshif export --format csv -o politics.csv --section سياسة
+      arshif export 'الأسد -بوتين' --format csv -o assad.csv --section سياسة
     """
-    from datetime import date
-
     from archive.exporting import articles, write
+    from archive.query import QueryError
 
-    for name, value in (("--since", since), ("--until", until)):
-        if value:
-            try:
-                date.fromisoformat(value)
-            except ValueError as exc:
-                raise click.BadParameter(f"{value!r} is not a date like 2024-01-31", param_hint=name) from exc
-    rows = articles(_existing(ctx, data), lang=lang, section=section, tag=tag, since=since, until=until)
+    data_dir = _existing(ctx, data)
+    if query is not None:
+        _open_index(ctx, data).close()
+    try:
+        rows = articles(data_dir, query, _filters(lang, section, tag, author, since, until), all_versions)
+    except QueryError as exc:
+        _fail(ctx, str(exc))
     count = write(rows, fmt, Path(output))
     click.echo(f"{count} articles written to {output}", err=True)
 

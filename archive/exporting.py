@@ -8,31 +8,43 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from archive.search import Filters, Searcher
 from archive.store import Store
 
 KEYS = ("url", "title", "published", "lang", "section", "author", "body", "tags", "modified", "word_count", "image",
         "versions", "removed", "replay")
 
 
-def articles(data: Path, lang: str | None = None, section: str | None = None, tag: str | None = None,
-             since: str | None = None, until: str | None = None) -> Iterator[dict]:
+def articles(data: Path, query: str | None = None, filters: Filters | None = None,
+             all_versions: bool = False) -> Iterator[dict]:
+    """Every article that matches the query (best first) or, without one, passes the filters (newest first).
+    Raises SearchError, before yielding anything, on a query or filter that cannot run."""
     store = Store(Path(data) / "archive.db")
-    filters = (("lang = ?", lang), ("section = ?", section),
-               ("EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE json_each.value = ?)", tag),
-               ("substr(published, 1, 10) >= ?", since), ("substr(published, 1, 10) <= ?", until))
-    where = [clause for clause, value in filters if value]
-    params = [value for _, value in filters if value]
-    sql = ("SELECT canonical, title, published, lang, section, author, body, tags, modified, word_count, image, "
-           "versions, removed, last_captured FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY published DESC, id DESC")
     try:
-        for row in store.db.execute(sql, params):
-            (url, title, published, lang_, section_, author, body, tags, modified, words, image, versions, removed,
-             last) = row
-            yield {"url": url, "title": title, "published": published, "lang": lang_, "section": section_,
-                   "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
-                   "word_count": words, "image": image, "versions": versions, "removed": removed,
-                   "replay": f"/web/{last}/{url}" if last else None}
+        searcher = Searcher(store.db.conn)
+        _, rows = searcher.matching(query, filters, sort="relevance" if query else "newest",
+                                    all_versions=all_versions, limit=None)
+    except BaseException:
+        store.close()
+        raise
+    return _rows(store, [row[0] for row in rows])
+
+
+def _rows(store: Store, ids: list[int]) -> Iterator[dict]:
+    try:
+        for at in range(0, len(ids), 500):
+            chunk = ids[at:at + 500]
+            found = {row[0]: row[1:] for row in store.db.execute(
+                "SELECT id, canonical, title, published, lang, section, author, body, tags, modified, word_count, "
+                f"image, versions, removed, last_captured FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk)}
+            for article_id in chunk:
+                (url, title, published, lang_, section_, author, body, tags, modified, words, image, versions,
+                 removed, last) = found[article_id]
+                yield {"url": url, "title": title, "published": published, "lang": lang_, "section": section_,
+                       "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
+                       "word_count": words, "image": image, "versions": versions, "removed": removed,
+                       "replay": f"/web/{last}/{url}" if last else None}
     finally:
         store.close()
 

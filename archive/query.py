@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from archive.arabic import clitic_variants, light_stem, normal, tokens
+from archive.search_index import NORMAL_COLUMNS, STEM_COLUMNS
 
 
 class QueryError(ValueError):
@@ -37,6 +38,12 @@ class Query:
         return [w for clause in self.clauses for term in clause for w in term.words]
 
 
+def _words(text: str) -> list[str]:
+    """The searchable tokens of a piece of query: a token that folds to nothing (a lone tatweel or mark, `_`)
+    would be an empty FTS5 phrase."""
+    return [t for _, _, t in tokens(text) if any(ch.isalnum() for ch in normal(t))]
+
+
 LEXER = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"?|(?P<word>\S+)')
 
 
@@ -46,7 +53,7 @@ def parse(text: str) -> Query:
     pending_or = False
     for m in LEXER.finditer(text):
         if m.group("phrase") is not None:
-            words = [t for _, _, t in tokens(m.group("phrase"))]
+            words = _words(m.group("phrase"))
             term = Term(words, phrase=len(words) > 1, negated=bool(m.group("neg")))
         else:
             raw = m.group("word")
@@ -55,7 +62,7 @@ def parse(text: str) -> Query:
                 continue
             negated = raw.startswith("-") and len(raw) > 1
             prefix = raw.endswith("*")
-            words = [t for _, _, t in tokens(raw)]
+            words = _words(raw)
             term = Term(words, phrase=len(words) > 1, prefix=prefix and len(words) == 1, negated=negated)
         if not term.words:
             pending_or = False
@@ -82,17 +89,17 @@ def _term_match(term: Term) -> str:
     if term.phrase:
         n = " ".join(normal(w) for w in term.words)
         s = " ".join(light_stem(w) for w in term.words)
-        return f"(n : {_quote(n)} OR s : {_quote(s)})"
+        return f"({NORMAL_COLUMNS} : {_quote(n)} OR {STEM_COLUMNS} : {_quote(s)})"
     word = term.words[0]
     if term.prefix:
-        return f"(n : {_quote(normal(word))} *)"
-    alternatives = [f"n : {_quote(v)}" for v in clitic_variants(normal(word))]
-    alternatives.append(f"s : {_quote(light_stem(word))}")
+        return f"({NORMAL_COLUMNS} : {_quote(normal(word))} *)"
+    alternatives = [f"{NORMAL_COLUMNS} : {_quote(v)}" for v in clitic_variants(normal(word))]
+    alternatives.append(f"{STEM_COLUMNS} : {_quote(light_stem(word))}")
     return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")"
 
 
 def to_match(query: Query) -> str:
-    """The FTS5 MATCH expression over the index columns `n` (normal forms) and `s` (light stems)."""
+    """The FTS5 MATCH expression over the index's normal-form and light-stem columns (archive.search_index)."""
     positive = " AND ".join("(" + " OR ".join(_term_match(t) for t in clause) + ")" for clause in query.clauses)
     for term in query.excluded:
         positive = f"({positive}) NOT {_term_match(term)}"

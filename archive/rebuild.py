@@ -39,9 +39,7 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     store = Store(data / "archive.db")
     db = store.db
     db.conn.row_factory = sqlite3.Row
-    with db.conn:
-        db.execute("DELETE FROM article_versions")
-        db.execute("DELETE FROM articles")
+    store.clear_articles()
     rows = db.execute(
         "SELECT record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
         "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "

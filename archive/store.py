@@ -17,6 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import search_index
+
 
 class StoreError(Exception):
     """The database cannot be used as it is (newer schema, not an arshif database)."""
@@ -152,7 +154,14 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN month TEXT GENERATED ALWAYS AS (substr(published, 1, 7)) VIRTUAL")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    """The full-text search index (archive/search_index.py), filled from the versions already stored."""
+    search_index.create(db.conn)
+    search_index.index_all(db.conn)
+    db.execute("CREATE INDEX articles_latest ON articles(latest_version)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -359,6 +368,7 @@ class Store:
             + ", ".join(f":{k}" for k in version_fields) + ", :record_id, :ts, :ts, :ts, :extractor)",
             {**fields, "article_id": article_id, "version": number, "digest": digest, "record_id": record_id,
              "ts": ts, "extractor": a["extractor"]})
+        search_index.add(self.db.conn, [(cur.lastrowid, fields["title"], fields["body"])])
         return cur.lastrowid
 
     def _refresh_article(self, article_id, fields, ts, record_id, extractor, versions, latest_id) -> None:
@@ -368,6 +378,13 @@ class Store:
             "capture_record_id = :record_id, extractor = :extractor, removed = NULL WHERE id = :id",
             {**fields, "versions": versions, "latest": latest_id, "ts": ts, "record_id": record_id,
              "extractor": extractor, "id": article_id})
+
+    def clear_articles(self) -> None:
+        """Forget every article, version and their index entries (re-extraction starts from nothing)."""
+        with self.db.conn:
+            search_index.clear(self.db.conn)
+            self.db.execute("DELETE FROM article_versions")
+            self.db.execute("DELETE FROM articles")
 
     def touch_article(self, canonical_url: str, timestamp: str) -> bool:
         """An identical payload was captured again: the article was seen, nothing else changed."""
