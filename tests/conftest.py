@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crawling import crawl
+from tests.crawling import arshif, crawl
 from tests.replica_process import ReplicaProcess
 
 
@@ -41,6 +41,36 @@ def crawled_blogger(blogger_site, tmp_path_factory):
     run = crawl(blogger_site, tmp_path_factory.mktemp("crawl-blogger") / "data")
     assert run.returncode == 0, run.stderr
     return run
+
+
+@pytest.fixture(scope="session")
+def two_editions(tmp_path_factory):
+    """A 60-article replica crawled at edition 1, then at edition 2 on the same port (new, edited and removed
+    articles), the removed one fetched again so that its 404 is recorded. Returns (replica now at edition 2,
+    data directory, edition-1 manifest)."""
+    site = ReplicaProcess(tmp_path_factory.mktemp("replica-editions"), articles=60).start()
+    data = tmp_path_factory.mktemp("crawl-editions") / "data"
+    first = crawl(site, data, "--no-assets")
+    assert first.returncode == 0, first.stderr
+    before = site.manifest
+    site.restart(edition=2)
+    second = crawl(site, data, "--no-assets")
+    assert second.returncode == 0, second.stderr
+    removed = site.manifest["changes"]["removed"][0]
+    arshif("--data", str(data), "crawl", "--site", removed, "--no-assets")
+    yield site, data, before
+    site.stop()
+
+
+REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Measurements some tests make (search quality against plain FTS5, …), shown after the results."""
+    if REPORT:
+        terminalreporter.section("arshif measurements")
+        for line in REPORT:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(params=["wordpress", "blogger"])
