@@ -43,12 +43,19 @@ def main() -> int:
     store.close()
     print(f"\narchive {data}/: {crawls} crawl(s), {by_type.get('response', 0)} responses and "
           f"{by_type.get('revisit', 0)} revisits in {files} WARC file(s), {size / 1e6:.1f} MB")
+    # a sample search: a query without hamza or article finds «الأسد», والأسد, للأسد, الأَسَد …
+    print(f"\n$ arshif --data {data} search الاسد --limit 3")
+    sys.stdout.flush()
+    searched = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "search", "الاسد",
+                               "--limit", "3"])
     print("\nTry next:\n"
+          f"  .venv/bin/arshif --data {data} search '\"الممر الإنساني\"' --count-by month\n"
+          f"  .venv/bin/arshif --data {data} search caffe --lang it --json\n"
           f"  .venv/bin/arshif --data {data} verify --deep       # every record and digest checked\n"
           f"  .venv/bin/warcio check {data}/warc/*.warc.gz     # the WARCs, by warcio itself\n"
           f"  make demo                                          # again: unchanged pages become revisits\n"
-          "(search, browse and replay arrive with the next issues)")
-    return result.returncode
+          "(browse and replay arrive with the next issue)")
+    return result.returncode or searched.returncode
 
 
 if __name__ == "__main__":
