@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "1"  # bump when any output here changes
+NORMALISER_VERSION = "2"  # bump when any output here changes
 
 # letters, digits and the marks that live inside Arabic words (tashkeel, superscript alef, Quranic marks), tatweel
 TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+", re.UNICODE)
@@ -80,6 +80,8 @@ def light_stem(token: str) -> str:
     word = fold(token)
     if not ARABIC.search(word):
         return ITALIAN_ENDING.sub("", word)
+    if word.endswith("ى"):  # مستشفى and مستشفي must stem alike: final ى is stripped as ي is
+        word = word[:-1] + "ي"
     if word not in KEEP:
         for prefix in LIGHT10_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:

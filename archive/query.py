@@ -9,6 +9,7 @@ nothing to look for).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.arabic import clitic_variants, light_stem, normal, tokens
@@ -81,26 +82,56 @@ def parse(text: str) -> Query:
     return query
 
 
-def _quote(token: str) -> str:
+def quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _term_match(term: Term) -> str:
+Known = Callable[[str], bool]
+
+
+def _term_match(term: Term, known: Known | None = None) -> str | None:
     if term.phrase:
         n = " ".join(normal(w) for w in term.words)
         s = " ".join(light_stem(w) for w in term.words)
-        return f"({NORMAL_COLUMNS} : {_quote(n)} OR {STEM_COLUMNS} : {_quote(s)})"
+        return f"({NORMAL_COLUMNS} : {quote(n)} OR {STEM_COLUMNS} : {quote(s)})"
     word = term.words[0]
     if term.prefix:
-        return f"({NORMAL_COLUMNS} : {_quote(normal(word))} *)"
-    alternatives = [f"{NORMAL_COLUMNS} : {_quote(v)}" for v in clitic_variants(normal(word))]
-    alternatives.append(f"{STEM_COLUMNS} : {_quote(light_stem(word))}")
-    return "(" + " OR ".join(dict.fromkeys(alternatives)) + ")"
+        return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
+    forms = [(NORMAL_COLUMNS, v) for v in clitic_variants(normal(word))] + [(STEM_COLUMNS, light_stem(word))]
+    alternatives = [f"{columns} : {quote(form)}" for columns, form in dict.fromkeys(forms)
+                    if known is None or known(form)]
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
 
 
-def to_match(query: Query) -> str:
-    """The FTS5 MATCH expression over the index's normal-form and light-stem columns (archive.search_index)."""
-    positive = " AND ".join("(" + " OR ".join(_term_match(t) for t in clause) + ")" for clause in query.clauses)
+def to_match(query: Query, known: Known | None = None) -> str | None:
+    """The FTS5 MATCH expression over the index's normal-form and light-stem columns (archive.search_index).
+
+    `known(token)` says whether the index holds a token at all: alternatives it does not hold are left out
+    (a clitic variant nobody wrote costs a doclist lookup per row), and None means nothing can match."""
+    clauses = []
+    for clause in query.clauses:
+        terms = [m for m in (_term_match(t, known) for t in clause) if m]
+        if not terms:
+            return None
+        clauses.append("(" + " OR ".join(terms) + ")")
+    positive = " AND ".join(clauses)
     for term in query.excluded:
-        positive = f"({positive}) NOT {_term_match(term)}"
+        excluded = _term_match(term, known)
+        if excluded:
+            positive = f"({positive}) NOT {excluded}"
     return positive
+
+
+def tier_forms(query: Query) -> list[tuple[str, str]]:
+    """(columns, form) of every index form a positive word or phrase word of the query can match, for ranking
+    very common words by their top tiers (archive.search). Prefixes have no tiers."""
+    forms: list[tuple[str, str]] = []
+    for clause in query.clauses:
+        for term in clause:
+            if term.prefix:
+                continue
+            for word in term.words:
+                variants = [normal(word)] if term.phrase else clitic_variants(normal(word))
+                forms += [(NORMAL_COLUMNS, v) for v in variants]
+                forms.append((STEM_COLUMNS, light_stem(word)))
+    return list(dict.fromkeys(forms))

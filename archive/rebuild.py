@@ -98,7 +98,7 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
         crawl_id = _crawl_of(path)
         rows = list(capture_rows(path, path.name, crawl_id))
         if crawl_id is not None:
-            with store.db.conn:
+            with store.transaction():
                 store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
                                  "VALUES (?, '', '', 'rebuilt')", [crawl_id])
         store.add_warc_file(path.name, crawl_id)
@@ -108,7 +108,7 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
         indexed += len(rows)
         if progress:
             progress(n, len(files))
-    with store.db.conn:  # what the WARC files say of their crawls: when they ran, and what
+    with store.transaction():  # what the WARC files say of their crawls: when they ran, and what
         store.db.execute("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id),"
                          " finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
     store.close()

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from archive.arabic import fold, normal, tokens
-from archive.query import Query, QueryError, parse, to_match
-from archive.search_index import TABLE, WEIGHTS
+from archive.query import Query, QueryError, parse, quote, tier_forms, to_match
+from archive.search_index import NORMAL_COLUMNS, STEM_COLUMNS, TABLE, TIERS, TOP_NORMAL, TOP_STEM, WEIGHTS
 from archive.snippets import Matcher, Segment, bracketed, mark, snippet
 
 SORTS = ("relevance", "newest", "oldest")
+TOP_COLUMNS = {NORMAL_COLUMNS: TOP_NORMAL, STEM_COLUMNS: TOP_STEM}
 COUNT_BY = ("month", "section")
 
 
@@ -94,50 +95,80 @@ def _choose(values: list[str], wanted: str, what: str, partial: bool = False) ->
 
 
 class Searcher:
-    """One archive's search, on an open connection (a crawl may be writing at the same time: WAL)."""
+    """One archive's search, on an open connection (a crawl may be writing at the same time: WAL).
 
-    def __init__(self, conn: sqlite3.Connection):
+    A default search is one FTS5 query over the latest versions (`rowid > 0`, no join), ranked and cut to the
+    limit inside FTS5; filters become `rowid IN (articles that pass)`. Only the hits shown are then read from
+    the tables. `--all-versions`, counts and date sorting join every match to its version."""
+
+    def __init__(self, conn: sqlite3.Connection, exact: bool = False):
         self.conn = conn
+        self.exact = exact
+        self._known: dict[str, bool] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
+        self._total: int | None = None
 
-    def _where(self, query: Query | None, filters: Filters, all_versions: bool) -> tuple[str, list]:
+    def known(self, token: str) -> bool:
+        """Whether the index holds the token anywhere (a seek to the first entry of its doclist)."""
+        if token not in self._known:
+            row = self.conn.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT 1",
+                                    ['"' + token.replace('"', '""') + '"']).fetchone()
+            self._known[token] = row is not None
+        return self._known[token]
+
+    def _filters(self, filters: Filters, alias: str, all_versions: bool) -> tuple[list[str], list]:
+        """SQL conditions on the columns of `alias` (articles or article_versions: the same names)."""
         where: list[str] = []
         params: list = []
-        if query is not None:
-            where.append(f"{TABLE} MATCH ?")
-            params.append(to_match(query))
-        if not all_versions:
-            where.append("a.latest_version = v.id")
+        source = "article_versions" if all_versions else "articles"
         if filters.lang:
-            where.append("v.lang = ?")
+            where.append(f"{alias}.lang = ?")
             params.append(filters.lang)
         for name, partial in (("section", False), ("author", True)):
             if getattr(filters, name):
                 values = [r[0] for r in self.conn.execute(
-                    f"SELECT DISTINCT {name} FROM article_versions WHERE {name} IS NOT NULL")]
+                    f"SELECT DISTINCT {name} FROM {source} WHERE {name} IS NOT NULL")]
                 chosen = _choose(values, getattr(filters, name), name, partial=partial)
-                where.append(f"v.{name} IN ({', '.join('?' * len(chosen))})")
+                where.append(f"{alias}.{name} IN ({', '.join('?' * len(chosen))})")
                 params += chosen
         if filters.tag:
             tags = [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT j.value FROM article_versions, json_each(article_versions.tags) AS j")]
+                f"SELECT DISTINCT j.value FROM {source}, json_each({source}.tags) AS j")]
             chosen = _choose(tags, filters.tag, "tag")
-            where.append(f"EXISTS (SELECT 1 FROM json_each(v.tags) AS t WHERE t.value IN "
+            where.append(f"EXISTS (SELECT 1 FROM json_each({alias}.tags) AS t WHERE t.value IN "
                          f"({', '.join('?' * len(chosen))}))")
             params += chosen
-        if filters.since:
-            since = parse_date(filters.since, "--since")
-            where.append(f"substr(v.published, 1, {len(since)}) >= ?")
-            params.append(since)
-        if filters.until:
-            until = parse_date(filters.until, "--until")
-            where.append(f"substr(v.published, 1, {len(until)}) <= ?")
-            params.append(until)
-        return " AND ".join(where) or "1", params
+        for value, option, op in ((filters.since, "--since", ">="), (filters.until, "--until", "<=")):
+            if value:
+                bound = parse_date(value, option)
+                where.append(f"substr({alias}.published, 1, {len(bound)}) {op} ?")
+                params.append(bound)
+        return where, params
 
-    def _from(self, query: Query | None) -> str:
-        if query is None:
-            return "FROM article_versions v JOIN articles a ON a.id = v.article_id"
-        return f"FROM {TABLE} JOIN article_versions v ON v.id = {TABLE}.rowid JOIN articles a ON a.id = v.article_id"
+    def _match(self, text: str) -> tuple[Query, str | None]:
+        query = parse(text)
+        return query, to_match(query, self.known)
+
+    SCORE = f"-bm25({TABLE}, {', '.join(map(str, WEIGHTS))})"
+
+    def _located(self, match: str, filters: Filters, all_versions: bool) -> tuple[str, list]:
+        """SQL for every match as (article, version_id, score, published, section), filters applied."""
+        if not all_versions:
+            where, params = self._filters(filters, "a", False)
+            return (f"SELECT a.id AS article, a.latest_version AS version_id, {self.SCORE} AS score, "
+                    f"a.published AS published, a.section AS section FROM {TABLE} JOIN articles a ON a.id = "
+                    f"{TABLE}.rowid WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                    + "".join(f" AND {w}" for w in where), [match] + params)
+        where, params = self._filters(filters, "v", True)
+        conditions = "".join(f" AND {w}" for w in where)
+        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS score FROM {TABLE} "
+               f"WHERE {TABLE} MATCH ?) "
+               "SELECT a.id AS article, v.id AS version_id, hits.score AS score, v.published AS published, "
+               "v.section AS section FROM hits JOIN articles a ON a.id = hits.r "
+               f"JOIN article_versions v ON v.id = a.latest_version WHERE hits.r > 0{conditions} "
+               "UNION ALL SELECT v.article_id, v.id, hits.score, v.published, v.section FROM hits "
+               f"JOIN article_versions v ON v.id = -hits.r WHERE hits.r < 0{conditions}")
+        return sql, [match] + params + params
 
     def matching(self, text: str | None, filters: Filters | None = None, sort: str = "relevance",
                  all_versions: bool = False, limit: int | None = 20) -> tuple[Query | None, list[tuple]]:
@@ -145,22 +176,137 @@ class Searcher:
         passes the filters (score 0). With all_versions, an article's best-matching version stands for it."""
         if sort not in SORTS:
             raise SearchError(f"--sort: one of {', '.join(SORTS)}")
-        query = parse(text) if text is not None else None
-        where, params = self._where(query, filters or Filters(), all_versions)
-        score = f"-bm25({TABLE}, {', '.join(map(str, WEIGHTS))})" if query else "0.0"
+        filters = filters or Filters()
+        if text is None:
+            where, params = self._filters(filters, "a", False)
+            order = "published ASC, id ASC" if sort == "oldest" else "published DESC, id DESC"
+            rows = self._run(f"SELECT id, latest_version, 0.0, published FROM articles a "
+                             f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT ?", params + [limit or -1])
+            return None, rows
+        query, match = self._match(text)
+        if match is None:
+            return query, []
+        if sort == "relevance" and not all_versions:
+            return query, self._best(match, query, filters, limit)
+        sql, params = self._located(match, filters, all_versions)
+        if all_versions:
+            # SQLite takes the bare columns of a max() group from the row that holds the maximum
+            sql = (f"SELECT article, version_id, max(score) AS score, published FROM ({sql}) GROUP BY article")
+        else:
+            sql = f"SELECT article, version_id, score, published FROM ({sql})"
         order = {"relevance": "score DESC, published DESC, article DESC",
                  "newest": "published DESC, article DESC", "oldest": "published ASC, article ASC"}[sort]
-        inner = (f"SELECT a.id AS article, v.id AS version_id, {score} AS score, v.published AS published "
-                 f"{self._from(query)} WHERE {where}")
-        if all_versions:
-            # bm25() must run in the FTS query itself (materialized), and SQLite takes the bare columns of a
-            # max() group from the row that holds the maximum
-            sql = (f"WITH scored AS MATERIALIZED ({inner}) SELECT * FROM (SELECT article, version_id, "
-                   f"max(score) AS score, published FROM scored GROUP BY article) ORDER BY {order} LIMIT ?")
-        else:
-            sql = f"SELECT * FROM ({inner}) ORDER BY {order} LIMIT ?"
-        rows = self._run(sql, params + [limit or -1])
-        return query, rows
+        return query, self._run(f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT ?", params + [limit or -1])
+
+    EXACT_UP_TO = 5000      # matches: below this, every match is scored
+    CANDIDATES = 200        # the fewest articles a top tier must hold to be ranked alone
+
+    def _best(self, match: str, query: Query, filters: Filters, limit: int | None) -> list[tuple]:
+        """Ranked inside FTS5 alone, then a few more than asked for read, so that equal scores go newest first.
+
+        A word in tens of thousands of articles is ranked among the articles that have it in the highest
+        top tier holding at least CANDIDATES of them (archive.search_index): the bm25 scores are exact, only the
+        articles outside that tier are not scored. `exact=True` scores every match (the benchmark compares)."""
+        where, params = self._filters(filters, "a", False)
+        # `+rowid`: a post-filter, not a constraint handed to FTS5 (which would re-run the MATCH per article)
+        restrict = (f" AND +{TABLE}.rowid IN (SELECT id FROM articles a WHERE {' AND '.join(where)})"
+                    if where else "")
+        wanted = -1 if limit is None else limit + 10
+        top = None
+        if not self.exact and limit is not None:
+            if self._found_in(match, self.EXACT_UP_TO, restrict, params):
+                top = self._tiered(match, query, restrict, params, wanted, limit)
+        if top is None:
+            top = self._run(f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                            f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
+        if not top:
+            return []
+        scores = dict(top)
+        details = {}
+        ids = list(scores)
+        for at in range(0, len(ids), 900):
+            chunk = ids[at:at + 900]
+            for article, version_id, published in self.conn.execute(
+                    f"SELECT id, latest_version, published FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk):
+                details[article] = (article, version_id, scores[article], published)
+        rows = sorted(details.values(), key=lambda r: (-r[2], _desc(r[3]), -r[0]))
+        return rows if limit is None else rows[:limit]
+
+    WHOLE = 8000            # articles: the rarest forms are scored wherever they occur, up to this many in all
+
+    def _tiered(self, match: str, query: Query, restrict: str, params: list, wanted: int,
+                limit: int) -> list[tuple] | None:
+        """An approximation of the best matches for a query with tens of thousands of them.
+
+        bm25 sums, over the forms a query can match, idf × (k1 + 1) × share, where share grows with the form's
+        frequency in an article and shrinks with the article's length (archive.search_index). The rarest forms
+        carry the highest idf: their articles are all scored, up to WHOLE articles in all. A more common form is
+        scored only where its share is highest — in its highest top tier holding CANDIDATES matches. Scores are
+        bm25's own (tier columns weigh nothing; a rare form counted twice is taken off again); only articles
+        outside every candidate set go unscored. The benchmark measures the overlap with exact bm25's top 20.
+        None: score every match instead."""
+        if any(term.phrase or term.prefix for clause in query.clauses for term in clause):
+            return None  # a phrase's score is not its words': no tier bounds it
+        forms = [(c, f) for c, f in tier_forms(query) if self.known(f)]
+        counted = sorted((self._articles_with(f"{c} : {quote(f)}", self.WHOLE), c, f) for c, f in forms)
+        whole, common, room = [], [], self.WHOLE
+        for articles, columns, form in counted:
+            if articles < room:
+                whole.append(f"{columns} : {quote(form)}")
+                room -= articles
+            else:
+                common.append((columns, form))
+        tiers = []
+        for columns, form in common:
+            for level in reversed(range(len(TIERS))):
+                tier = f"{TOP_COLUMNS[columns]} : {quote(form + str(level))}"
+                if level == 0 or self._found_in(f"({match}) AND {tier}", self.CANDIDATES, restrict, params):
+                    tiers.append(tier)
+                    break
+        top = self._score_among(match, tiers, whole, restrict, params, wanted)
+        return top if len(top) >= limit else None
+
+    def _score_among(self, match: str, tiers: list[str], whole: list[str], restrict: str, params: list,
+                     wanted: int) -> list[tuple]:
+        """bm25 of the candidates, best first. Tier phrases weigh nothing, so `(match) AND (tiers)` scores as
+        `match` does. A rare form's phrase would count twice in `(match) AND (forms)`: its own score, from a
+        MATCH of the forms alone over the same few articles, is taken off again."""
+        found: dict[int, float] = {}
+        if tiers:
+            sql = (f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                   f"{restrict} ORDER BY score DESC LIMIT ?")
+            found.update(self._run(sql, [f"({match}) AND ({' OR '.join(tiers)})"] + params + [wanted]))
+        if whole:
+            forms = " OR ".join(whole)
+            sql = (f"WITH twice AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
+                   f"MATCH ? AND {TABLE}.rowid > 0{restrict}), "
+                   f"once AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
+                   f"MATCH ? AND {TABLE}.rowid > 0) "
+                   "SELECT twice.r, twice.s - once.s AS score FROM twice JOIN once ON once.r = twice.r "
+                   "ORDER BY score DESC LIMIT ?")
+            found.update(self._run(sql, [f"({match}) AND ({forms})"] + params + [forms, wanted]))
+        return sorted(found.items(), key=lambda item: -item[1])[:wanted]
+
+    def _versions(self) -> int:
+        """FTS5's N: every indexed version."""
+        if self._total is None:
+            self._total = self.conn.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+        return self._total
+
+    def _articles_with(self, phrase: str, at_most: int) -> int:
+        """How many latest versions hold a phrase, counted up to `at_most`; remembered by this searcher."""
+        known = self._counts.get(phrase)
+        if known is None or (known[0] >= known[1] and at_most > known[1]):
+            count = self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                              f"{TABLE}.rowid > 0 LIMIT {at_most})", [phrase])[0][0]
+            self._counts[phrase] = known = (count, at_most)
+        return known[0]
+
+    def _found_in(self, match: str, at_least: int, restrict: str = "", params: list | None = None) -> bool:
+        """Whether `match` holds at least `at_least` latest versions (counting stops there)."""
+        return self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                         f"{restrict} LIMIT {at_least})", [match] + (params or []))[0][0] >= at_least
 
     def search(self, text: str, filters: Filters | None = None, sort: str = "relevance",
                all_versions: bool = False, limit: int = 20) -> list[Hit]:
@@ -169,22 +315,26 @@ class Searcher:
         return self._hits(query, rows)
 
     def count(self, text: str, filters: Filters | None = None, all_versions: bool = False) -> int:
-        query = parse(text)
-        where, params = self._where(query, filters or Filters(), all_versions)
-        return self._run(f"SELECT count(DISTINCT a.id) {self._from(query)} WHERE {where}", params)[0][0]
+        _, match = self._match(text)
+        if match is None:
+            return 0
+        sql, params = self._located(match, filters or Filters(), all_versions)
+        return self._run(f"SELECT count(DISTINCT article) FROM ({sql})", params)[0][0]
 
     def count_by(self, text: str, by: str, filters: Filters | None = None,
                  all_versions: bool = False) -> list[tuple[str, int]]:
         """Matching articles per month (oldest first) or per section (largest first)."""
         if by not in COUNT_BY:
             raise SearchError(f"--count-by: one of {', '.join(COUNT_BY)}")
-        query = parse(text)
-        where, params = self._where(query, filters or Filters(), all_versions)
-        key = "substr(v.published, 1, 7)" if by == "month" else "v.section"
+        _, match = self._match(text)
+        if match is None:
+            return []
+        sql, params = self._located(match, filters or Filters(), all_versions)
+        key = "substr(published, 1, 7)" if by == "month" else "section"
         order = "1" if by == "month" else "2 DESC, 1"
-        sql = (f"SELECT coalesce({key}, '?'), count(DISTINCT a.id) {self._from(query)} WHERE {where} "
-               f"GROUP BY 1 ORDER BY {order}")
-        return [(label, count) for label, count in self._run(sql, params)]
+        return [(label, n) for label, n in self._run(
+            f"SELECT coalesce({key}, '?'), count(DISTINCT article) FROM ({sql}) GROUP BY 1 ORDER BY {order}",
+            params)]
 
     def _run(self, sql: str, params: list) -> list:
         try:
@@ -192,8 +342,8 @@ class Searcher:
         except sqlite3.OperationalError as exc:  # the parser quotes everything: this is a bug, said plainly
             raise SearchError(f"the search index could not run this query ({exc})") from exc
 
-    def _hits(self, query: Query, rows: list) -> list[Hit]:
-        if not rows:
+    def _hits(self, query: Query | None, rows: list) -> list[Hit]:
+        if not rows or query is None:
             return []
         matcher = Matcher(query)
         ids = [r[1] for r in rows]
@@ -207,18 +357,19 @@ class Searcher:
              versions) = details[version_id]
             hits.append(Hit(url=url, title=title, published=published, lang=lang, section=section, author=author,
                             score=_positive(score), snippet=snippet(body, matcher),
-                            title_marked=_marked_title(title, matcher), removed=removed, version=version,
+                            title_marked=mark(title, matcher.spans(title)), removed=removed, version=version,
                             versions=versions))
         return hits
+
+
+def _desc(published: str | None) -> tuple:
+    """A sort key that puts later dates first (and undated last)."""
+    return (published is None, [-ord(ch) for ch in published or ""])
 
 
 def _positive(score: float) -> float:
     """bm25 (negated) rounded to four significant digits; never zero, since the design promises positive."""
     return max(float(f"{score:.4g}"), 1e-9)
-
-
-def _marked_title(title: str, matcher: Matcher) -> list[Segment]:
-    return mark(title, matcher.spans(title))
 
 
 def hits_json(hits: list[Hit]) -> str:

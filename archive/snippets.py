@@ -9,59 +9,57 @@ prefix; a phrase when consecutive tokens match it word by word. Tashkeel, tatwee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from bisect import bisect_left
 
-from archive.arabic import clitic_variants, light_stem, normal, tokens
+from archive.arabic import TOKEN, clitic_variants, light_stem, normal, tokens
 from archive.query import Query, Term
 
 Segment = tuple[str, bool]  # (text, matched)
 
 
-@dataclass(frozen=True)
-class _Word:
-    normals: frozenset[str]
-    stem: str | None
-    prefix: bool
-
-    def matches(self, token: str) -> bool:
-        n = normal(token)
-        if self.prefix:
-            return any(n.startswith(p) for p in self.normals)
-        return n in self.normals or (self.stem is not None and light_stem(token) == self.stem)
-
-
-def _word(word: str, prefix: bool = False, exact: bool = False) -> _Word:
-    n = normal(word)
-    if prefix or exact:
-        return _Word(frozenset({n}), None if prefix else light_stem(word), prefix)
-    return _Word(frozenset(clitic_variants(n)), light_stem(word), False)
-
-
 class Matcher:
-    """Finds the positive terms of a query in original text."""
+    """Finds the positive terms of a query in original text: sets of normal forms and stems, compared token by
+    token over the cached normal forms of the text (the per-token work stays in C)."""
 
     def __init__(self, query: Query):
-        self.singles: list[_Word] = []
-        self.phrases: list[list[_Word]] = []
+        self.normals: set[str] = set()        # a word's normal form and its clitic variants
+        self.stems: set[str] = set()
+        self.prefixes: tuple[str, ...] = ()
+        self.phrases: list[list[tuple[str, str]]] = []   # (normal, stem) word by word
         for clause in query.clauses:
             for term in clause:
                 self._add(term)
 
     def _add(self, term: Term) -> None:
         if term.phrase:
-            self.phrases.append([_word(w, exact=True) for w in term.words])
+            self.phrases.append([(normal(w), light_stem(w)) for w in term.words])
+        elif term.prefix:
+            self.prefixes += (normal(term.words[0]),)
         else:
-            self.singles.append(_word(term.words[0], prefix=term.prefix))
+            word = term.words[0]
+            self.normals.update(clitic_variants(normal(word)))
+            self.stems.add(light_stem(word))
+
+    def hits(self, toks: list[str]) -> list[bool]:
+        """For each token, whether it is (part of) a match."""
+        normals, stems = list(map(normal, toks)), list(map(light_stem, toks))
+        hit = [n in self.normals or s in self.stems for n, s in zip(normals, stems, strict=True)]
+        if self.prefixes:
+            hit = [h or n.startswith(self.prefixes) for h, n in zip(hit, normals, strict=True)]
+        for phrase in self.phrases:
+            size = len(phrase)
+            first_n, first_s = phrase[0]
+            for i in range(len(toks) - size + 1):
+                if (normals[i] == first_n or stems[i] == first_s) and all(
+                        normals[i + k] == phrase[k][0] or stems[i + k] == phrase[k][1] for k in range(1, size)):
+                    hit[i:i + size] = [True] * size
+        return hit
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every matched token, in order."""
         toks = tokens(text)
-        hit = [any(w.matches(tok) for w in self.singles) for _, _, tok in toks]
-        for phrase in self.phrases:
-            size = len(phrase)
-            for i in range(len(toks) - size + 1):
-                if all(phrase[k].matches(toks[i + k][2]) for k in range(size)):
-                    hit[i:i + size] = [True] * size
+        hit = self.hits([tok for _, _, tok in toks])
         return [(start, end) for (start, end, _), matched in zip(toks, hit, strict=True) if matched]
 
 
@@ -78,34 +76,43 @@ def mark(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
     return segments
 
 
+SPLIT = re.compile(f"({TOKEN.pattern})")
+
+
 def snippet(text: str, matcher: Matcher, words: int = 32) -> list[Segment]:
     """About `words` tokens of the text around its densest run of matches (its opening when nothing matches),
     with "…" where the text was cut. Whitespace runs (paragraph breaks) become one space."""
-    text = " ".join(text.split())
-    toks = tokens(text)
+    parts = SPLIT.split(" ".join(text.split()))  # separator, token, separator, token, …, separator
+    toks = parts[1::2]
     if not toks:
         return []
-    spans = matcher.spans(text)
-    starts = {s for s, _ in spans}
+    matched_at = [i for i, h in enumerate(matcher.hits(toks)) if h]
     first = 0
-    if spans:
-        matched_at = [i for i, (s, _, _) in enumerate(toks) if s in starts]
+    if matched_at:
         best, best_count = matched_at[0], 0
-        for i in matched_at:
-            count = sum(1 for j in matched_at if i <= j < i + words)
+        for n, i in enumerate(matched_at):
+            count = bisect_left(matched_at, i + words, n) - n
             if count > best_count:
                 best, best_count = i, count
         first = max(0, best - words // 4)
     last = min(len(toks), first + words) - 1
-    start = 0 if first == 0 else toks[first][0]
-    end = len(text) if last == len(toks) - 1 else toks[last][1]
-    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
-    segments = mark(text[start:end], window)
-    if start > 0:
-        segments.insert(0, ("…", False))
-    if end < len(text):
+    matched = set(matched_at)
+    segments: list[Segment] = [("…", False)] if first > 0 else [(parts[0], False)] if parts[0] else []
+    for i in range(first, last + 1):
+        if i > first:
+            segments.append((parts[2 * i], False))
+        segments.append((toks[i], i in matched))
+    if last < len(toks) - 1:
         segments.append(("…", False))
-    return segments
+    elif parts[-1]:
+        segments.append((parts[-1], False))
+    merged: list[Segment] = []
+    for text_, hit in segments:  # neighbours of one kind as one segment
+        if merged and merged[-1][1] == hit and not hit:
+            merged[-1] = (merged[-1][0] + text_, False)
+        else:
+            merged.append((text_, hit))
+    return merged
 
 
 def bracketed(segments: list[Segment], open_: str = "[", close: str = "]") -> str:

@@ -11,7 +11,8 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,7 +159,6 @@ def _v6(db: sqlite_utils.Database) -> None:
     """The full-text search index (archive/search_index.py), filled from the versions already stored."""
     search_index.create(db.conn)
     search_index.index_all(db.conn)
-    db.execute("CREATE INDEX articles_latest ON articles(latest_version)")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
@@ -216,6 +216,24 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error); inside another, part of it.
+
+        The connection is in autocommit mode (isolation_level=None), where `with conn:` opens nothing and every
+        statement would be its own transaction, with its own fsync."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     def checkpoint(self) -> None:
         """Move the WAL into the database file and empty it: the way to write a little more when the WAL, not
         the disk, hit a limit."""
@@ -223,30 +241,30 @@ class Store:
 
     # -- crawls ---------------------------------------------------------------------------------------------
     def start_crawl(self, site: str, options: dict, worker: str | None = None) -> int:
-        with self.db.conn:
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO crawls (started, site, worker, options, status) VALUES (?, ?, ?, ?, 'running')",
                 [now_iso(), site, worker, json.dumps(options, ensure_ascii=False, default=str)])
         return cur.lastrowid
 
     def finish_crawl(self, crawl_id: int, status: str, stats: dict, exit_code: int | None = None) -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("UPDATE crawls SET finished = ?, status = ?, stats = ?, exit_code = ? WHERE id = ?",
                             [now_iso(), status, json.dumps(stats, ensure_ascii=False, default=str), exit_code,
                              crawl_id])
 
     def set_exit_code(self, crawl_id: int, exit_code: int) -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("UPDATE crawls SET exit_code = ? WHERE id = ?", [exit_code, crawl_id])
 
     # -- WARC files and captures ----------------------------------------------------------------------------
     def add_warc_file(self, name: str, crawl_id: int | None) -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("INSERT OR IGNORE INTO warc_files (name, crawl_id, created) VALUES (?, ?, ?)",
                             [name, crawl_id, now_iso()])
 
     def close_warc_file(self, name: str, size: int, sha256: str, records: int) -> None:
-        with self.db.conn:
+        with self.transaction():
             self.db.execute("UPDATE warc_files SET closed = ?, size = ?, sha256 = ?, records = ? WHERE name = ?",
                             [now_iso(), size, sha256, records, name])
 
@@ -258,7 +276,7 @@ class Store:
         columns = list(rows[0])
         sql = (f"INSERT OR IGNORE INTO captures ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
-        with self.db.conn:
+        with self.transaction():
             self.db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
         return len(rows)
 
@@ -267,7 +285,7 @@ class Store:
         rows = list(rows)
         if not rows:
             return
-        with self.db.conn:
+        with self.transaction():
             self.db.conn.executemany(
                 """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
                                      last_seen, last_fetched, last_status, crawl_id, captured_lastmod,
@@ -319,7 +337,7 @@ class Store:
         A (title, body) different from the article's latest version is a new version; the same text refreshes
         the fields (and the extractor) and moves last_seen. Captures must come in time order per article."""
         outcome: Counter = Counter()
-        with self.db.conn:
+        with self.transaction():
             for article, capture in items:
                 outcome[self._store_article(article, capture)] += 1
         return outcome
@@ -345,6 +363,7 @@ class Store:
             article_id = cur.lastrowid
             version_id = self._add_version(article_id, 1, a, fields, digest, record_id, ts, version_fields)
             conn.execute("UPDATE articles SET latest_version = ? WHERE id = ?", [version_id, article_id])
+            search_index.add_latest(conn, article_id, fields["title"], fields["body"])
             return "new"
         article_id, latest_id, versions, first = row
         latest = conn.execute("SELECT digest, last_seen, extractor FROM article_versions WHERE id = ?",
@@ -357,6 +376,10 @@ class Store:
             self._refresh_article(article_id, fields, ts, record_id, a["extractor"], versions, latest_id)
             return "unchanged" if latest[2] == a["extractor"] else "refreshed"
         version_id = self._add_version(article_id, versions + 1, a, fields, digest, record_id, ts, version_fields)
+        old_title, old_body = conn.execute("SELECT title, body FROM article_versions WHERE id = ?",
+                                           [latest_id]).fetchone()
+        search_index.retire(conn, article_id, latest_id, old_title, old_body)
+        search_index.add_latest(conn, article_id, fields["title"], fields["body"])
         self._refresh_article(article_id, fields, ts, record_id, a["extractor"], versions + 1, version_id)
         return "version"
 
@@ -368,7 +391,6 @@ class Store:
             + ", ".join(f":{k}" for k in version_fields) + ", :record_id, :ts, :ts, :ts, :extractor)",
             {**fields, "article_id": article_id, "version": number, "digest": digest, "record_id": record_id,
              "ts": ts, "extractor": a["extractor"]})
-        search_index.add(self.db.conn, [(cur.lastrowid, fields["title"], fields["body"])])
         return cur.lastrowid
 
     def _refresh_article(self, article_id, fields, ts, record_id, extractor, versions, latest_id) -> None:
@@ -381,14 +403,14 @@ class Store:
 
     def clear_articles(self) -> None:
         """Forget every article, version and their index entries (re-extraction starts from nothing)."""
-        with self.db.conn:
+        with self.transaction():
             search_index.clear(self.db.conn)
             self.db.execute("DELETE FROM article_versions")
             self.db.execute("DELETE FROM articles")
 
     def touch_article(self, canonical_url: str, timestamp: str) -> bool:
         """An identical payload was captured again: the article was seen, nothing else changed."""
-        with self.db.conn:
+        with self.transaction():
             cur = self.db.conn.execute(
                 "UPDATE article_versions SET last_seen = max(last_seen, ?) WHERE id = "
                 "(SELECT latest_version FROM articles WHERE canonical = ?)", [timestamp, canonical_url])
@@ -397,7 +419,7 @@ class Store:
         return cur.rowcount > 0
 
     def mark_removed(self, canonical_url: str, when: str) -> bool:
-        with self.db.conn:
+        with self.transaction():
             cur = self.db.conn.execute("UPDATE articles SET removed = ? WHERE canonical = ? AND removed IS NULL",
                                        [when, canonical_url])
         return cur.rowcount > 0

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl_vs_wget, extraction
+from bench import crawl_vs_wget, extraction, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,22 +40,35 @@ def machine() -> str:
 
 
 def main() -> None:
+    """`--quick`: small sizes; `--render`: the page again from the saved numbers; `--only a,b`: run only these
+    parts (crawl, replica, extraction, search) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     articles = 300 if quick else 2000
     out = ROOT / "docs" / "BENCHMARKS.md"
     out.parent.mkdir(exist_ok=True)
-    if "--render" in sys.argv:  # write the page again from the last run's numbers
-        saved = json.loads((ROOT / "docs" / "benchmarks.json").read_text())
-        crawl, rep, articles = saved["crawl"], saved["replica"], saved["crawl"]["articles"]
-        extracted = saved.get("extraction")
-    else:
-        crawl = crawl_vs_wget.run(articles)
+    saved_path = ROOT / "docs" / "benchmarks.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.exists() else {}
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+    if "--render" in sys.argv:
+        only = set()
+
+    def wanted(part: str) -> bool:
+        return (only is None or part in only) or part not in saved
+
+    crawl = crawl_vs_wget.run(articles) if wanted("crawl") else saved["crawl"]
+    if wanted("replica"):
         replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles", str(articles),
                                   "--big", "20000" if quick else "100000"], cwd=ROOT, capture_output=True,
                                  text=True, check=True)
         rep = json.loads(replica.stdout)
         rep["measured"] = machine()
-        extracted = extraction.run(300 if quick else 1000)
+    else:
+        rep = saved["replica"]
+    extracted = extraction.run(300 if quick else 1000) if wanted("extraction") else saved.get("extraction")
+    searched = search.run(10_000 if quick else 100_000) if wanted("search") else saved.get("search")
+    articles = crawl["articles"]
     text = [
         "# Benchmarks", "",
         f"Written by `make bench{'-quick' if quick else ''}` (`python -m bench.run{' --quick' if quick else ''}`). "
@@ -73,6 +86,7 @@ def main() -> None:
         "two digests, SQLite rows). **arshif is behind wget on CPU per page**; the benchmarks issue profiles and "
         "reduces that cost.", "",
         extraction.markdown(extracted) if extracted else "",
+        search.markdown(searched) if searched else "",
         "### The replica itself", "",
         "| what | result |", "|---|---|",
         f"| start-up at {rep['startup']['articles']:,} articles | URL printed after "
@@ -85,8 +99,8 @@ def main() -> None:
     ]
     out.write_text("\n".join(text) + "\n", encoding="utf-8")
     if "--render" not in sys.argv:
-        (ROOT / "docs" / "benchmarks.json").write_text(json.dumps({"crawl": crawl, "replica": rep,
-                                                                   "extraction": extracted}, indent=1))
+        saved_path.write_text(json.dumps({"crawl": crawl, "replica": rep, "extraction": extracted,
+                                          "search": searched}, ensure_ascii=False, indent=1))
     print(out.read_text())
 
 
