@@ -362,8 +362,8 @@ def _open_index(ctx, data):
 
     store = Store(_existing(ctx, data) / "archive.db")
     if not search_index.is_current(store.db.conn):
-        click.echo(f"the search index was built by normaliser {search_index.state(store.db.conn)}; rebuilding it "
-                   "for this arshif (once)", err=True)
+        click.echo(f"the search index was made by another arshif ({search_index.state(store.db.conn)}); "
+                   "rebuilding it (once)", err=True)
         _reindex(store)
     return store
 
@@ -515,6 +515,223 @@ def export(ctx, data, query, fmt, output, lang, section, tag, author, since, unt
         _fail(ctx, str(exc))
     count = write(rows, fmt, Path(output))
     click.echo(f"{count} articles written to {output}", err=True)
+
+
+def _lookup_failed(ctx: click.Context, exc: Exception) -> None:
+    click.echo(f"arshif: {exc}", err=True)
+    ctx.exit(1)
+
+
+@cli.command()
+@data_option
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print the captures as a JSON array.")
+@click.pass_context
+def snapshots(ctx, data, url, as_json):
+    """Every capture of URL (in any of its forms: raw Arabic, escapes, utm_*, ?m=1 …), oldest first.
+
+    \b
+    Examples:
+      arshif snapshots 'http://127.0.0.1:8765/2021/09/14/…/'
+      arshif snapshots URL --json
+    """
+    import json
+
+    from archive.snapshots import captures
+    from archive.store import Store
+
+    store = Store(_existing(ctx, data) / "archive.db")
+    found = captures(store.db.conn, url)
+    store.close()
+    if as_json:
+        click.echo(json.dumps([c.as_json() for c in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        _lookup_failed(ctx, f"no capture of {url} in the archive")
+    for c in found:
+        kind = ("revisit, not modified" if c.status == 304 else "revisit, same payload") if c.revisit else "response"
+        click.echo(f"{c.timestamp}  {c.status or '-':>3}  {kind:<22} {c.mime or '-':<24} {c.digest or '-'}  "
+                   f"{c.warc_file}:{c.offset}")
+    click.echo(f"{len(found)} captures of {found[0].canonical}", err=True)
+
+
+@cli.command()
+@data_option
+@click.argument("url")
+@click.option("--at", metavar="TIMESTAMP", help="The capture nearest this moment (YYYY … YYYYMMDDhhmmss).")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "warc"]), default="text", show_default=True,
+              help="The article text with its metadata, the archived HTML, or the raw WARC record.")
+@click.pass_context
+def show(ctx, data, url, at, fmt):
+    """What URL looked like: the capture nearest --at (the latest by default), as the Wayback Machine picks it.
+
+    A revisit shows the response it refers to. The text is the article version in effect at that capture.
+
+    \b
+    Examples:
+      arshif show URL
+      arshif show URL --at 2021 --format html > page.html
+      arshif show URL --at 20260101120000 --format warc | warcio index -
+    """
+    from urllib.parse import unquote
+
+    from archive import changes as ch
+    from archive.snapshots import NotArchived, captures, nearest, payload, raw_record, resolve
+    from archive.store import Store
+
+    data_dir = _existing(ctx, data)
+    store = Store(data_dir / "archive.db")
+    conn = store.db.conn
+    try:
+        found = captures(conn, url)
+        if not found:
+            raise NotArchived(f"no capture of {url} in the archive")
+        try:
+            picked = nearest(found, at)
+        except ValueError as exc:
+            _fail(ctx, f"--at: {exc}")
+        if fmt == "warc":
+            sys.stdout.buffer.write(raw_record(data_dir, picked))
+            return
+        shown = resolve(conn, picked)
+        if fmt == "html":
+            _, body = payload(data_dir, shown)
+            sys.stdout.buffer.write(body)
+            return
+        try:
+            article, canon = ch.article_id(conn, url)
+        except NotArchived:
+            raise NotArchived(f"{url} is not an article (captured as {picked.mime}); --format html shows the "
+                              "page") from None
+        found_versions = ch.versions(conn, article)
+        version = ch.version_at(found_versions, picked.timestamp)
+        meta = conn.execute("SELECT v.published, v.section, v.author, v.lang, a.removed FROM article_versions v "
+                            "JOIN articles a ON a.id = v.article_id WHERE v.article_id = ? AND v.version = ?",
+                            [article, version.number]).fetchone()
+    except NotArchived as exc:
+        _lookup_failed(ctx, exc)
+    finally:
+        store.close()
+    published, section, author, lang, removed = meta
+    click.echo(version.title)
+    click.echo(unquote(canon))
+    click.echo(" · ".join(str(x) for x in (published, section, author, lang) if x))
+    note = f"version {version.number} of {version.versions}" + (f"; removed from the site {removed}" if removed
+                                                                  else "")
+    click.echo(f"capture {picked.timestamp} ({note}) · replay /web/{picked.timestamp}/{canon}")
+    click.echo()
+    click.echo(version.body)
+
+
+def _show_pieces(pieces, tty: bool) -> str:
+    out = []
+    for op, text in pieces:
+        if op == "=":
+            out.append(text)
+        elif tty:
+            out.append(click.style(text, fg="red", strikethrough=True) if op == "-" else
+                       click.style(text, fg="green", bold=True))
+        else:
+            out.append(f"[-{text}-]" if op == "-" else f"{{+{text}+}}")
+    return " ".join(out)
+
+
+@cli.command()
+@data_option
+@click.argument("url")
+@click.option("--from", "from_", metavar="TIMESTAMP", help="The version in effect then (default: the one before).")
+@click.option("--to", metavar="TIMESTAMP", help="The version in effect then (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the change as JSON pieces.")
+@click.pass_context
+def diff(ctx, data, url, from_, to, as_json):
+    """What changed in an article's title and text between two versions, word by word.
+
+    Removed words in red (piped: [-…-]), added in green (piped: {+…+}), long unchanged stretches shortened.
+
+    \b
+    Examples:
+      arshif diff URL
+      arshif diff URL --from 2021-09 --to 2022
+    """
+    import json
+    from urllib.parse import unquote
+
+    from archive import changes as ch
+    from archive.snapshots import NotArchived
+    from archive.store import Store
+
+    store = Store(_existing(ctx, data) / "archive.db")
+    try:
+        article, canon = ch.article_id(store.db.conn, url)
+        found = ch.versions(store.db.conn, article)
+    except NotArchived as exc:
+        _lookup_failed(ctx, exc)
+    finally:
+        store.close()
+    try:
+        new = ch.version_at(found, to)
+        old = ch.version_at(found, from_) if from_ else found[max(0, new.number - 2)]
+    except ValueError as exc:
+        _fail(ctx, str(exc))
+    title = ch.diff_words(old.title, new.title)
+    body = ch.diff_words(old.body, new.body)
+    if as_json:
+        click.echo(json.dumps({"url": canon, "from": old.capture_timestamp, "to": new.capture_timestamp,
+                               "from_version": old.number, "to_version": new.number,
+                               "summary": ch.summary(title + body),
+                               "title": [{"op": op, "text": t} for op, t in title],
+                               "body": [{"op": op, "text": t} for op, t in body]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{unquote(canon)}\nversion {old.number} ({old.capture_timestamp}) → version {new.number} "
+               f"({new.capture_timestamp}) of {new.versions}: {ch.summary(title + body)}")
+    if old.number == new.number:
+        click.echo("the same version: nothing changed", err=True)
+        return
+    tty = sys.stdout.isatty()
+    click.echo()
+    click.echo(_show_pieces(title, tty))
+    click.echo()
+    click.echo(_show_pieces(ch.context(body), tty))
+
+
+@cli.command()
+@data_option
+@click.option("--since", metavar="DATE", help="From this date (YYYY … YYYYMMDDhhmmss or YYYY-MM-DD); "
+              "default: seven days ago.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as a JSON array.")
+@click.pass_context
+def changes(ctx, data, since, as_json):
+    """Articles edited (title or text) or removed from the site since a date, newest first: the weekly
+    "stealth edits" report. A newer extractor is not an edit.
+
+    \b
+    Examples:
+      arshif changes
+      arshif changes --since 2026-11 --json
+    """
+    import json
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import unquote
+
+    from archive.changes import changes as compute
+    from archive.store import Store
+
+    since = since or (datetime.now(UTC) - timedelta(days=7)).strftime("%Y%m%d%H%M%S")
+    store = Store(_existing(ctx, data) / "archive.db")
+    try:
+        found = compute(store.db.conn, since)
+    except ValueError as exc:
+        _fail(ctx, f"--since: {exc}")
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f"no article edited or removed since {since}", err=True)
+    for c in found:
+        click.echo(f"{c['seen'][:16]}  {c['change']:<7}  {c['title']}\n    {unquote(c['url'])}\n"
+                   f"    {c['from']} → {c['to']}: {c['summary']}")
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ TOP_NORMAL, TOP_STEM = "{top}", "{top_s}"
 # columns weigh nothing, so that asking for them leaves every score as it was
 WEIGHTS = (6.0, 3.0, 2.0, 1.0, 0.0, 0.0)
 STATE_KEY = "normaliser"
+INDEX_FORMAT = 2   # bump when the columns or the tiers change
 
 # The top tiers. FTS5's bm25 gives a document, for one phrase, idf × F(k1+1) / (F + k1(1 − b + b·D/avgD)), where
 # F is the phrase's weighted frequency there and D the document's length: apart from idf (the same for every
@@ -51,11 +52,16 @@ TIERS = (0.8, 0.88, 0.94, 0.97, 0.985)
 Progress = Callable[[int, int], None]
 
 
+CURRENT = f"{NORMALISER_VERSION}/{INDEX_FORMAT}"   # what `meta` says of an index this arshif can use
+
+
 def create(conn: sqlite3.Connection) -> None:
+    """An empty index in this arshif's format (an index in another format is dropped first)."""
+    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
     conn.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, content='', "
                  "tokenize='unicode61 remove_diacritics 2')")
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    set_state(conn, NORMALISER_VERSION)
+    set_state(conn, CURRENT)
 
 
 _LOWEST = TIERS[0] / (1 - TIERS[0])  # share ≥ TIERS[0] ⇔ frequency ≥ _LOWEST × norm
@@ -127,7 +133,7 @@ def set_state(conn: sqlite3.Connection, version: str) -> None:
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
-    return state(conn) == NORMALISER_VERSION
+    return state(conn) == CURRENT
 
 
 def _chunks(conn: sqlite3.Connection, size: int) -> Iterator[list[tuple[int, str, str]]]:
@@ -168,14 +174,13 @@ def index_all(conn: sqlite3.Connection, progress: Progress | None = None, worker
 
 
 def rebuild(conn: sqlite3.Connection, progress: Progress | None = None, workers: int | None = None) -> int:
-    """Index every article version again with this arshif's normaliser, in one transaction: readers keep the
-    old index until the new one commits, and a crash leaves the old one."""
+    """Index every article version again with this arshif's normaliser and format, in one transaction:
+    readers keep the old index until the new one commits, and a crash leaves the old one."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        clear(conn)
+        create(conn)
         done = index_all(conn, progress, workers or os.cpu_count() or 1)
         conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
-        set_state(conn, NORMALISER_VERSION)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -401,10 +401,17 @@ class Store:
             {**fields, "versions": versions, "latest": latest_id, "ts": ts, "record_id": record_id,
              "extractor": extractor, "id": article_id})
 
+    def ensure_search_index(self, progress=None) -> bool:
+        """Rebuild the search index when it was made by another normaliser or format; True if it was."""
+        if search_index.is_current(self.db.conn):
+            return False
+        search_index.rebuild(self.db.conn, progress)
+        return True
+
     def clear_articles(self) -> None:
         """Forget every article, version and their index entries (re-extraction starts from nothing)."""
         with self.transaction():
-            search_index.clear(self.db.conn)
+            search_index.create(self.db.conn)
             self.db.execute("DELETE FROM article_versions")
             self.db.execute("DELETE FROM articles")
 

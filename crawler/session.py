@@ -97,6 +97,8 @@ class ArchiveSession:
                                    f"({self.min_free / 2**20:.0f} MiB): not starting")
             return
         self.store = Store(self.data / "archive.db")
+        if self.store.ensure_search_index():
+            logger.warning("the search index was made by another arshif: rebuilt before the crawl")
         report = recover(self.data, self.store)
         if report:
             logger.warning("recovery before the crawl: %s", report.summary())
