@@ -76,6 +76,9 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
             progress(n, len(rows))
     if batch:
         outcome.update(_flush(store, batch))
+    with store.transaction():  # removal is what the captures say: a 404 or 410 after the last good capture
+        db.execute("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
+                   "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
     store.close()
     return outcome
 

@@ -1,0 +1,126 @@
+"""Snapshots, show, diff, changes (issue 8) on an archive crawled at edition 1, then at edition 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from urllib.parse import unquote
+
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.crawling import ROOT, arshif
+
+KEYS = {"url", "canonical", "timestamp", "status", "mime", "digest", "warc_file", "offset", "length", "revisit"}
+
+
+def run(data, *args):
+    result = arshif("--data", str(data), *args)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_snapshots_lists_every_capture_of_any_url_form(two_editions):
+    site, data, before = two_editions
+    edited = site.manifest["changes"]["edited"][0]
+    code, out, _ = run(data, "snapshots", edited, "--json")
+    found = json.loads(out)
+    assert code == 0 and len(found) == 3 and all(set(c) == KEYS for c in found)
+    assert [c["timestamp"] for c in found] == sorted(c["timestamp"] for c in found)
+    assert all(len(c["timestamp"]) == 14 and c["digest"].startswith("sha1:") for c in found)
+    assert [c["revisit"] for c in found] == [False, False, True]  # edition 1, edition 2, the same again
+    assert found[0]["digest"] != found[1]["digest"] == found[2]["digest"]
+    for form in (unquote(edited), edited.replace("%", "%25").replace("%25", "%").lower(),
+                 edited + "?utm_source=newsletter&fbclid=x", edited + "#comments", edited.rstrip("/")):
+        code, out, _ = run(data, "snapshots", form, "--json")
+        assert code == 0 and [c["timestamp"] for c in json.loads(out)] == [c["timestamp"] for c in found], form
+    # an unchanged article around new chrome ("most read" of edition 2): two different payloads, one version
+    unchanged = next(a["url"] for a in site.manifest["articles"]
+                     if a["url"] not in site.manifest["changes"]["edited"] + site.manifest["changes"]["new"])
+    code, out, _ = run(data, "snapshots", unchanged, "--json")
+    kinds = [(c["revisit"], c["status"]) for c in json.loads(out)]
+    assert kinds == [(False, 200), (False, 200)]
+    code, _, err = run(data, "snapshots", "http://127.0.0.1:9/never-archived/")
+    assert code == 1 and "no capture" in err and err.count("\n") == 1
+
+
+def test_show_picks_the_nearest_capture_and_the_version_in_effect(two_editions):
+    site, data, before = two_editions
+    retitled = next(a for a in site.manifest["articles"] if a.get("edited", {}).get("kind") == "title-changed")
+    old_title = retitled["edited"]["title_before"]
+    code, out, _ = run(data, "snapshots", retitled["url"], "--json")
+    first, second = (c["timestamp"] for c in json.loads(out)[:2])
+    code, out, _ = run(data, "show", retitled["url"], "--at", first)
+    assert code == 0 and out.splitlines()[0] == old_title and "version 1 of 2" in out
+    code, out, _ = run(data, "show", retitled["url"])
+    assert code == 0 and out.splitlines()[0] == retitled["title"] and "version 2 of 2" in out
+    assert retitled["edited"]["sentence"] in out
+    code, out, _ = run(data, "show", retitled["url"], "--at", first[:4])  # a year: the nearest is the first
+    assert out.splitlines()[0] in (old_title, retitled["title"])
+    result = arshif("--data", str(data), "show", retitled["url"], "--at", first, "--format", "html")
+    assert result.returncode == 0 and "<html" in result.stdout and old_title.split()[0] in result.stdout
+    raw = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "show", retitled["url"], "--at",
+                          second, "--format", "warc"], capture_output=True, cwd=ROOT)
+    record = next(iter(ArchiveIterator(io.BytesIO(raw.stdout))))
+    assert record.rec_type == "response" and record.rec_headers.get_header("WARC-Date")[:4] == second[:4]
+    code, _, err = run(data, "show", retitled["url"], "--at", "20x1")
+    assert code == 2 and "--at" in err
+
+
+def test_show_resolves_a_revisit_to_the_response_it_refers_to(two_editions):
+    site, data, _ = two_editions
+    conn = sqlite3.connect(data / "archive.db")
+    row = conn.execute("SELECT r.url, r.timestamp, r.digest FROM captures r WHERE r.record_type = 'revisit' AND "
+                       "EXISTS (SELECT 1 FROM captures c WHERE c.url = r.url AND c.record_type = 'response' AND "
+                       "c.status = 200 AND c.mime LIKE 'text/html%' AND c.timestamp < r.timestamp) "
+                       "LIMIT 1").fetchone()
+    assert row, "the second crawl left no revisit of a page"
+    url, ts, digest = row
+    result = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "show", url, "--at", ts,
+                             "--format", "html"], capture_output=True, cwd=ROOT)
+    assert result.returncode == 0 and b"<html" in result.stdout
+    earlier = conn.execute("SELECT timestamp FROM captures WHERE url = ? AND record_type = 'response' "
+                           "AND timestamp < ? ORDER BY timestamp DESC LIMIT 1", [url, ts]).fetchone()
+    original = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "show", url, "--at",
+                               earlier[0], "--format", "html"], capture_output=True, cwd=ROOT)
+    assert original.returncode == 0 and original.stdout == result.stdout
+    assert (digest or "").startswith("sha1:")
+
+
+def test_diff_shows_the_edit_word_by_word(two_editions):
+    site, data, _ = two_editions
+    retitled = next(a for a in site.manifest["articles"] if a.get("edited", {}).get("kind") == "title-changed")
+    code, out, _ = run(data, "diff", retitled["url"])
+    assert code == 0 and "version 1" in out and "version 2" in out
+    assert "{+(محدث)+}" in out or "{+(aggiornato)+}" in out
+    sentence = retitled["edited"]["sentence"]
+    assert "{+" + sentence + "+}" in out.replace("\n", " ")
+    assert "[-" in out
+    code, out, _ = run(data, "diff", retitled["url"], "--json")
+    change = json.loads(out)
+    assert change["from_version"] == 1 and change["to_version"] == 2
+    assert {p["op"] for p in change["body"]} == {"=", "-", "+"}
+    added = " ".join(p["text"] for p in change["body"] if p["op"] == "+")
+    assert sentence in added
+
+
+def test_changes_reports_edits_and_the_removed_article(two_editions):
+    site, data, _ = two_editions
+    code, out, _ = run(data, "changes", "--since", "2000", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert all(set(c) == {"url", "title", "change", "seen", "from", "to", "summary"} for c in report)
+    edited = {c["url"] for c in report if c["change"] == "edited"}
+    assert edited == set(site.manifest["changes"]["edited"])
+    removed = [c for c in report if c["change"] == "removed"]
+    assert [c["url"] for c in removed] == site.manifest["changes"]["removed"]
+    assert all(c["from"] < c["to"] for c in report)
+    assert [c["seen"] for c in report] == sorted((c["seen"] for c in report), reverse=True)
+    assert all("words" in c["summary"] for c in report if c["change"] == "edited")
+    code, out, err = run(data, "changes", "--since", "2100")
+    assert code == 0 and out == "" and "no article" in err
+    # re-extraction with the same extractor over the same captures is not an edit
+    assert arshif("--data", str(data), "reextract").returncode == 0
+    code, out, _ = run(data, "changes", "--since", "2000", "--json")
+    assert {c["url"] for c in json.loads(out) if c["change"] == "edited"} == edited
