@@ -488,7 +488,8 @@ def reindex(ctx, data):
 @cli.command()
 @data_option
 @click.argument("query", required=False)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "wacz"]), required=True,
+              help="JSON Lines, CSV, or WACZ (the articles' captures, for ReplayWeb.page and pywb).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
 @search_filters
 @click.pass_context
@@ -503,17 +504,20 @@ def export(ctx, data, query, fmt, output, lang, section, tag, author, since, unt
       arshif export --format jsonl --output articles.jsonl --lang ar --since 2024-01-01
       arshif export 'الأسد -بوتين' --format csv -o assad.csv --section سياسة
     """
-    from archive.exporting import articles, write
+    from archive.exporting import articles, write, write_wacz
     from archive.query import QueryError
 
     data_dir = _existing(ctx, data)
     if query is not None:
         _open_index(ctx, data).close()
+    filters = _filters(lang, section, tag, author, since, until)
     try:
-        rows = articles(data_dir, query, _filters(lang, section, tag, author, since, until), all_versions)
+        if fmt == "wacz":
+            count = write_wacz(data_dir, Path(output), query, filters, all_versions)
+        else:
+            count = write(articles(data_dir, query, filters, all_versions), fmt, Path(output))
     except QueryError as exc:
         _fail(ctx, str(exc))
-    count = write(rows, fmt, Path(output))
     click.echo(f"{count} articles written to {output}", err=True)
 
 

@@ -15,19 +15,26 @@ KEYS = ("url", "title", "published", "lang", "section", "author", "body", "tags"
         "versions", "removed", "replay")
 
 
+def matching_ids(store: Store, query: str | None = None, filters: Filters | None = None,
+                 all_versions: bool = False) -> list[int]:
+    """The ids of every article that matches the query (best first) or, without one, passes the filters (newest
+    first). Raises QueryError on a query or filter that cannot run."""
+    searcher = Searcher(store.db.conn)
+    _, rows = searcher.matching(query, filters, sort="relevance" if query else "newest",
+                                all_versions=all_versions, limit=None)
+    return [row[0] for row in rows]
+
+
 def articles(data: Path, query: str | None = None, filters: Filters | None = None,
              all_versions: bool = False) -> Iterator[dict]:
-    """Every article that matches the query (best first) or, without one, passes the filters (newest first).
-    Raises SearchError, before yielding anything, on a query or filter that cannot run."""
+    """Every article `matching_ids` names, with the export keys. Raises QueryError before yielding anything."""
     store = Store(Path(data) / "archive.db")
     try:
-        searcher = Searcher(store.db.conn)
-        _, rows = searcher.matching(query, filters, sort="relevance" if query else "newest",
-                                    all_versions=all_versions, limit=None)
+        ids = matching_ids(store, query, filters, all_versions)
     except BaseException:
         store.close()
         raise
-    return _rows(store, [row[0] for row in rows])
+    return _rows(store, ids)
 
 
 def _rows(store: Store, ids: list[int]) -> Iterator[dict]:
@@ -45,6 +52,19 @@ def _rows(store: Store, ids: list[int]) -> Iterator[dict]:
                        "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
                        "word_count": words, "image": image, "versions": versions, "removed": removed,
                        "replay": f"/web/{last}/{url}" if last else None}
+    finally:
+        store.close()
+
+
+def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filters | None = None,
+               all_versions: bool = False) -> int:
+    from archive import wacz
+
+    store = Store(Path(data) / "archive.db")
+    try:
+        ids = matching_ids(store, query, filters, all_versions)
+        return wacz.write(Path(data), store.db.conn, ids, Path(output),
+                          title=f"arshif: {query}" if query else "arshif export")
     finally:
         store.close()
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import subprocess
 import sys
+import time
+import zipfile
+from html import escape
 from urllib.parse import unquote
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawling import ROOT, arshif
+from tests.http_client import fetch
+from tests.replica_process import free_port
 
 KEYS = {"url", "canonical", "timestamp", "status", "mime", "digest", "warc_file", "offset", "length", "revisit"}
 
@@ -124,3 +131,61 @@ def test_changes_reports_edits_and_the_removed_article(two_editions):
     assert arshif("--data", str(data), "reextract").returncode == 0
     code, out, _ = run(data, "changes", "--since", "2000", "--json")
     assert {c["url"] for c in json.loads(out) if c["change"] == "edited"} == edited
+
+
+# -- WACZ -------------------------------------------------------------------------------------------------------
+PYWB_BIN = ROOT / ".venv-pywb" / "bin"
+
+
+def _tool(name: str):
+    path = PYWB_BIN / name
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing: make install should have built .venv-pywb")
+        pytest.skip(f"{name} not installed (.venv-pywb): run make install")
+    return path
+
+
+def test_wacz_export_validates_and_pywb_replays_it(two_editions, tmp_path):
+    site, data, _ = two_editions
+    retitled = next(a for a in site.manifest["articles"] if a.get("edited", {}).get("kind") == "title-changed")
+    word = retitled["edited"]["sentence"].split()[1]
+    out = tmp_path / "edits.wacz"
+    result = arshif("--data", str(data), "export", word, "--format", "wacz", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    check = subprocess.run([str(_tool("wacz")), "validate", "-f", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0 and "succeeded" in check.stdout + check.stderr, check.stdout + check.stderr
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert {"archive/data.warc.gz", "indexes/index.cdx", "pages/pages.jsonl", "datapackage.json",
+            "datapackage-digest.json"} <= names
+    assert retitled["url"] in {p["url"] for p in pages}
+    # pywb: unpack into a collection, replay both versions of the edited article
+    root = tmp_path / "pywb"
+    root.mkdir()
+    subprocess.run([str(_tool("wb-manager")), "init", "edits"], cwd=root, check=True, capture_output=True)
+    subprocess.run([str(_tool("wb-manager")), "add", "--unpack-wacz", "edits", str(out)], cwd=root, check=True,
+                   capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen([str(_tool("wayback")), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                fetch(f"http://127.0.0.1:{port}/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        code, listing, _ = run(data, "snapshots", retitled["url"], "--json")
+        first, second = (c["timestamp"] for c in json.loads(listing)[:2])
+        old = fetch(f"http://127.0.0.1:{port}/edits/{first}id_/{retitled['url']}",
+                    headers={"Accept-Encoding": "identity"})
+        new = fetch(f"http://127.0.0.1:{port}/edits/{second}id_/{retitled['url']}",
+                    headers={"Accept-Encoding": "identity"})
+        assert old.status == new.status == 200
+        assert escape(retitled["edited"]["title_before"]) in old.text
+        assert escape(retitled["title"]) in new.text and retitled["edited"]["sentence"] in new.text
+    finally:
+        proc.terminate()
+        proc.wait()
