@@ -738,6 +738,45 @@ def changes(ctx, data, since, as_json):
                    f"    {c['from']} → {c['to']}: {c['summary']}")
 
 
+@cli.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Loopback by default: the UI has no login.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port of the web UI.")
+@click.option("--replay-port", default=None, type=int,
+              help="Port of the replay engine (pywb), on the same host; default: a free one.")
+@click.pass_context
+def serve(ctx, data, host, port, replay_port):
+    """The archive in a browser: search, browse by month and section, articles with their versions and
+    captures, replay, diffs, the changes report (in Arabic, right to left). Ctrl-C stops it.
+
+    \b
+    Examples:
+      arshif serve                      # http://127.0.0.1:8080/
+      arshif --data /srv/arshif serve --port 9000
+    """
+    import uvicorn
+
+    from archive.web.app import create_app
+    from archive.web.replay import Pywb
+
+    data_dir = _existing(ctx, data)
+    _open_index(ctx, data).close()
+    pywb = Pywb(data_dir, host, replay_port)
+    try:
+        pywb.start()
+        click.echo(f"replay (pywb): {pywb.base}/", err=True)
+    except (FileNotFoundError, RuntimeError) as exc:
+        click.echo(f"arshif: replay is off: {exc}", err=True)
+        pywb = None
+    click.echo(f"http://{host}:{port}/", err=True)
+    try:
+        uvicorn.run(create_app(data_dir, pywb), host=host, port=port, log_level="warning")
+    finally:
+        if pywb:
+            pywb.stop()
+
+
 def main() -> None:
     from archive.store import StoreError
 

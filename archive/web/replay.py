@@ -1,0 +1,106 @@
+"""Replay: pywb, the archivists' own engine, run beside the UI on a second loopback port.
+
+pywb cannot share a virtual environment with Scrapy, so it runs as its own process (from `.venv-pywb`, or the
+`wayback` named by ARSHIF_PYWB) over our WARC files and `warc/index.cdxj`, with no live collection: nothing it
+serves can come from the live web. Its rewritten pages (`mp_`) carry pywb's Content-Security-Policy, which keeps
+every request on pywb's own origin; the UI frames them in a sandboxed iframe, on another origin than the UI's.
+Our own `/web/<ts>id_/<url>` serves the archived bytes with `Content-Security-Policy: sandbox`, so a script in them
+never runs with the UI's origin.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTION = "arshif"
+# pywb's own default, spelled out so that it cannot change under us: everything from pywb's origin, nothing else
+CSP = "default-src 'unsafe-eval' 'unsafe-inline' 'self' data: blob: ; form-action 'self'"
+
+
+def find_wayback() -> Path | None:
+    named = os.environ.get("ARSHIF_PYWB")
+    candidates = [Path(named)] if named else []
+    candidates += [ROOT / ".venv-pywb" / "bin" / "wayback"]
+    found = shutil.which("wayback")
+    if found:
+        candidates.append(Path(found))
+    return next((c for c in candidates if c.exists()), None)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class Pywb:
+    """A pywb process over one data directory; `base` is the collection's URL."""
+
+    def __init__(self, data: Path, host: str = "127.0.0.1", port: int | None = None):
+        self.data = Path(data)
+        self.host = host
+        self.port = port or free_port(host)
+        self.process: subprocess.Popen | None = None
+        self._dir: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base(self) -> str:
+        return f"{self.origin}/{COLLECTION}"
+
+    def start(self, timeout: float = 30) -> Pywb:
+        wayback = find_wayback()
+        if wayback is None:
+            raise FileNotFoundError("pywb is not installed: run `make install` (it builds .venv-pywb) or set "
+                                    "ARSHIF_PYWB to a `wayback` executable")
+        warc = self.data / "warc"
+        self._dir = tempfile.TemporaryDirectory(prefix="arshif-pywb-")
+        config = Path(self._dir.name) / "config.yaml"
+        config.write_text(
+            "collections:\n"
+            f"  {COLLECTION}:\n"
+            f"    index_paths: '{warc / 'index.cdxj'}'\n"
+            f"    archive_paths: '{warc}/'\n"
+            "framed_replay: false\n"
+            "enable_memento: true\n"
+            f'csp-header: "{CSP}"\n', encoding="utf-8")
+        self.process = subprocess.Popen([str(wayback), "-b", self.host, "-p", str(self.port)], cwd=self._dir.name,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                said = self.process.stderr.read().decode(errors="replace")[-500:]
+                raise RuntimeError(f"pywb stopped at start: {said}")
+            try:
+                urllib.request.urlopen(self.origin + "/", timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"pywb did not answer on {self.origin} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if self._dir:
+            self._dir.cleanup()
+            self._dir = None
+
+    def frame_url(self, timestamp: str, url: str) -> str:
+        """The rewritten page pywb serves for the UI's frame."""
+        return f"{self.base}/{timestamp}mp_/{url}"
