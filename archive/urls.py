@@ -37,14 +37,17 @@ def _is_dropped(name: str, value: str) -> bool:
 def canonical(url: str) -> str:
     """The canonical form of an http(s) URL; other strings come back stripped but unchanged."""
     url = url.strip()
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            return url
+        port = parts.port
+    except ValueError:  # a port that is not a number, a broken IPv6 host: not a URL we could have fetched
         return url
     host = parts.hostname.lower()
     if ":" in host:
         host = f"[{host}]"
-    port = parts.port
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
         host = f"{host}:{port}"
     path = _requote(parts.path or "/", _PATH_SAFE)

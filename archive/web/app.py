@@ -79,8 +79,8 @@ def create_app(data: Path, pywb: Pywb | None) -> Starlette:
     ui_csp = (f"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
               f"frame-src {frame_origin}; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
 
-    def page(name: str, status: int = 200, **context) -> HTMLResponse:
-        html = env.get_template(name).render(**context)
+    def page(template: str, status: int = 200, **context) -> HTMLResponse:
+        html = env.get_template(template).render(**context)
         return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": ui_csp,
                                                                "X-Content-Type-Options": "nosniff",
                                                                "Referrer-Policy": "no-referrer"})
