@@ -37,6 +37,9 @@ MONTHS_AR = ("يناير", "فبراير", "مارس", "أبريل", "مايو",
              "ديسمبر")
 WEEKDAYS_AR = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
 PAGE = 50
+# archived bytes as captured: no script, no request beyond this server (nothing reaches the live web)
+RAW_CSP = ("sandbox; default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+           "font-src 'self' data:; media-src 'self' data:")
 TIMESTAMP = re.compile(r"^(\d{4,14})(id_|mp_)?$")
 
 
@@ -260,7 +263,7 @@ def create_app(data: Path, pywb: Pywb | None) -> Starlette:
                 content_type = next((v for k, v in headers.items() if k.lower() == "content-type"),
                                     "application/octet-stream")
                 return Response(body, status_code=shown.status or 200, headers={
-                    "Content-Type": content_type, "Content-Security-Policy": "sandbox",
+                    "Content-Type": content_type, "Content-Security-Policy": RAW_CSP,
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
             index = found.index(picked)
             article = conn.execute("SELECT title FROM articles WHERE canonical = ?", [picked.canonical]).fetchone()

@@ -2,7 +2,7 @@
 
 pywb cannot share a virtual environment with Scrapy, so it runs as its own process (from `.venv-pywb`, or the
 `wayback` named by ARSHIF_PYWB) over our WARC files and `warc/index.cdxj`, with no live collection: nothing it
-serves can come from the live web. Its rewritten pages (`mp_`) carry pywb's Content-Security-Policy, which keeps
+serves can come from the live web. Its rewritten pages carry pywb's Content-Security-Policy, which keeps
 every request on pywb's own origin; the UI frames them in a sandboxed iframe, on another origin than the UI's.
 Our own `/web/<ts>id_/<url>` serves the archived bytes with `Content-Security-Policy: sandbox`, so a script in them
 never runs with the UI's origin.
@@ -102,5 +102,6 @@ class Pywb:
             self._dir = None
 
     def frame_url(self, timestamp: str, url: str) -> str:
-        """The rewritten page pywb serves for the UI's frame."""
-        return f"{self.base}/{timestamp}mp_/{url}"
+        """The rewritten page pywb serves for the UI's frame. Without pywb's own frame (framed_replay: false)
+        its replay modifier is the empty one, and that is the one pywb adds its Content-Security-Policy to."""
+        return f"{self.base}/{timestamp}/{url}"
