@@ -51,10 +51,10 @@ def main() -> int:
     print("\nTry next:\n"
           f"  .venv/bin/arshif --data {data} search '\"الممر الإنساني\"' --count-by month\n"
           f"  .venv/bin/arshif --data {data} search caffe --lang it --json\n"
+          f"  .venv/bin/arshif --data {data} serve               # the archive in a browser: http://127.0.0.1:8080/\n"
           f"  .venv/bin/arshif --data {data} verify --deep       # every record and digest checked\n"
           f"  .venv/bin/warcio check {data}/warc/*.warc.gz     # the WARCs, by warcio itself\n"
-          f"  make demo                                          # again: unchanged pages become revisits\n"
-          "(browse and replay arrive with the next issue)")
+          f"  make demo                                          # again: unchanged pages become revisits")
     return result.returncode or searched.returncode
 
 
