@@ -515,7 +515,8 @@ def export(ctx, data, query, fmt, output, lang, section, tag, author, since, unt
         if fmt == "wacz":
             count = write_wacz(data_dir, Path(output), query, filters, all_versions)
         else:
-            count = write(articles(data_dir, query, filters, all_versions), fmt, Path(output))
+            count = write(articles(data_dir, query, filters, all_versions), fmt, Path(output),
+                          with_query=query is not None)
     except QueryError as exc:
         _fail(ctx, str(exc))
     click.echo(f"{count} articles written to {output}", err=True)

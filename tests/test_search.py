@@ -235,6 +235,10 @@ def test_export_takes_a_query(small_archive, tmp_path):
     assert run.returncode == 0, run.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["url"] for r in rows] == ["https://example.test/2021/10/b"] and rows[0]["body"]
+    assert "[الأسعار]" in rows[0]["snippet"] and rows[0]["score"] > 0  # a QUERY adds the search keys
+    plain = tmp_path / "all.jsonl"
+    assert arshif("--data", str(small_archive), "export", "--format", "jsonl", "-o", str(plain)).returncode == 0
+    assert all("snippet" not in json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines())
     bad = arshif("--data", str(small_archive), "export", '"', "--format", "jsonl", "-o", str(out))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
