@@ -9,7 +9,6 @@ any part of a name, `--since ٢٠٢١-٠٩` is a month. A filter value the archi
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -106,7 +105,6 @@ class Searcher:
         self.exact = exact
         self._known: dict[str, bool] = {}
         self._counts: dict[str, tuple[int, int]] = {}
-        self._total: int | None = None
 
     def known(self, token: str) -> bool:
         """Whether the index holds the token anywhere (a seek to the first entry of its doclist)."""
@@ -288,12 +286,6 @@ class Searcher:
             found.update(self._run(sql, [f"({match}) AND ({forms})"] + params + [forms, wanted]))
         return sorted(found.items(), key=lambda item: -item[1])[:wanted]
 
-    def _versions(self) -> int:
-        """FTS5's N: every indexed version."""
-        if self._total is None:
-            self._total = self.conn.execute("SELECT count(*) FROM article_versions").fetchone()[0]
-        return self._total
-
     def _articles_with(self, phrase: str, at_most: int) -> int:
         """How many latest versions hold a phrase, counted up to `at_most`; remembered by this searcher."""
         known = self._counts.get(phrase)
@@ -370,7 +362,3 @@ def _desc(published: str | None) -> tuple:
 def _positive(score: float) -> float:
     """bm25 (negated) rounded to four significant digits; never zero, since the design promises positive."""
     return max(float(f"{score:.4g}"), 1e-9)
-
-
-def hits_json(hits: list[Hit]) -> str:
-    return json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2)

@@ -38,7 +38,7 @@ def test_snapshots_lists_every_capture_of_any_url_form(two_editions):
     assert all(len(c["timestamp"]) == 14 and c["digest"].startswith("sha1:") for c in found)
     assert [c["revisit"] for c in found] == [False, False, True]  # edition 1, edition 2, the same again
     assert found[0]["digest"] != found[1]["digest"] == found[2]["digest"]
-    for form in (unquote(edited), edited.replace("%", "%25").replace("%25", "%").lower(),
+    for form in (unquote(edited), edited.lower(),
                  edited + "?utm_source=newsletter&fbclid=x", edited + "#comments", edited.rstrip("/")):
         code, out, _ = run(data, "snapshots", form, "--json")
         assert code == 0 and [c["timestamp"] for c in json.loads(out)] == [c["timestamp"] for c in found], form
