@@ -13,6 +13,7 @@ the database is opened read-only.
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -294,7 +295,6 @@ def create_app(data: Path, pywb: Pywb | None) -> Starlette:
 
 
 def _tags(raw: str | None) -> list[str]:
-    import json
     try:
         return list(json.loads(raw or "[]"))
     except ValueError:
