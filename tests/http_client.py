@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -70,3 +71,16 @@ def links(html: str, base: str) -> tuple[list[str], list[str]]:
 def path_key(url: str) -> str:
     """The test's own notion of 'same page': decoded path, no query, no fragment."""
     return unquote(urlsplit(url).path)
+
+
+def wait_until_answering(url: str, timeout: float = 10) -> None:
+    """Poll a server that is starting until it answers at all (any status)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fetch(url)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import REPORT
-from tests.test_serve import HOSTILE_PAGE, Served, Spy, write_hostile_archive
+from tests.test_serve import HOSTILE_PAGE, Served, hostile_archive  # noqa: F401 - the `hostile` fixture
 
 pytestmark = pytest.mark.slow
 
@@ -155,17 +155,6 @@ def test_diff_and_changes_pages(browser, ui, two_editions, shots):
 
 
 # -- isolation ---------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    spy = Spy()
-    data = tmp_path_factory.mktemp("hostile-browser") / "data"
-    url = write_hostile_archive(data, spy.port)
-    server = Served(data)
-    yield server, spy, url
-    server.stop()
-    spy.stop()
-
-
 def test_without_protection_the_hostile_page_reaches_the_spy(browser, hostile, tmp_path):
     """The control: served plainly, the same page does reach the spy — so the test below can fail."""
     server, spy, _ = hostile

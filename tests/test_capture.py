@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.crawling import ROOT, arshif, crawl
-from tests.http_client import fetch
+from tests.http_client import fetch, wait_until_answering
 
 pytestmark = pytest.mark.slow
 
@@ -221,12 +220,7 @@ def pywb(captured, tmp_path_factory):
     proc = subprocess.Popen([str(PYWB), "-p", str(port), "-b", "127.0.0.1"], cwd=root, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}/arshif"
-    for _ in range(100):
-        try:
-            fetch(f"http://127.0.0.1:{port}/")
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_until_answering(f"http://127.0.0.1:{port}/")
     yield base
     proc.terminate()
     proc.wait()

@@ -185,8 +185,9 @@ def write_hostile_archive(data: Path, spy_port: int) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+@pytest.fixture(scope="module", name="hostile")
+def hostile_archive(tmp_path_factory):
+    """(server, spy, URL) over an archive holding one page that tries to escape (the browser tests use it too)."""
     spy = Spy()
     data = tmp_path_factory.mktemp("hostile") / "data"
     url = write_hostile_archive(data, spy.port)

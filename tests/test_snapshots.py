@@ -8,7 +8,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from html import escape
 from urllib.parse import unquote
@@ -17,7 +16,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawling import ROOT, arshif
-from tests.http_client import fetch
+from tests.http_client import fetch, wait_until_answering
 from tests.replica_process import free_port
 
 KEYS = {"url", "canonical", "timestamp", "status", "mime", "digest", "warc_file", "offset", "length", "revisit"}
@@ -171,12 +170,7 @@ def test_wacz_export_validates_and_pywb_replays_it(two_editions, tmp_path):
     proc = subprocess.Popen([str(_tool("wayback")), "-p", str(port), "-b", "127.0.0.1"], cwd=root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                fetch(f"http://127.0.0.1:{port}/")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_answering(f"http://127.0.0.1:{port}/")
         code, listing, _ = run(data, "snapshots", retitled["url"], "--json")
         first, second = (c["timestamp"] for c in json.loads(listing)[:2])
         old = fetch(f"http://127.0.0.1:{port}/edits/{first}id_/{retitled['url']}",
