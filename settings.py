@@ -27,6 +27,10 @@ ARSHIF_REFRESH = False                  # True: fetch every known article again 
 ARSHIF_SITE_NAME = "الإيطالية نيوز"       # stripped from titles ("… - الإيطالية نيوز")
 ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article pages cannot be extracted
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
+# How long a sitemap, feed or listing page fetched with success is left alone before it is fetched again (30m, 6h,
+# 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
+# page are fetched on every run. For a schedule every 30 minutes, README suggests feed 0, sitemap 6h, listing 1d.
+ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "0"}
 
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"

@@ -319,6 +319,48 @@ class Store:
                LEFT JOIN urls u ON u.canonical = c.canonical""").fetchall()
         return {canonical: (lastmod, updated) for canonical, lastmod, updated in rows}
 
+    def last_response(self, canonical_url: str) -> tuple[str, int, int, str, str] | None:
+        """(WARC file, offset, length, payload digest, WARC-Date) of the latest 200 response for this URL: the
+        validators of a conditional request, and the body a 304 stands for."""
+        return self.db.execute(
+            "SELECT warc_file, offset, length, digest, date FROM captures WHERE canonical = ? AND "
+            "record_type = 'response' AND status = 200 ORDER BY id DESC LIMIT 1", [canonical_url]).fetchone()
+
+    def last_fetches(self) -> dict[str, tuple[str, int]]:
+        """Canonical URL → (when last fetched, status) for every URL that is not an article or an asset:
+        sitemaps, feeds, listing pages, other pages, redirects and dead links: what the refetch intervals are
+        measured from."""
+        rows = self.db.execute(
+            "SELECT canonical, last_fetched, last_status FROM urls WHERE kind != 'asset' AND "
+            "coalesce(is_article, 0) = 0 AND last_fetched IS NOT NULL AND last_status IS NOT NULL").fetchall()
+        return {canonical: (fetched, status) for canonical, fetched, status in rows}
+
+    def removed_articles(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT canonical FROM articles WHERE removed IS NOT NULL")}
+
+    def listed_articles(self) -> set[str]:
+        """Articles online by our last knowledge that a sitemap or feed once listed: the ones whose absence from
+        every sitemap and feed means something (an article only ever linked to never was listed)."""
+        return {row[0] for row in self.db.execute(
+            "SELECT a.canonical FROM articles a JOIN urls u ON u.canonical = a.canonical WHERE a.removed IS NULL "
+            "AND (u.source IN ('sitemap', 'feed') OR u.sitemap_lastmod IS NOT NULL OR u.feed_updated IS NOT NULL)")}
+
+    def touch_articles(self, seen: Iterable[tuple[str, str]]) -> int:
+        """Articles answered 304 Not Modified: seen online at these times, nothing else changed."""
+        seen = list(seen)
+        if not seen:
+            return 0
+        touched = 0
+        with self.transaction():
+            for canonical_url, timestamp in seen:
+                cur = self.db.conn.execute(
+                    "UPDATE article_versions SET last_seen = max(last_seen, ?) WHERE id = "
+                    "(SELECT latest_version FROM articles WHERE canonical = ?)", [timestamp, canonical_url])
+                self.db.conn.execute("UPDATE articles SET last_captured = max(last_captured, ?), removed = NULL "
+                                     "WHERE canonical = ?", [timestamp, canonical_url])
+                touched += cur.rowcount
+        return touched
+
     def previous_discovery(self, before: int) -> int:
         """The most article URLs a finished earlier crawl discovered (0 when none did)."""
         best = 0
@@ -417,13 +459,7 @@ class Store:
 
     def touch_article(self, canonical_url: str, timestamp: str) -> bool:
         """An identical payload was captured again: the article was seen, nothing else changed."""
-        with self.transaction():
-            cur = self.db.conn.execute(
-                "UPDATE article_versions SET last_seen = max(last_seen, ?) WHERE id = "
-                "(SELECT latest_version FROM articles WHERE canonical = ?)", [timestamp, canonical_url])
-            self.db.conn.execute("UPDATE articles SET last_captured = max(last_captured, ?), removed = NULL "
-                                 "WHERE canonical = ?", [timestamp, canonical_url])
-        return cur.rowcount > 0
+        return self.touch_articles([(canonical_url, timestamp)]) > 0
 
     def mark_removed(self, canonical_url: str, when: str) -> bool:
         with self.transaction():

@@ -39,6 +39,8 @@ class ArticleStorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        # Scrapy opens pipelines before extensions: under `scrapy crawl` or Scrapyd the directory may not exist yet
+        self.data.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data / "archive.db")
         detect_language("Una frase abbastanza lunga " * 20)  # load langdetect's profiles once, before threads
 

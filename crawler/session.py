@@ -71,6 +71,9 @@ class ArchiveSession:
         self.min_free = parse_size(settings.get("ARSHIF_MIN_FREE_SPACE") or "0")
         self.fresh = settings.getbool("ARSHIF_FRESH", False)
         self.captured: dict[str, tuple[str | None, str | None]] = {}
+        self.removed: set[str] = set()
+        self.fetched_at: dict[str, tuple[str, int]] = {}
+        self.touched: list[tuple[str, str]] = []
         self.stopping = False
         self.crawl_id: int | None = None
         self.store: Store | None = None
@@ -108,6 +111,8 @@ class ArchiveSession:
         self.crawl_id = self.store.start_crawl(site, self.options, self.worker)
         self.latest = self.store.latest_payloads()
         self.captured = {} if self.fresh else self.store.captured_pages()
+        self.removed = self.store.removed_articles()
+        self.fetched_at = {} if self.fresh else self.store.last_fetches()
         self.writer = RotatingWarcWriter(self.data / "warc", self.max_size, self._warcinfo, worker=self.worker,
                                          on_open=self._file_opened, on_close=self._file_closed)
         log_path = self.data / "logs" / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
@@ -264,7 +269,9 @@ class ArchiveSession:
                           "concurrent_to": record_id})
         if response.status in (404, 410) and self.store.mark_removed(canonical(url), base["timestamp"]):
             self.stats.inc_value("arshif/articles/removed")  # after having been captured: marked, never deleted
-        good = response.status == 200
+        if response.status == 304:
+            self.touched.append((canonical(url), base["timestamp"]))  # still online, unchanged
+        good = response.status in (200, 304)
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
                       captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,
                       captured_feed_updated=request.meta.get("feed_updated") if good else None)
@@ -279,6 +286,56 @@ class ArchiveSession:
         self.writer.rotate_if_full()
         return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id,
                 "timestamp": base["timestamp"]}
+
+    # -- what the archive already holds ---------------------------------------------------------------------
+    def conditional(self, url: str) -> tuple[dict[str, str], tuple[str, str]] | None:
+        """Headers that make a refetch conditional (If-None-Match, If-Modified-Since from the validators of the
+        latest 200 response), and (payload digest, WARC-Date) of that response for the revisit record a 304
+        becomes; None when the archive holds no response for the URL or its record cannot be read."""
+        if self.store is None or self.fresh:
+            return None
+        row = self.store.last_response(canonical(url))
+        if row is None:
+            return None
+        record = self._read(row[0], row[1], row[2])
+        if record is None or record.http_headers is None:
+            return None
+        headers = {}
+        etag = record.http_headers.get_header("ETag")
+        modified = record.http_headers.get_header("Last-Modified")
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return (headers, (row[3], row[4])) if headers else None
+
+    def archived_body(self, url: str) -> bytes | None:
+        """The payload of the latest 200 response for this URL, decoded as a browser would see it: what a 304
+        answer to a sitemap or feed, or a source left alone within its refetch interval, still says."""
+        if self.store is None:
+            return None
+        row = self.store.last_response(canonical(url))
+        record = self._read(row[0], row[1], row[2]) if row else None
+        if record is None:
+            return None
+        try:
+            return record.content_stream().read()
+        except Exception:  # a damaged record: the source is fetched in full next time
+            return None
+
+    def _read(self, name: str, offset: int, length: int):
+        from archive.verify import read_member
+
+        for path in (self.data / "warc" / name, self.data / "warc" / (name + ".open")):
+            try:
+                with path.open("rb") as fh:
+                    return read_member(fh, offset, length)
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as exc:
+                logger.warning("cannot read %s at %d: %s", name, offset, exc)
+                return None
+        return None
 
     def note_url(self, url: str, kind: str, **facts) -> None:
         """Remember what discovery or a fetch taught us about a URL (committed with the next batch)."""
@@ -297,7 +354,10 @@ class ArchiveSession:
         if sync:
             self.writer.sync()
         rows, self.rows = self.rows, []
-        self.store.add_captures(rows)
+        touched, self.touched = self.touched, []
+        with self.store.transaction():
+            self.store.add_captures(rows)
+            self.stats.inc_value("arshif/articles/not_modified", self.store.touch_articles(touched))
         if self.crawl_log:
             self.crawl_log.flush()
 

@@ -92,6 +92,16 @@ class ReplicaApp:
 
     # -- the site -------------------------------------------------------------------------------------------
     def site_reply(self, target: str, headers: dict[str, str]) -> Reply:
+        """The reply to one request for the site; a cacheable reply whose ETag the client already holds is a 304,
+        as WordPress answers for its feeds and as most servers do for static files."""
+        reply = self._site_reply(target, headers)
+        inm = headers.get("if-none-match")
+        if reply.status == 200 and inm and reply.kind != "article" and "ETag" in reply.headers \
+                and reply.headers["ETag"] in [t.strip() for t in inm.split(",")]:
+            return Reply(304, b"", headers=dict(reply.headers), kind=reply.kind)
+        return reply
+
+    def _site_reply(self, target: str, headers: dict[str, str]) -> Reply:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         route = self.urls.resolve(parts.path or "/", query)

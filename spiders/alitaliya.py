@@ -30,11 +30,13 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
+from archive.durations import parse_duration
 from archive.urls import canonical, same_site
 from crawler.discovery import analyse_page, classify, page_encoding, parse_feed
 from crawler.items import ArticlePage
 
 REDIRECTS = (301, 302, 303, 307, 308)
+GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is not an article answered
 PRIORITY = {"sitemap": 100, "feed": 90, "article": 50, "asset": 20, "listing": 0, "page": 0}
 
 
@@ -54,9 +56,14 @@ class AlitaliyaSpider(scrapy.Spider):
         self.facts: dict[str, dict] = {}       # url → what sources said of it
         self.scheduled: dict[str, scrapy.Request] = {}  # article requests not answered yet
         self.skipped: set[str] = set()         # known articles left alone as unchanged
+        self.listed: set[str] = set()         # article URLs a sitemap or feed lists in this run
+        self.sitemaps_read = 0
+        self.sources_broken = 0                # sitemaps or feeds that failed or did not parse
+        self.rechecked = False
         self.assets_enabled = True
         self.refresh = False
         self.asset_hosts: list[str] = ["*"]
+        self.intervals: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -71,6 +78,8 @@ class AlitaliyaSpider(scrapy.Spider):
         spider.assets_enabled = settings.getbool("ARSHIF_ASSETS", True)
         spider.refresh = settings.getbool("ARSHIF_REFRESH", False)
         spider.asset_hosts = settings.getlist("ARSHIF_ASSET_HOSTS", ["*"])
+        spider.intervals = {kind: parse_duration(value)
+                            for kind, value in settings.getdict("ARSHIF_REFETCH_INTERVALS").items()}
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
@@ -88,8 +97,11 @@ class AlitaliyaSpider(scrapy.Spider):
             session.note_url(url, kind, **facts)
 
     def request(self, url: str, kind: str, path: str, callback=None, source: str | None = None,
-                referrer: str | None = None, **meta):
-        """A request for a canonical URL not requested before in this crawl, or None."""
+                referrer: str | None = None, recheck: bool = False, **meta):
+        """A request for a canonical URL not requested before in this crawl, or None.
+
+        A URL the archive already holds a response for is asked for conditionally (If-None-Match /
+        If-Modified-Since of that response), so that an unchanged page costs a 304, not its bytes."""
         url = canonical(url)
         facts = {k: v for k, v in meta.items() if k in ("sitemap_lastmod", "feed_updated") and v}
         if url in self.known:
@@ -106,6 +118,12 @@ class AlitaliyaSpider(scrapy.Spider):
             self.skipped.discard(url)  # another source says it changed after all
             self.crawler.stats.inc_value("arshif/articles_unchanged", -1)
             meta = {**meta, **merged}
+        elif kind == "article" and recheck:
+            self.crawler.stats.inc_value("arshif/articles_rechecked")
+        elif kind == "article" and self.within_interval(url, "listing", GONE):
+            # a link to an article URL that redirected or was dead when last asked: a link, like a listing
+            self.known.add(url)
+            return None
         elif kind == "article":
             self.crawler.stats.inc_value("arshif/discovery/article_urls")
             if self.unchanged_since_capture(url, facts):
@@ -118,6 +136,10 @@ class AlitaliyaSpider(scrapy.Spider):
             if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
                 return None
             self.articles_scheduled += 1
+        elif kind in ("listing", "page") and self.within_interval(url, "listing"):
+            self.known.add(url)
+            self.crawler.stats.inc_value("arshif/discovery/listing_within_interval")
+            return None
         self.known.add(url)
         self.note(url, kind, source=source or kind, **facts)
         callback = callback or (self.parse_asset if kind == "asset" else self.parse_page)
@@ -128,10 +150,18 @@ class AlitaliyaSpider(scrapy.Spider):
         elif kind != "asset":
             # a redirect's target goes through the same rules as any discovered URL (parse_page)
             meta.update(dont_redirect=True, handle_httpstatus_list=list(REDIRECTS))
+        if kind in ("sitemap", "feed", "listing"):
+            meta.setdefault("handle_httpstatus_list", []).append(304)
         self.facts.setdefault(url, {}).update(facts)
+        headers = {"Referer": referrer} if referrer else {}
+        session = self.session
+        conditional = session.conditional(url) if session is not None else None
+        if conditional is not None:
+            headers.update(conditional[0])
+            meta["arshif_refers_to"] = conditional[1]
+            self.crawler.stats.inc_value("arshif/conditional_requests")
         req = scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
-                             headers={"Referer": referrer} if referrer else None,
-                             meta={"arshif_path": path, "arshif_kind": kind, **meta})
+                             headers=headers or None, meta={"arshif_path": path, "arshif_kind": kind, **meta})
         if kind == "article":
             self.scheduled[url] = req
         return req
@@ -141,7 +171,7 @@ class AlitaliyaSpider(scrapy.Spider):
         a resumed or repeated crawl does not fetch it again."""
         session = self.session
         prior = session.captured.get(url) if session is not None else None
-        if prior is None or self.refresh:
+        if prior is None or self.refresh or url in session.removed:  # a removed article listed again: look
             return False
         lastmod, updated = facts.get("sitemap_lastmod"), facts.get("feed_updated")
         if lastmod and prior[0] and not same_time(lastmod, prior[0]):
@@ -149,6 +179,50 @@ class AlitaliyaSpider(scrapy.Spider):
         if updated and prior[1] and not same_time(updated, prior[1]):
             return False
         return True
+
+    def within_interval(self, url: str, kind: str, statuses: tuple[int, ...] = (200, 304)) -> bool:
+        """Whether this sitemap, feed or listing page (or other page that is not an article) was fetched, and
+        answered one of `statuses`, recently enough to be left alone in this run (ARSHIF_REFETCH_INTERVALS;
+        0, the default, refetches every run)."""
+        interval = self.intervals.get(kind, 0)
+        session = self.session
+        if not interval or self.refresh or session is None or url not in session.fetched_at:
+            return False
+        when, status = session.fetched_at[url]
+        instant = _instant(when) if when else None
+        return status in statuses and instant is not None and \
+            (datetime.now(UTC) - instant).total_seconds() < interval
+
+    def source(self, url: str, kind: str, path: str, callback):
+        """A sitemap or feed: a (conditional) request, or — within its refetch interval — what its archived copy
+        says, read now, so that the run still knows every URL the source lists."""
+        url = canonical(url)
+        if url not in self.known and self.within_interval(url, kind):
+            body = self.session.archived_body(url)
+            if body is not None:
+                self.known.add(url)
+                self.note(url, kind)
+                self.crawler.stats.inc_value(f"arshif/discovery/{kind}_within_interval")
+                self.sources_pending += 1  # balanced by the source_done() of the parse below
+                yield from self._source_entries(kind, body, url, path)
+                yield from self.source_done()
+                return
+        req = self.request(url, kind, path, callback=callback)
+        if req:
+            yield req
+
+    def _source_entries(self, kind: str, body: bytes, url: str, path: str):
+        if kind == "sitemap":
+            yield from self._sitemap_entries(body, url, path)
+        else:
+            yield from self._feed_entries(body, url, path)
+
+    def source_body(self, response: Response) -> bytes | None:
+        """The body of a sitemap or feed response; for a 304, the archived copy it stands for."""
+        if response.status != 304:
+            return response.body
+        self.crawler.stats.inc_value("arshif/discovery/source_not_modified")
+        return self.session.archived_body(response.url) if self.session is not None else None
 
     # -- sources --------------------------------------------------------------------------------------------
     def robots_parsed(self, robotparser, request) -> None:
@@ -158,35 +232,46 @@ class AlitaliyaSpider(scrapy.Spider):
     async def start(self):
         self.known.add(self.site)
         self.note(self.site, "listing", source="start")
-        yield scrapy.Request(self.site, callback=self.parse_home, priority=PRIORITY["sitemap"],
-                             meta={"arshif_path": "", "arshif_kind": "listing"})
+        meta = {"arshif_path": "", "arshif_kind": "listing", "handle_httpstatus_list": [304]}
+        conditional = self.session.conditional(self.site) if self.session is not None else None
+        if conditional is not None:
+            meta["arshif_refers_to"] = conditional[1]
+        yield scrapy.Request(self.site, callback=self.parse_home, priority=PRIORITY["sitemap"], meta=meta,
+                             headers=conditional[0] if conditional else None)
 
     def parse_home(self, response: Response):
+        """The home page says which feeds exist; robots.txt (already read) which sitemaps. Every source is asked
+        for before any is counted done, so that the re-check of unlisted articles waits for all of them."""
+        self.sources_pending += 1
+        yield from self._home_sources(response)
+        yield from self.source_done()
+
+    def _home_sources(self, response: Response):
         netloc = urlsplit(self.site).netloc
         declared = [u for u in self.robots_sitemaps.get(netloc, []) if same_site(u, self.site)]
         for url in declared or [self.site.rstrip("/") + "/sitemap.xml"]:
-            req = self.request(url, "sitemap", "P", callback=self.parse_sitemap)
-            if req:
-                yield req
-        facts = analyse_page(response.body, response.url, _encoding(response))
+            yield from self.source(url, "sitemap", "P", self.parse_sitemap)
+        body = self.source_body(response) if response.status == 304 else response.body
+        facts = analyse_page(body or b"", response.url, _encoding(response))
         feeds = [u for u in facts.feeds if same_site(u, self.site)]
         if not feeds:
             base = self.site.rstrip("/")
             feeds = [base + "/feed/", base + "/feeds/posts/default"]
         for url in feeds:
-            req = self.request(url, "feed", "L", callback=self.parse_feed)
-            if req:
-                yield req
+            yield from self.source(url, "feed", "L", self.parse_feed)
         self.note(response.url, "listing", is_article=0, fetched=_now(), status=response.status)
         self.deferred.append((response.url, facts.links, response.meta.get("arshif_path", "")))
 
     def parse_sitemap(self, response: Response):
-        yield from self._sitemap_entries(response)
+        body = self.source_body(response)
+        if body is None:
+            self.sources_broken += 1
+        else:
+            yield from self._sitemap_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
 
-    def _sitemap_entries(self, response: Response):
-        path = response.meta.get("arshif_path", "") + "S"
-        body = response.body
+    def _sitemap_entries(self, body: bytes, url: str, path: str):
+        path += "S"
         if body[:2] == b"\x1f\x8b":
             try:
                 body = gzip.decompress(body)
@@ -196,39 +281,50 @@ class AlitaliyaSpider(scrapy.Spider):
             sitemap = Sitemap(body)
         except Exception:  # lxml refuses some broken XML outright: count it, keep crawling
             self.crawler.stats.inc_value("arshif/discovery/sitemap_unparsable")
-            self.logger.warning("not a sitemap: %s", response.url)
+            self.logger.warning("not a sitemap: %s", url)
+            self.sources_broken += 1
             return
+        self.sitemaps_read += 1
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc or not same_site(loc, self.site):
                 continue
             if sitemap.type == "sitemapindex":
-                req = self.request(loc, "sitemap", path, callback=self.parse_sitemap)
-            else:
-                kind = classify(loc)
-                self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
-                req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
-                                   sitemap_lastmod=entry.get("lastmod"))
-                if req is None and canonical(loc) in self.known:
-                    self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"))
+                yield from self.source(loc, "sitemap", path, self.parse_sitemap)
+                continue
+            kind = classify(loc)
+            if kind == "article":
+                self.listed.add(canonical(loc))
+            self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
+            req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
+                               sitemap_lastmod=entry.get("lastmod"))
+            if req is None and canonical(loc) in self.known:
+                self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"))
             if req:
                 yield req
 
     def parse_feed(self, response: Response):
-        yield from self._feed_entries(response)
+        body = self.source_body(response)
+        if body is None:
+            self.sources_broken += 1
+        else:
+            yield from self._feed_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
 
-    def _feed_entries(self, response: Response):
-        path = response.meta.get("arshif_path", "") + "F"
-        page = parse_feed(response.body, response.url)
+    def _feed_entries(self, body: bytes, url: str, path: str):
+        path += "F"
+        page = parse_feed(body, url)
         if page is None:
             self.crawler.stats.inc_value("arshif/discovery/feed_unparsable")
+            self.sources_broken += 1
             return
         revealed = 0
         for link, updated in page.entries:
             if not same_site(link, self.site):
                 continue
             self.crawler.stats.inc_value("arshif/discovery/feed_entries")
+            if classify(link) == "article":
+                self.listed.add(canonical(link))
             req = self.request(link, classify(link) if classify(link) == "article" else "page", path,
                                source="feed", feed_updated=updated)
             if req is None:
@@ -238,9 +334,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 yield req
         # older pages only while this one still showed something new (sitemaps usually came first)
         if revealed and page.next_url and same_site(page.next_url, self.site):
-            req = self.request(page.next_url, "feed", path, callback=self.parse_feed)
-            if req:
-                yield req
+            yield from self.source(page.next_url, "feed", path, self.parse_feed)
 
     # -- pages ----------------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
@@ -324,14 +418,40 @@ class AlitaliyaSpider(scrapy.Spider):
     # -- the deferred pass ----------------------------------------------------------------------------------
     def source_failed(self, failure):
         self.crawler.stats.inc_value("arshif/discovery/source_failed")
+        self.sources_broken += 1
         yield from self.source_done()
 
     def source_done(self):
-        """When the last sitemap or feed is answered, the deferred pages' links are examined."""
+        """When the last sitemap or feed is answered: the articles they no longer list are re-checked, then the
+        deferred pages' links are examined."""
         self.sources_pending -= 1
-        if self.sources_pending > 0 or not self.deferred:
+        if self.sources_pending > 0:
             return
-        yield from self._follow_deferred()
+        yield from self.recheck_unlisted()
+        if self.deferred:
+            yield from self._follow_deferred()
+
+    def recheck_unlisted(self):
+        """Articles the archive holds as online, once listed by a sitemap or feed and listed by none in this run,
+        are asked for again, conditionally (DESIGN.md §5): a 404/410 marks them removed, a 304 or 200 says they
+        are still there. Only after every sitemap was read: a source that failed says nothing about absence,
+        and without a sitemap (feeds list only recent posts) absence from the feeds means nothing."""
+        if self.rechecked or self.session is None or self.session.store is None:
+            return
+        self.rechecked = True
+        if not self.sitemaps_read or self.sources_broken:
+            if self.sources_broken:
+                self.logger.info("%d sitemap(s) or feed(s) failed: articles they no longer list are not re-checked "
+                                 "in this run", self.sources_broken)
+            return
+        unlisted = sorted(self.session.store.listed_articles() - self.listed - self.known)
+        if unlisted:
+            self.logger.info("%d archived article(s) no longer listed by the site's sitemaps and feeds: "
+                             "re-checking them", len(unlisted))
+        for url in unlisted:
+            req = self.request(url, "article", "V", source="recheck", recheck=True)
+            if req:
+                yield req
 
     def _follow_deferred(self):
         pages, self.deferred = self.deferred, []

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import zlib
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,6 +95,13 @@ def test_reextract_reproduces_the_crawl_row_by_row(crawled_wordpress, tmp_path):
     assert arshif("--data", str(copy), "verify").returncode == 0
 
 
+def requests_by_path(run) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in run.requests:
+        out.setdefault(r["path"], []).append(r)
+    return out
+
+
 @pytest.mark.parametrize("theme", ["wordpress", "blogger"])
 def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path, theme):
     site = replica_factory(articles=60, theme=theme)
@@ -104,6 +112,20 @@ def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path, t
     assert second.returncode == 0, second.stderr
     changes = site.manifest["changes"]
     stored = articles_of(second)
+    # the incremental rule, as the replica's request log shows it (DESIGN.md §5)
+    asked = requests_by_path(second)
+    all_urls = {a["url"] for a in site.manifest["articles"]}
+    for url in all_urls - set(changes["edited"]) - set(changes["new"]):
+        assert all(r["status"] == 304 and r["bytes"] == 0 for r in asked.get(urlsplit(url).path, [])), url
+    for url in changes["edited"]:  # refetched because the sitemap's lastmod moved, conditionally: a new ETag
+        got = asked[urlsplit(url).path]
+        assert got[0]["if_none_match"] and got[-1]["status"] == 200, url
+    for url in changes["new"]:
+        assert asked[urlsplit(url).path][-1]["status"] == 200, url
+    for url in changes["removed"]:  # gone from sitemaps and feeds: asked again, conditionally, and marked
+        got = asked[urlsplit(url).path]
+        assert [r["status"] for r in got] == [404] and got[0]["if_none_match"], url
+        assert stored[url]["removed"], url
     for url in changes["edited"]:
         assert stored[url]["versions"] == 2, url
     for url in changes["new"]:
@@ -121,6 +143,13 @@ def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path, t
     assert all(again[url]["versions"] == 1 for url in unchanged)
     assert all(again[url]["versions"] == 2 for url in changes["edited"])
     assert len([r for r in refresh.requests if r["kind"] == "article"]) == len(site.manifest["articles"])
+    # --refresh asks conditionally: every article is answered 304, none is sent in full
+    assert {r["status"] for r in refresh.requests if r["kind"] == "article"} == {304}
+    conn = refresh.db()
+    profiles = dict(conn.execute("SELECT revisit_profile, count(*) FROM captures WHERE crawl_id = 3 AND "
+                                 "record_type = 'revisit' GROUP BY 1"))
+    assert profiles.get("server-not-modified", 0) >= len(site.manifest["articles"])
+    assert all(again[url]["removed"] is None for url in all_urls)
 
 
 def test_deep_verify_finds_what_plain_verify_cannot(crawled_blogger, tmp_path):

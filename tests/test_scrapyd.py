@@ -181,10 +181,7 @@ def test_deploy_and_crawl_through_scrapyd(tmp_path, scrapyd, small_site):
     spiders = scrapyd.get("listspiders.json", project=PROJECT)
     assert "alitaliya" in spiders.get("spiders", []), f"{spiders}\n{scrapyd.log()}"
 
-    data = tmp_path / "srv" / "arshif"  # an absolute path, as an operator would pass it
-    # made beforehand, as the README tells operators (owned by the user Scrapyd runs as): a plain `scrapy crawl`
-    # does not create it yet (the articles pipeline opens archive.db before the archive session makes the directory)
-    data.mkdir(parents=True)
+    data = tmp_path / "srv" / "arshif"  # an absolute path, as an operator would pass it; the crawl creates it
     scheduled = scrapyd.post("schedule.json", [
         ("project", PROJECT), ("spider", "alitaliya"), ("site", small_site.url + "/"),
         ("setting", f"ARSHIF_DATA={data}"), ("setting", "ARSHIF_ASSETS=False"),
