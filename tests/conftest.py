@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crawling import arshif, crawl
+from tests.crawling import crawl
 from tests.replica_process import ReplicaProcess
 
 
