@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.query import Query
@@ -129,6 +130,14 @@ def stats(data: Path) -> dict:
             "new_articles": crawl_stats.get("arshif/articles/new", 0),
             "new_versions": crawl_stats.get("arshif/articles/version", 0),
             "extraction_failures": crawl_stats.get("arshif/extract/failed", 0),
+            "errors": sum(v for k, v in crawl_stats.items() if k.startswith("arshif/fetch_error/")),
         })
+    # what a monitor watches: how long ago the last crawl finished well (status finished, exit status 0)
+    last = db.execute("SELECT id, finished FROM crawls WHERE status = 'finished' AND coalesce(exit_code, 0) = 0 "
+                      "AND finished IS NOT NULL ORDER BY finished DESC LIMIT 1").fetchone()
+    result["last_success"] = None
+    if last:
+        age = datetime.now(UTC) - datetime.fromisoformat(last[1])
+        result["last_success"] = {"id": last[0], "finished": last[1], "age_seconds": round(age.total_seconds())}
     store.close()
     return result

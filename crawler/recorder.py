@@ -40,6 +40,8 @@ class WarcRecorderMiddleware:
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if request.meta.get("arshif_dont_archive"):
             return response
+        if self.session.writer is None:  # the crawl is refusing to start (locked, no disk): nothing is archived
+            raise IgnoreRequest("the archive is not open")
         try:
             info = self.session.record(request, response)
         except (OSError, sqlite3.Error) as exc:

@@ -28,6 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive import __version__, cdxj
+from archive.lock import DataLock, LockHeld
 from archive.recovery import recover
 from archive.store import Store
 from archive.urls import canonical
@@ -75,6 +76,7 @@ class ArchiveSession:
         self.fetched_at: dict[str, tuple[str, int]] = {}
         self.touched: list[tuple[str, str]] = []
         self.stopping = False
+        self.lock: DataLock | None = None
         self.crawl_id: int | None = None
         self.store: Store | None = None
         self.writer: RotatingWarcWriter | None = None
@@ -94,6 +96,14 @@ class ArchiveSession:
     def spider_opened(self, spider: scrapy.Spider) -> None:
         for sub in ("warc", "logs", "jobs"):
             (self.data / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            self.lock = DataLock(self.data, purpose="crawl").acquire()
+        except LockHeld as exc:
+            self.stop("locked", str(exc))
+            return
+        if self.lock.stale_note():
+            logger.warning("%s", self.lock.stale_note())
+            self.stats.set_value("arshif/stale_lock", self.lock.stale_note())
         free = shutil.disk_usage(self.data).free
         if free < self.min_free:
             self.stop("disk_full", f"only {free / 2**20:.0f} MiB free in {self.data}, below ARSHIF_MIN_FREE_SPACE "
@@ -149,6 +159,8 @@ class ArchiveSession:
                 logger.error("recording the crawl's end: %s", exc)
         if self.store:
             self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def _checkpoint(self) -> bool:
         try:
