@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl_vs_wget, extraction, search
+from bench import crawl_vs_wget, extraction, incremental, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +41,7 @@ def machine() -> str:
 
 def main() -> None:
     """`--quick`: small sizes; `--render`: the page again from the saved numbers; `--only a,b`: run only these
-    parts (crawl, replica, extraction, search) and keep the saved numbers of the others."""
+    parts (crawl, replica, incremental, extraction, search) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     articles = 300 if quick else 2000
     out = ROOT / "docs" / "BENCHMARKS.md"
@@ -66,6 +66,8 @@ def main() -> None:
         rep["measured"] = machine()
     else:
         rep = saved["replica"]
+    incremental_result = incremental.run(300 if quick else 2000) if wanted("incremental") \
+        else saved.get("incremental")
     extracted = extraction.run(300 if quick else 1000) if wanted("extraction") else saved.get("extraction")
     searched = search.run(10_000 if quick else 100_000) if wanted("search") else saved.get("search")
     articles = crawl["articles"]
@@ -85,6 +87,7 @@ def main() -> None:
         "a page (Scrapy and Twisted, lxml parsing for discovery and article detection, a WARC record pair with "
         "two digests, SQLite rows). **arshif is behind wget on CPU per page**; the benchmarks issue profiles and "
         "reduces that cost.", "",
+        incremental.markdown(incremental_result) if incremental_result else "",
         extraction.markdown(extracted) if extracted else "",
         search.markdown(searched) if searched else "",
         "### The replica itself", "",
@@ -100,7 +103,8 @@ def main() -> None:
     out.write_text("\n".join(text) + "\n", encoding="utf-8")
     if "--render" not in sys.argv:
         saved_path.write_text(json.dumps({"crawl": crawl, "replica": rep, "extraction": extracted,
-                                          "search": searched}, ensure_ascii=False, indent=1))
+                                          "search": searched, "incremental": incremental_result},
+                                         ensure_ascii=False, indent=1))
     print(out.read_text())
 
 
