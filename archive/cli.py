@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -170,6 +171,11 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
                        options={"warc_max_size": warc_max_size, "max_articles": max_articles, "assets": assets,
                                 "refresh": refresh, "fresh": fresh, "set": list(overrides)})
     stats = result.stats
+    if stats.get("arshif/stop_reason") == "locked":
+        click.echo(f"arshif crawl: {result.message}", err=True)
+        ctx.exit(result.exit_code)
+    if stats.get("arshif/stale_lock"):
+        click.echo(f"arshif crawl: {stats['arshif/stale_lock']}", err=True)
     revisits = sum(v for k, v in stats.items() if k.startswith("arshif/records/revisit/"))
     errors = sum(v for k, v in stats.items() if k.startswith("arshif/fetch_error/"))
     retries = stats.get("retry/count", 0)
@@ -187,6 +193,47 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
     if result.message:
         click.echo(f"arshif crawl: {result.message}", err=True)
     ctx.exit(result.exit_code)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@data_option
+@click.option("--every", metavar="DURATION", required=True, help="Interval between the starts of runs: 30m, 6h, 1d.")
+@click.option("--runs", type=click.IntRange(min=1), default=None, help="Stop after this many runs (default: never).")
+@click.pass_context
+def schedule(ctx, data, every, runs):
+    """Crawl at an interval until stopped; every other option is passed to each `arshif crawl`.
+
+    Each run is its own `arshif crawl` process; a run that fails (exit 1) is reported and the schedule goes on.
+    SIGTERM or Ctrl-C lets the current run finish its batch and close its files, then exits 0. A lock file
+    keeps two schedules (and two crawls) off one data directory.
+
+    \b
+    Examples:
+      arshif --data /srv/arshif schedule --every 30m --site https://example.org/
+      arshif schedule --every 6h --no-assets --set ARSHIF_MAX_ARTICLES=500
+    Exit status: 0 stopped by a signal or after --runs, 1 another schedule holds the lock, 2 usage.
+    """
+    from archive.durations import parse_duration
+    from archive.lock import LockHeld
+    from archive.schedule import Schedule, install_signal_handlers
+
+    try:
+        interval = parse_duration(every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
+    if interval <= 0:
+        raise click.BadParameter("the interval must be longer than zero", param_hint="--every")
+    data_dir = resolve_data_dir(ctx, data)
+    plan = Schedule(data_dir, interval, list(ctx.args), runs,
+                    say=lambda line: click.echo(f"arshif schedule: {line}", err=True))
+    install_signal_handlers(plan)
+    click.echo(f"arshif schedule: a crawl of {data_dir} every {every}" + (f", {runs} runs" if runs else "")
+               + "; SIGTERM or Ctrl-C stops after the current run", err=True)
+    try:
+        code = plan.run()
+    except LockHeld as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.exit(code)
 
 
 @cli.command()
@@ -218,6 +265,53 @@ def verify(ctx, data, deep, as_json):
             click.echo(str(problem))
         click.echo(f"{len(problems)} problem(s)" if problems else "archive verified: no problems", err=True)
     ctx.exit(1 if problems else 0)
+
+
+@cli.command()
+@data_option
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-warc", "no_warc", is_flag=True,
+              help="Copy the database and write the fixity list only (the WARC files are copied some other way).")
+@click.option("--rehash", is_flag=True,
+              help="Read every WARC file already in DEST again to check its SHA-256 (by default a copy whose size "
+                   "and mtime are those the last backup recorded is trusted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def backup(ctx, data, dest, no_warc, rehash, as_json):
+    """Back up the archive into DEST while a crawl may be running: a consistent copy of the database (SQLite's
+    online backup, integrity-checked), the WARC files it references (after the first run only the new ones), and
+    their fixity list, DEST/warc-fixity.sha256 (`cd DEST && sha256sum -c warc-fixity.sha256`).
+
+    A file still being written is copied up to the last record the copied database references and keeps its
+    .open suffix. DEST/backup.json describes the backup; DEST/backup.incomplete is there while one is under way.
+
+    \b
+    Examples:
+      arshif backup /mnt/backup/arshif
+      arshif --data /srv/arshif backup /mnt/backup/arshif --json
+    Exit status: 0 done, 1 failed or incomplete (one line per problem), 2 usage.
+    """
+    import json
+
+    from archive.backup import BackupError
+    from archive.backup import backup as run_backup
+
+    data_dir = _existing(ctx, data)
+    click.echo(f"backing up {data_dir} into {dest} …", err=True)
+    update, finish = _progress_bar("copying WARC files")
+    try:
+        report = run_backup(data_dir, dest, progress=update, copy_warc=not no_warc, rehash=rehash)
+    except BackupError as exc:
+        finish()
+        click.echo(f"arshif backup: {exc}", err=True)
+        ctx.exit(1)
+    finish()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    for problem in report.problems:
+        click.echo(f"arshif backup: {problem}", err=True)
+    click.echo(("backup incomplete: " if report.problems else "backup done: ") + report.summary(), err=True)
+    ctx.exit(1 if report.problems else 0)
 
 
 def _progress_bar(label: str):
@@ -256,7 +350,8 @@ def reextract(ctx, data):
 
     data_dir = _existing(ctx, data)
     update, finish = _progress_bar("re-extracting")
-    outcome = run(data_dir, progress=update)
+    with _locked(data_dir, "reextract"):
+        outcome = run(data_dir, progress=update)
     finish()
     click.echo(_outcome_line(outcome), err=True)
 
@@ -279,7 +374,8 @@ def rebuild(ctx, data):
     if not (data_dir / "warc").is_dir():
         raise click.ClickException(f"no WARC files under {data_dir}/warc")
     update, finish = _progress_bar("indexing WARC files")
-    outcome = run(data_dir, progress=update)
+    with _locked(data_dir, "rebuild"):
+        outcome = run(data_dir, progress=update)
     finish()
     click.echo(f"{outcome.pop('captures')} records indexed; " + _outcome_line(outcome), err=True)
 
@@ -289,6 +385,22 @@ def _outcome_line(outcome) -> str:
                                                             ("unchanged", "unchanged captures"),
                                                             ("refreshed", "refreshed"), ("failed", "failed"))]
     return ", ".join(parts)
+
+
+@contextmanager
+def _locked(data_dir: Path, purpose: str):
+    """The data directory's lock for a command that rewrites the archive: a running crawl makes it exit 1."""
+    from archive.lock import DataLock, LockHeld
+
+    lock = DataLock(data_dir, purpose=purpose)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def _existing(ctx, data) -> Path:
@@ -312,6 +424,7 @@ def stats(ctx, data, as_json):
     """
     import json
 
+    from archive.durations import format_duration
     from archive.exporting import stats as compute
 
     result = compute(_existing(ctx, data))
@@ -323,6 +436,9 @@ def stats(ctx, data, as_json):
     click.echo(f"published {result['first_published']} … {result['last_published']}")
     click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in result["languages"].items()))
     click.echo("sections: " + "، ".join(f"{k} {v}" for k, v in result["sections"].items()))
+    last = result["last_success"]
+    click.echo(f"last successful crawl: {format_duration(last['age_seconds'])} ago (crawl {last['id']}, finished "
+               f"{last['finished']})" if last else "last successful crawl: none yet")
     for crawl in result["crawls"]:
         click.echo(f"crawl {crawl['id']}: {crawl['started']} {crawl['status']} (exit {crawl['exit_code']}), "
                    f"{crawl['pages']} pages, {crawl['new_articles']} new articles, {crawl['new_versions']} new "

@@ -83,6 +83,59 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     return outcome
 
 
+def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
+    """Extract the article pages whose capture is indexed but whose article rows never were: a crawl killed
+    between writing a page's record (fsynced first) and committing the batch of articles extracted from it.
+    Such a page is not fetched again (the archive holds it), so without this its text would be missing from
+    search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing."""
+    from crawler.discovery import classify
+
+    rows = store.db.execute(
+        "SELECT c.record_id, c.url, c.canonical, c.timestamp, c.warc_file, c.offset, c.length, u.kind "
+        "FROM captures c LEFT JOIN articles a ON a.canonical = c.canonical "
+        "LEFT JOIN urls u ON u.canonical = c.canonical "
+        "WHERE c.record_type = 'response' AND c.status = 200 "
+        "AND (c.mime LIKE 'text/html%' OR c.mime LIKE 'application/xhtml%') "
+        "AND (a.id IS NULL OR c.timestamp > a.last_captured) "
+        "AND coalesce(u.is_article, 1) = 1 AND (u.kind IS NULL OR u.kind = 'article' OR u.is_article = 1) "
+        "ORDER BY c.timestamp, c.id").fetchall()
+    outcome: Counter = Counter()
+    batch: list[tuple[dict, dict]] = []
+    kwargs = {"site_name": site_name} if site_name else {}
+    not_articles = []
+    for record_id, url, canonical, timestamp, warc_file, offset, length, kind in rows:
+        if kind is None and classify(url) != "article":
+            continue
+        row = {"warc_file": warc_file, "offset": offset, "length": length}
+        try:
+            body, headers = _record_body(Path(data) / "warc", row)
+            article = extract(body, url, headers, **kwargs)
+        except ExtractionFailed:
+            outcome["failed"] += 1
+            continue
+        except FileNotFoundError:
+            try:
+                body, headers = _record_body(Path(data) / "warc", {**row, "warc_file": warc_file + ".open"})
+                article = extract(body, url, headers, **kwargs)
+            except (OSError, ValueError, ExtractionFailed):
+                outcome["unreadable"] += 1
+                continue
+        except (OSError, ValueError):
+            outcome["unreadable"] += 1
+            continue
+        if article is None:
+            not_articles.append(canonical)
+            continue
+        batch.append((article.as_dict(), {"record_id": record_id, "timestamp": timestamp}))
+    if batch:
+        outcome.update(store.store_articles(batch))
+    if not_articles:
+        with store.transaction():
+            store.db.conn.executemany("UPDATE urls SET is_article = 0 WHERE canonical = ?",
+                                      [[c] for c in not_articles])
+    return outcome
+
+
 def _flush(store: Store, batch: list) -> Counter:
     return store.store_articles(batch)
 

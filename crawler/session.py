@@ -29,6 +29,7 @@ from twisted.internet import task
 
 from archive import __version__, cdxj
 from archive.lock import DataLock, LockHeld
+from archive.rebuild import catch_up
 from archive.recovery import recover
 from archive.store import Store
 from archive.urls import canonical
@@ -71,6 +72,7 @@ class ArchiveSession:
         self.run_stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self.min_free = parse_size(settings.get("ARSHIF_MIN_FREE_SPACE") or "0")
         self.fresh = settings.getbool("ARSHIF_FRESH", False)
+        self.site_name = settings.get("ARSHIF_SITE_NAME")
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
         self.fetched_at: dict[str, tuple[str, int]] = {}
@@ -117,6 +119,11 @@ class ArchiveSession:
             logger.warning("recovery before the crawl: %s", report.summary())
             self.stats.set_value("arshif/recovery", report.summary())
             self.stats.set_value("arshif/recovered_records", report.indexed_records)
+        caught_up = catch_up(self.data, self.store, self.site_name)
+        if caught_up:
+            logger.warning("articles a killed crawl had captured but not stored, extracted now: %s",
+                           dict(caught_up))
+            self.stats.set_value("arshif/articles_caught_up", sum(caught_up.values()))
         site = getattr(spider, "site", "") or ""
         self.crawl_id = self.store.start_crawl(site, self.options, self.worker)
         self.latest = self.store.latest_payloads()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -59,6 +60,12 @@ def assert_archive_whole(site, data: Path) -> None:
                         fresh[target] += 1
     assert captured == article_paths, sorted(article_paths - captured)[:3]
     assert max(fresh.values()) == 1, [p for p, n in fresh.items() if n > 1][:3]
+    # and every one is an article with its text, even those whose extraction died with the killed process
+    conn = sqlite3.connect(data / "archive.db")
+    stored = {row[0] for row in conn.execute("SELECT canonical FROM articles WHERE body != ''")}
+    conn.close()
+    missing = [a["url"] for a in site.manifest["articles"] if a["url"] not in stored]
+    assert not missing, missing[:3]
 
 
 def test_kill_after_twenty_records_then_resume(replica_factory, tmp_path):
