@@ -19,7 +19,15 @@ import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
 
 from archive.urls import canonical
-from crawler.discovery import ARTICLE_TYPES, analyse_doc, jsonld_objects, jsonld_types, page_encoding, parse_html
+from crawler.discovery import (
+    ARTICLE_TYPES,
+    PageFacts,
+    analyse_doc,
+    jsonld_objects,
+    jsonld_types,
+    page_encoding,
+    parse_html,
+)
 
 EXTRACTOR_VERSION = f"arshif-1+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
@@ -193,9 +201,13 @@ def detect_language(text: str) -> str | None:
 
 
 def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
-            site_name: str = DEFAULT_SITE_NAME) -> Article | None:
+            site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None) -> Article | None:
     """The article on this page, or None when the page is not an article. Raises ExtractionFailed when it is
-    one but its title or body cannot be read."""
+    one but its title or body cannot be read.
+
+    `facts` is what the spider's discovery already learnt from the page (whether it is an article, its assets):
+    given, the page is not analysed twice. The page is parsed once here, and the same tree is handed to
+    trafilatura after every field read from it (trafilatura cleans the tree it is given)."""
     header_charset = None
     content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type") or ""
     m = re.search(r"charset=([\w-]+)", content_type)
@@ -205,10 +217,10 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     doc = parse_html(body, url, encoding)
     if doc is None:
         return None
-    facts = analyse_doc(doc, url)
+    if facts is None:
+        facts = analyse_doc(doc, url)
     if not facts.is_article:
         return None
-    text = body.decode(encoding, errors="replace")
     ld = _jsonld(doc)
     names = {site_name, _meta(doc, "og:site_name") or ""}
     publisher = ld.get("publisher")
@@ -216,17 +228,10 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
         names.add(publisher["name"])
     names.discard("")
     title = _title(doc, ld, names)
-    content = trafilatura.extract(text, url=url, include_comments=False, include_tables=False,
-                                  favor_precision=True, deduplicate=False)
-    paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
-    paragraphs = [p for p in paragraphs if p != title]  # a headline picked up as text is not a body
-    if not title or not paragraphs:
-        raise ExtractionFailed("no title" if not title else "no body text")
-    body_text = "\n\n".join(paragraphs)
     times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime')
     abbr = doc.xpath('//abbr[contains(@class, "published")]/@title')
-    published = _first(_iso(ld.get("datePublished")), _iso(_meta(doc, "article:published_time")),
-                       *(_iso(t) for t in times), *(_iso(t) for t in abbr), dateline_date(paragraphs[0]))
+    stated = [_iso(ld.get("datePublished")), _iso(_meta(doc, "article:published_time")),
+              *(_iso(t) for t in times), *(_iso(t) for t in abbr)]
     updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
     modified = _first(_iso(ld.get("dateModified")), _iso(_meta(doc, "article:modified_time")),
                       *(_iso(t) for t in updated))
@@ -238,9 +243,17 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
         image = image[0] if image else None
     lead = next((a for a in facts.assets if not a.endswith(".css") and ".css?" not in a), None)
     image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, lead)
+    author = _author(doc, ld)
+    content = trafilatura.extract(doc, url=url, include_comments=False, include_tables=False,
+                                  favor_precision=True, deduplicate=False)
+    paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
+    paragraphs = [p for p in paragraphs if p != title]  # a headline picked up as text is not a body
+    if not title or not paragraphs:
+        raise ExtractionFailed("no title" if not title else "no body text")
+    body_text = "\n\n".join(paragraphs)
     return Article(
         url=canonical(url), title=unicodedata.normalize("NFC", title), body=body_text,
-        author=_author(doc, ld), published=published, modified=modified, section=section, tags=tags,
-        image=canonical(image) if image else None, lang=detect_language(body_text),
+        author=author, published=_first(*stated, dateline_date(paragraphs[0])), modified=modified,
+        section=section, tags=tags, image=canonical(image) if image else None, lang=detect_language(body_text),
         word_count=len(body_text.split()),
     )

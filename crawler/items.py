@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -13,3 +14,4 @@ class ArticlePage:
     record_id: str | None = None  # the WARC record this page was captured as
     timestamp: str | None = None  # its 14-digit capture time
     revisit: str | None = None    # revisit profile, when the payload was identical to the previous capture
+    facts: Any = None             # crawler.discovery.PageFacts from the spider: extraction need not analyse again

@@ -57,7 +57,7 @@ class ArticleStorePipeline:
             return item
         try:
             # off the reactor thread: a multi-megabyte page takes seconds to parse; the store stays on it
-            article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name)
+            article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name, item.facts)
         except ExtractionFailed as exc:
             self.stats.inc_value("arshif/extract/failed")
             logger.warning("extraction failed for %s: %s", item.url, exc)

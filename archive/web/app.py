@@ -268,12 +268,16 @@ def create_app(data: Path, pywb: Pywb | None) -> Starlette:
                     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
             index = found.index(picked)
             article = conn.execute("SELECT title FROM articles WHERE canonical = ?", [picked.canonical]).fetchone()
+            # pywb replays a server-not-modified revisit with its own 304 status line, which a browser shows as
+            # nothing: the frame shows the response the 304 confirmed, and the page says so
+            confirmed = resolve(conn, picked) if picked.profile == "server-not-modified" else None
         except NotArchived as exc:
             return error(404, str(exc))
         finally:
             conn.close()
         return page("replay.html", title=article["title"] if article else unquote(picked.url), capture=picked,
-                    frame=pywb.frame_url(picked.timestamp, picked.url) if pywb else None,
+                    frame=pywb.frame_url((confirmed or picked).timestamp, (confirmed or picked).url) if pywb else None,
+                    confirmed=confirmed,
                     before=found[index - 1] if index else None,
                     after=found[index + 1] if index + 1 < len(found) else None, count=len(found),
                     position=index + 1, is_article=article is not None)
