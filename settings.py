@@ -31,6 +31,14 @@ ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, bel
 # 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
 # page are fetched on every run. For a schedule every 30 minutes, README suggests feed 0, sitemap 6h, listing 1d.
 ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "0"}
+# Several workers, one frontier (crawler/frontier.py, README "Scaling out"): redis://HOST:PORT/DB moves the scheduler
+# and the duplicate filter to Redis (scrapy-redis); "" keeps them in this process.
+ARSHIF_FRONTIER = ""
+ARSHIF_WORKER = ""                      # names this worker's WARC files; with a frontier, default <host>_<pid>
+ARSHIF_FRONTIER_PREFIX = "arshif"       # Redis keys: <prefix>:<spider>:<site host>:…
+ARSHIF_FRONTIER_HEARTBEAT = 2.0         # seconds between a worker's signs of life
+ARSHIF_FRONTIER_DEAD_AFTER = 60.0       # a worker silent this long is dead: it no longer keeps the others open
+ARSHIF_FRONTIER_IDLE_CLOSE = 5.0        # a worker closes once the whole fleet was idle, nothing queued, this long
 
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
@@ -70,6 +78,10 @@ EXTENSIONS = {
     "crawler.progress.Progress": 200,
     "crawler.offline.OfflineSuffixList": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+ADDONS = {
+    "crawler.frontier.FrontierAddon": 0,  # ARSHIF_FRONTIER → scrapy-redis's SCHEDULER, DUPEFILTER_CLASS, REDIS_URL …
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

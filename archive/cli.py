@@ -130,22 +130,30 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
 @click.option("--refresh", is_flag=True, help="Fetch every known article again, changed or not.")
 @click.option("--fresh", is_flag=True,
               help="Ignore what the archive holds and capture everything again (identical payloads become revisits).")
+@click.option("--frontier", metavar="redis://HOST:PORT/DB",
+              help="Share the frontier (queue and duplicate filter) in Redis with the other workers started with "
+                   "it and the same site: each URL is fetched by one of them. Each worker has its own --data.")
+@click.option("--worker", metavar="ID",
+              help="This worker's id, in its WARC file names (letters, digits, _); with --frontier the default "
+                   "is <host>_<pid>.")
 @click.option("--set", "overrides", metavar="NAME=VALUE", multiple=True,
               help="Override a Scrapy or ARSHIF_ setting for this run, as `scrapy crawl -s` does.")
 @click.pass_context
-def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, overrides):
+def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, frontier, worker, overrides):
     """Crawl the site into the archive: every fetch into WARC files, indexed in archive.db.
 
     \b
     Examples:
       arshif crawl --site http://127.0.0.1:8000/
       arshif --data /srv/arshif crawl --warc-max-size 500M
+      arshif --data /srv/w1 crawl --site URL --frontier redis://10.0.0.5:6379/0 --worker w1
     Exit status: 0 success, 1 the crawl failed, 2 usage.
     """
     from archive.crawl import run_crawl
     from archive.warcfiles import parse_size
 
     data_dir = resolve_data_dir(ctx, data)
+    worker = _worker_id(worker, frontier)
     extra = {}
     for item in overrides:
         name, sep, value = item.partition("=")
@@ -155,6 +163,10 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
     extra.setdefault("ARSHIF_ASSETS", assets)
     extra.setdefault("ARSHIF_FRESH", fresh)
     extra.setdefault("ARSHIF_REFRESH", refresh)
+    if worker:
+        extra["ARSHIF_WORKER"] = worker
+    if frontier:
+        extra["ARSHIF_FRONTIER"] = frontier
     if max_articles:
         extra["ARSHIF_MAX_ARTICLES"] = max_articles
     try:
@@ -166,10 +178,12 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
 
         if not project_settings().get("ARSHIF_SITE"):
             raise click.UsageError("no site to crawl: give --site URL (or set ARSHIF_SITE in settings.py)")
-    click.echo(f"crawling {site or 'the configured site'} into {data_dir} …", err=True)
+    fleet = f" as worker {worker} of the frontier {frontier}" if frontier else ""
+    click.echo(f"crawling {site or 'the configured site'} into {data_dir}{fleet} …", err=True)
     result = run_crawl(data_dir, site, warc_max_size, extra_settings=extra,
                        options={"warc_max_size": warc_max_size, "max_articles": max_articles, "assets": assets,
-                                "refresh": refresh, "fresh": fresh, "set": list(overrides)})
+                                "refresh": refresh, "fresh": fresh, "set": list(overrides), "frontier": frontier,
+                                "worker": worker})
     stats = result.stats
     if stats.get("arshif/stop_reason") == "locked":
         click.echo(f"arshif crawl: {result.message}", err=True)
@@ -193,6 +207,25 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
     if result.message:
         click.echo(f"arshif crawl: {result.message}", err=True)
     ctx.exit(result.exit_code)
+
+
+def _worker_id(worker: str | None, frontier: str | None) -> str | None:
+    """--worker checked (it names WARC files), or the default a frontier needs; and the frontier reachable."""
+    from crawler.frontier import WORKER_ID, default_worker_id
+
+    if worker and not WORKER_ID.match(worker):
+        raise click.BadParameter(f"{worker!r}: letters, digits and _ only, up to 40", param_hint="--worker")
+    if not frontier:
+        return worker
+    import redis
+
+    if not frontier.startswith(("redis://", "rediss://", "unix://")):
+        raise click.BadParameter(f"{frontier!r} is not a redis:// URL", param_hint="--frontier")
+    try:
+        redis.Redis.from_url(frontier, socket_connect_timeout=5, socket_timeout=5).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise click.ClickException(f"cannot reach the frontier {frontier}: {exc}") from None
+    return worker or default_worker_id()
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -378,6 +411,61 @@ def rebuild(ctx, data):
         outcome = run(data_dir, progress=update)
     finish()
     click.echo(f"{outcome.pop('captures')} records indexed; " + _outcome_line(outcome), err=True)
+
+
+@cli.command()
+@data_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def ingest(ctx, data, paths, as_json):
+    """Take WARC files made elsewhere (the workers of a shared frontier) into this archive: each file copied into
+    warc/ under its name, its records indexed, its articles and versions extracted as `arshif rebuild` does.
+
+    PATHS are WARC files or directories of them; files still being written (.open) are left for later. A file
+    already ingested (same name, size and SHA-256) is skipped, so ingesting twice changes nothing; a different
+    file under a name the archive has is refused. Takes the data directory's lock.
+
+    \b
+    Examples:
+      arshif --data /srv/arshif ingest /srv/incoming/w1/warc /srv/incoming/w2/warc
+      arshif ingest arshif-20260101120000-w1-00000.warc.gz --json
+    Exit status: 0 done, 1 a file was refused (each named) or the archive is busy, 2 usage.
+    """
+    import json
+
+    from archive.ingest import IngestError
+    from archive.ingest import ingest as run
+
+    data_dir = resolve_data_dir(ctx, data)
+    update, finish = _progress_bar("copying and checking WARC files")
+    update_rows, finish_rows = _progress_bar("extracting articles")
+    files_done: list[bool] = []
+
+    def extracting(done: int, total: int) -> None:
+        if not files_done:  # the first bar ends where the second begins
+            files_done.append(True)
+            finish()
+        update_rows(done, total)
+
+    with _locked(data_dir, "ingest"):
+        try:
+            report = run(data_dir, paths, progress=update, extract_progress=extracting)
+        except IngestError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            if not files_done:
+                finish()
+            finish_rows()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    for problem in report.problems:
+        click.echo(f"arshif ingest: refused {problem}", err=True)
+    if report.skipped_open:
+        click.echo(f"arshif ingest: {len(report.skipped_open)} file(s) still being written (.open) left for later",
+                   err=True)
+    click.echo(report.summary(), err=True)
+    ctx.exit(1 if report.problems else 0)
 
 
 def _outcome_line(outcome) -> str:

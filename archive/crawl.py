@@ -65,11 +65,17 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
         exit_code = 1
         message = message or f"the crawl ended early ({reason}); see {log_file}"
     elif not stats.get("response_received_count"):
-        exit_code, message = 1, f"the site did not answer; see {log_file}"
+        if settings.get("ARSHIF_FRONTIER") and not stats.get("downloader/request_count"):
+            # joined a shared run that the other workers finished: not a failure of the site
+            message = "the frontier held no work for this worker: the other workers fetched everything"
+        else:
+            exit_code, message = 1, f"the site did not answer; see {log_file}"
     crawl_id = stats.get("arshif/crawl_id")
     if crawl_id is not None:
         store = Store(data / "archive.db")
-        discovered = int(stats.get("arshif/discovery/article_urls", 0))
+        # with a shared frontier, whichever worker read the sitemaps discovered for the fleet
+        discovered = max(int(stats.get("arshif/discovery/article_urls", 0)),
+                         int(stats.get("arshif/frontier/discovered", 0)))
         before = store.previous_discovery(crawl_id)
         ok, failed = int(stats.get("arshif/extract/ok", 0)), int(stats.get("arshif/extract/failed", 0))
         share = settings.getfloat("ARSHIF_MAX_EXTRACTION_FAILURES", 0.2)

@@ -2,8 +2,9 @@
 
 `reextract` rebuilds articles and versions from the captured records already indexed (after an extractor
 upgrade: one extractor over the whole history, so only real text changes make versions). `rebuild` first indexes
-every WARC file into a new database (captures, files with their fixity), then re-extracts. `ingest` (later) is
-the same indexing for files made elsewhere. Captures are replayed in time order, as the crawls saw them.
+every WARC file into a new database (captures, files with their fixity), then re-extracts. `ingest`
+(archive/ingest.py) is the same indexing and the same extraction for files made elsewhere. Captures are replayed in
+time order, as the crawls saw them.
 """
 
 from __future__ import annotations
@@ -37,17 +38,34 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     """Articles and versions again from the captures (HTML 200 responses and identical-payload revisits)."""
     data = Path(data)
     store = Store(data / "archive.db")
-    db = store.db
-    db.conn.row_factory = sqlite3.Row
     store.clear_articles()
-    rows = db.execute(
-        "SELECT record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
-        "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
-        "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL) "
-        "ORDER BY timestamp, id").fetchall()
+    outcome = extract_captures(store, data / "warc", article_captures(store), progress, site_name)
+    mark_removals(store)
+    store.close()
+    return outcome
+
+
+ARTICLE_CAPTURES = (
+    "SELECT id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
+    "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
+    "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL)")
+
+
+def article_captures(store: Store, where: str = "", params: list | tuple = ()) -> list[sqlite3.Row]:
+    """The captures articles come from (HTML 200 responses, identical-payload revisits), in capture-time order;
+    `where` narrows them (`AND canonical IN …`)."""
+    cursor = store.db.conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(f"{ARTICLE_CAPTURES} {where} ORDER BY timestamp, id", list(params)).fetchall()
+
+
+def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progress | None = None,
+                     site_name: str | None = None) -> Counter:
+    """Articles and versions from captures, applied in the order given (capture time): what `reextract`,
+    `rebuild` and `ingest` share. An article must see its captures oldest first, from its first one or from
+    after the last one it already has (Store.store_articles)."""
     outcome: Counter = Counter()
     batch: list[tuple[dict, dict]] = []
-    warc_dir = data / "warc"
     kwargs = {"site_name": site_name} if site_name else {}
     for n, row in enumerate(rows, 1):
         if row["record_type"] == "revisit":
@@ -76,11 +94,61 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
             progress(n, len(rows))
     if batch:
         outcome.update(_flush(store, batch))
-    with store.transaction():  # removal is what the captures say: a 404 or 410 after the last good capture
-        db.execute("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
-                   "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
-    store.close()
     return outcome
+
+
+REMOVED = ("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
+           "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
+
+
+def mark_removals(store: Store, canonicals: list[str] | None = None) -> None:
+    """Removal is what the captures say: a 404 or 410 after the last good capture (of these articles, or all)."""
+    with store.transaction():
+        if canonicals is None:
+            store.db.execute(REMOVED)
+            return
+        for start in range(0, len(canonicals), 500):
+            chunk = canonicals[start:start + 500]
+            store.db.execute(f"{REMOVED} WHERE canonical IN ({', '.join('?' * len(chunk))})", chunk)
+
+
+def forget_articles(store: Store, canonicals: list[str]) -> int:
+    """Drop these articles, their versions and their search entries, so that their history can be derived again
+    from all their captures (a capture older than their latest arrived: versions are made in time order)."""
+    from archive import search_index
+
+    conn = store.db.conn
+    gone = 0
+    with store.transaction():
+        for url in canonicals:
+            row = conn.execute("SELECT id, latest_version FROM articles WHERE canonical = ?", [url]).fetchone()
+            if row is None:
+                continue
+            article_id, latest = row
+            for version_id, title, body in conn.execute(
+                    "SELECT id, title, body FROM article_versions WHERE article_id = ?", [article_id]).fetchall():
+                rowid = article_id if version_id == latest else -version_id
+                conn.execute(search_index.DELETE, (rowid, *search_index.prepare(title, body)))
+            conn.execute("DELETE FROM article_versions WHERE article_id = ?", [article_id])
+            conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            gone += 1
+    return gone
+
+
+def index_file(store: Store, path: Path, crawl_id: int | None, close: bool = True) -> int:
+    """One WARC file's records into the captures table (a record already there is left alone) and the file into
+    warc_files; with `close`, its fixity too (size, SHA-256, records): the mark that the file is complete."""
+    rows = list(capture_rows(path, path.name, crawl_id))
+    store.add_warc_file(path.name, crawl_id)
+    for start in range(0, len(rows), 1000):
+        store.add_captures(rows[start:start + 1000])
+    if close:
+        close_file(store, path)
+    return len(rows)
+
+
+def close_file(store: Store, path: Path) -> None:
+    store.close_warc_file(path.name, path.stat().st_size, sha256_of(path), sum(1 for _ in members(path)))
 
 
 def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:

@@ -87,6 +87,9 @@ class ArchiveSession:
         self.url_rows: list[dict] = []
         self.crawl_log = None
         self._flusher: task.LoopingCall | None = None
+        self.frontier = None                            # crawler.frontier.FrontierRun when the frontier is shared
+        self.shared: dict[str, dict] = {}               # canonical URL → what the fleet's captures said of it
+        self.unpublished: dict[str, dict[str, dict]] = {}  # WARC file → such facts, told when the file is closed
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -130,6 +133,12 @@ class ArchiveSession:
         self.captured = {} if self.fresh else self.store.captured_pages()
         self.removed = self.store.removed_articles()
         self.fetched_at = {} if self.fresh else self.store.last_fetches()
+        self.frontier = getattr(spider, "frontier", None)
+        if self.frontier is not None and not self.fresh:
+            # what other workers archived counts as archived: not fetched again unless changed, else conditionally
+            self.shared = self.frontier.captured()
+            for url, facts in self.shared.items():
+                self.captured.setdefault(url, (facts.get("lastmod"), facts.get("updated")))
         self.writer = RotatingWarcWriter(self.data / "warc", self.max_size, self._warcinfo, worker=self.worker,
                                          on_open=self._file_opened, on_close=self._file_closed)
         log_path = self.data / "logs" / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
@@ -240,6 +249,13 @@ class ArchiveSession:
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
         cdxj.add_file(self.data / "warc", closed.path)
         self.stats.inc_value("arshif/warc_bytes", closed.size)
+        facts = self.unpublished.pop(closed.name, None)
+        if facts and self.frontier is not None:
+            try:  # only now: the file is complete and may be shipped; a killed worker's captures are fetched again
+                self.frontier.publish_captured(facts)
+            except Exception as exc:
+                logger.warning("telling the frontier what %s holds: %s (other workers may fetch it again)",
+                               closed.name, exc)
         logger.info("closed %s: %d records, %.1f MB, sha256 %s", closed.name, closed.records, closed.size / 1e6,
                     closed.sha256[:16])
 
@@ -294,6 +310,8 @@ class ArchiveSession:
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
                       captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,
                       captured_feed_updated=request.meta.get("feed_updated") if good else None)
+        if good and self.frontier is not None:
+            self._remember_for_fleet(name, request, response, profile, (stored_digest, date), previous)
         if profile is None:
             self.latest[url] = (stored_digest, date, record_id)
             self.stats.inc_value("arshif/records/response")
@@ -306,6 +324,23 @@ class ArchiveSession:
         return {"digest": stored_digest, "mime": mime, "revisit": profile, "record_id": record_id,
                 "timestamp": base["timestamp"]}
 
+    def _remember_for_fleet(self, name: str, request: Request, response: Response, profile: str | None,
+                            this: tuple[str, str], previous) -> None:
+        """What the fleet needs to leave this URL alone next time, or to ask for it conditionally: the source
+        dates this capture answered, the validators, and the full response a 304 would stand for."""
+        if profile is None:
+            ref = this
+        elif profile == "identical-payload-digest":
+            ref = previous[:2]
+        else:
+            ref = request.meta.get("arshif_refers_to")
+        header = response.headers.get
+        self.unpublished.setdefault(name, {})[canonical(response.url)] = {
+            "lastmod": request.meta.get("sitemap_lastmod"), "updated": request.meta.get("feed_updated"),
+            "etag": (header("ETag") or b"").decode("latin-1") or None,
+            "modified": (header("Last-Modified") or b"").decode("latin-1") or None,
+            "digest": ref[0] if ref else None, "date": ref[1] if ref else None}
+
     # -- what the archive already holds ---------------------------------------------------------------------
     def conditional(self, url: str) -> tuple[dict[str, str], tuple[str, str]] | None:
         """Headers that make a refetch conditional (If-None-Match, If-Modified-Since from the validators of the
@@ -314,8 +349,8 @@ class ArchiveSession:
         if self.store is None or self.fresh:
             return None
         row = self.store.last_response(canonical(url))
-        if row is None:
-            return None
+        if row is None:  # a 304 for a sitemap, feed or listing needs its body here: only pages that need none
+            return self._fleet_conditional(canonical(url)) if classify(url) in ("article", "asset") else None
         record = self._read(row[0], row[1], row[2])
         if record is None or record.http_headers is None:
             return None
@@ -327,6 +362,15 @@ class ArchiveSession:
         if modified:
             headers["If-Modified-Since"] = modified
         return (headers, (row[3], row[4])) if headers else None
+
+    def _fleet_conditional(self, url: str) -> tuple[dict[str, str], tuple[str, str]] | None:
+        """The same, from what another worker's capture told the frontier."""
+        facts = self.shared.get(url)
+        if not facts or not facts.get("digest") or not facts.get("date"):
+            return None
+        headers = {name: facts[key] for name, key in (("If-None-Match", "etag"), ("If-Modified-Since", "modified"))
+                   if facts.get(key)}
+        return (headers, (facts["digest"], facts["date"])) if headers else None
 
     def archived_body(self, url: str) -> bytes | None:
         """The payload of the latest 200 response for this URL, decoded as a browser would see it: what a 304

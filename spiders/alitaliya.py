@@ -14,6 +14,15 @@ Sources, most reliable first:
 
 Every URL is canonicalised (archive.urls) before it is requested, and the duplicate filter compares canonical
 forms, so `?utm_…`, `fbclid`, `?m=1`, raw-Arabic and lower-case-escape variants are never fetched again.
+
+With a shared frontier (crawler/frontier.py) a request this process schedules may be answered in another worker,
+whose callback (resolved by name) sees that worker's spider. What must be known fleet-wide therefore goes
+through `self.frontier` when there is one: the count of unanswered sitemaps and feeds (so that no worker's count
+goes negative or waits for answers another worker received), the sitemaps read and sources broken, the articles
+listed (the re-check of unlisted articles needs all of them: each worker re-checks the articles of its own archive
+once the fleet has read every source), the listing links waiting for proof, and the --max-articles budget.
+`known`, `deferred` and `facts` stay per process: a URL another worker already requested is dropped by the shared
+duplicate filter, and what the drop undoes is undone in request_dropped().
 """
 
 from __future__ import annotations
@@ -64,6 +73,9 @@ class AlitaliyaSpider(scrapy.Spider):
         self.refresh = False
         self.asset_hosts: list[str] = ["*"]
         self.intervals: dict[str, float] = {}
+        self.frontier = None                   # crawler.frontier.FrontierRun, set by its scheduler when shared
+        self._listed_new: list[str] = []       # listed articles not yet told to the frontier …
+        self._discovered_new = 0               # … and article URLs discovered
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -82,6 +94,7 @@ class AlitaliyaSpider(scrapy.Spider):
                             for kind, value in settings.getdict("ARSHIF_REFETCH_INTERVALS").items()}
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     # -- bookkeeping ----------------------------------------------------------------------------------------
@@ -126,6 +139,7 @@ class AlitaliyaSpider(scrapy.Spider):
             return None
         elif kind == "article":
             self.crawler.stats.inc_value("arshif/discovery/article_urls")
+            self._discovered_new += 1
             if self.unchanged_since_capture(url, facts):
                 self.known.add(url)
                 self.skipped.add(url)
@@ -133,9 +147,9 @@ class AlitaliyaSpider(scrapy.Spider):
                 self.note(url, kind, source=source or kind, **facts)
                 self.crawler.stats.inc_value("arshif/articles_unchanged")
                 return None
-            if self.max_articles is not None and self.articles_scheduled >= self.max_articles:
+            if not self._article_budget():
                 return None
-            self.articles_scheduled += 1
+            meta["arshif_counted"] = True
         elif kind in ("listing", "page") and self.within_interval(url, "listing"):
             self.known.add(url)
             self.crawler.stats.inc_value("arshif/discovery/listing_within_interval")
@@ -145,7 +159,7 @@ class AlitaliyaSpider(scrapy.Spider):
         callback = callback or (self.parse_asset if kind == "asset" else self.parse_page)
         errback = None
         if kind in ("sitemap", "feed"):
-            self.sources_pending += 1
+            self._sources_add()
             errback = self.source_failed
         elif kind != "asset":
             # a redirect's target goes through the same rules as any discovered URL (parse_page)
@@ -203,7 +217,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 self.known.add(url)
                 self.note(url, kind)
                 self.crawler.stats.inc_value(f"arshif/discovery/{kind}_within_interval")
-                self.sources_pending += 1  # balanced by the source_done() of the parse below
+                self._sources_add()  # balanced by the source_done() of the parse below
                 yield from self._source_entries(kind, body, url, path)
                 yield from self.source_done()
                 return
@@ -242,7 +256,7 @@ class AlitaliyaSpider(scrapy.Spider):
     def parse_home(self, response: Response):
         """The home page says which feeds exist; robots.txt (already read) which sitemaps. Every source is asked
         for before any is counted done, so that the re-check of unlisted articles waits for all of them."""
-        self.sources_pending += 1
+        self._sources_add()
         yield from self._home_sources(response)
         yield from self.source_done()
 
@@ -265,7 +279,7 @@ class AlitaliyaSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response):
         body = self.source_body(response)
         if body is None:
-            self.sources_broken += 1
+            self._count_source("broken")
         else:
             yield from self._sitemap_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
@@ -282,9 +296,9 @@ class AlitaliyaSpider(scrapy.Spider):
         except Exception:  # lxml refuses some broken XML outright: count it, keep crawling
             self.crawler.stats.inc_value("arshif/discovery/sitemap_unparsable")
             self.logger.warning("not a sitemap: %s", url)
-            self.sources_broken += 1
+            self._count_source("broken")
             return
-        self.sitemaps_read += 1
+        self._count_source("sitemaps")
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc or not same_site(loc, self.site):
@@ -294,7 +308,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 continue
             kind = classify(loc)
             if kind == "article":
-                self.listed.add(canonical(loc))
+                self._list(canonical(loc))
             self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
             req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
                                sitemap_lastmod=entry.get("lastmod"))
@@ -302,11 +316,12 @@ class AlitaliyaSpider(scrapy.Spider):
                 self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"))
             if req:
                 yield req
+        self._publish_discovery()
 
     def parse_feed(self, response: Response):
         body = self.source_body(response)
         if body is None:
-            self.sources_broken += 1
+            self._count_source("broken")
         else:
             yield from self._feed_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
@@ -316,7 +331,7 @@ class AlitaliyaSpider(scrapy.Spider):
         page = parse_feed(body, url)
         if page is None:
             self.crawler.stats.inc_value("arshif/discovery/feed_unparsable")
-            self.sources_broken += 1
+            self._count_source("broken")
             return
         revealed = 0
         for link, updated in page.entries:
@@ -324,7 +339,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 continue
             self.crawler.stats.inc_value("arshif/discovery/feed_entries")
             if classify(link) == "article":
-                self.listed.add(canonical(link))
+                self._list(canonical(link))
             req = self.request(link, classify(link) if classify(link) == "article" else "page", path,
                                source="feed", feed_updated=updated)
             if req is None:
@@ -332,6 +347,7 @@ class AlitaliyaSpider(scrapy.Spider):
             else:
                 revealed += 1
                 yield req
+        self._publish_discovery()
         # older pages only while this one still showed something new (sitemaps usually came first)
         if revealed and page.next_url and same_site(page.next_url, self.site):
             yield from self.source(page.next_url, "feed", path, self.parse_feed)
@@ -374,10 +390,12 @@ class AlitaliyaSpider(scrapy.Spider):
                             yield req
         else:
             self.crawler.stats.inc_value("arshif/pages_not_article")
-        if self.sources_pending > 0:
+        if self._sources_outstanding():
             # A page cannot tell what is new before the sitemaps and feeds have said what exists.
             self.deferred.append((response.url, facts.links, path))
         else:
+            if self.frontier is not None:  # the fleet read the last source while this worker was elsewhere
+                yield from self.after_sources()
             yield from self.follow_links(response.url, facts.links, path)
 
     def follow_links(self, url: str, links: list[str], path: str):
@@ -386,6 +404,9 @@ class AlitaliyaSpider(scrapy.Spider):
         or an old URL redirecting to a known article proves nothing and costs no listing pages."""
         same = [canonical(u) for u in dict.fromkeys(links) if same_site(u, self.site)]
         revealed = [u for u in dict.fromkeys(same) if classify(u) == "article" and u not in self.known]
+        if self.frontier is not None and revealed:  # listed by a source another worker read: known to the fleet
+            listed = self.frontier.listed(revealed)
+            revealed = [u for u in revealed if u not in listed]
         for link in revealed:
             req = self.request(link, "article", path + "L", source="link", referrer=url, arshif_expand_from=url)
             if req:
@@ -393,13 +414,22 @@ class AlitaliyaSpider(scrapy.Spider):
         if revealed:
             others = [u for u in dict.fromkeys(same) if classify(u) in ("listing", "page") and u not in self.known]
             if others:
-                self.pending_expansion[url] = (others, path)
+                if self.frontier is not None:  # the revealed article may be fetched by another worker
+                    self.frontier.put_expansion(url, others, path)
+                else:
+                    self.pending_expansion[url] = (others, path)
 
     def expand(self, url: str | None):
         """The listing and page links of `url`, now that it proved to reveal new articles."""
-        if url is None or url not in self.pending_expansion:
+        if url is None:
             return
-        links, path = self.pending_expansion.pop(url)
+        if self.frontier is not None:
+            taken = self.frontier.take_expansion(url)
+        else:
+            taken = self.pending_expansion.pop(url, None)
+        if taken is None:
+            return
+        links, path = taken
         self.crawler.stats.inc_value("arshif/discovery/expanded_pages")
         for link in links:
             req = self.request(link, classify(link), path + "L", source="link", referrer=url)
@@ -418,18 +448,82 @@ class AlitaliyaSpider(scrapy.Spider):
     # -- the deferred pass ----------------------------------------------------------------------------------
     def source_failed(self, failure):
         self.crawler.stats.inc_value("arshif/discovery/source_failed")
-        self.sources_broken += 1
+        self._count_source("broken")
         yield from self.source_done()
 
     def source_done(self):
         """When the last sitemap or feed is answered: the articles they no longer list are re-checked, then the
         deferred pages' links are examined."""
         self.sources_pending -= 1
-        if self.sources_pending > 0:
+        remaining = self.frontier.add("sources", -1) if self.frontier is not None else self.sources_pending
+        if remaining > 0:
             return
+        yield from self.after_sources()
+
+    def after_sources(self):
         yield from self.recheck_unlisted()
         if self.deferred:
             yield from self._follow_deferred()
+
+    # -- state the fleet shares when the frontier is (crawler/frontier.py) ----------------------------------
+    def _sources_add(self) -> None:
+        self.sources_pending += 1
+        if self.frontier is not None:
+            self.frontier.add("sources")
+
+    def _sources_outstanding(self) -> bool:
+        return (self.frontier.get("sources") if self.frontier is not None else self.sources_pending) > 0
+
+    def _count_source(self, counter: str) -> None:
+        if counter == "sitemaps":
+            self.sitemaps_read += 1
+        else:
+            self.sources_broken += 1
+        if self.frontier is not None:
+            self.frontier.add(counter)
+
+    def _list(self, url: str) -> None:
+        self.listed.add(url)
+        if self.frontier is not None:
+            self._listed_new.append(url)
+
+    def _publish_discovery(self) -> None:
+        """Before the source is counted done: a worker that then re-checks must find every listed article; and
+        a worker that discovered nothing itself must not report a site that lists nothing (archive.crawl)."""
+        if self.frontier is None:
+            return
+        if self._listed_new:
+            self.frontier.add_listed(self._listed_new)
+            self._listed_new = []
+        if self._discovered_new:
+            self.frontier.add("discovered", self._discovered_new)
+            self._discovered_new = 0
+
+    def _article_budget(self) -> bool:
+        """One more article request within --max-articles (the fleet's budget when the frontier is shared)."""
+        if self.max_articles is not None:
+            if self.frontier is not None:
+                if self.frontier.add("articles") > self.max_articles:
+                    self.frontier.add("articles", -1)
+                    return False
+            elif self.articles_scheduled >= self.max_articles:
+                return False
+        self.articles_scheduled += 1
+        return True
+
+    def request_dropped(self, request, spider=None) -> None:
+        """The duplicate filter refused a request (another worker, or a redirect, asked for the URL first): it
+        will not be answered here, so what its creation counted is given back — its share of the article budget,
+        and for a sitemap or feed its place among the sources still unanswered."""
+        meta = request.meta
+        if meta.get("arshif_counted"):
+            self.articles_scheduled -= 1
+            self.scheduled.pop(canonical(request.url), None)
+            if self.max_articles is not None and self.frontier is not None:
+                self.frontier.add("articles", -1)
+        if meta.get("arshif_kind") in ("sitemap", "feed"):
+            for req in self.source_done():
+                self.crawler.engine.crawl(req)
 
     def recheck_unlisted(self):
         """Articles the archive holds as online, once listed by a sitemap or feed and listed by none in this run,
@@ -438,13 +532,21 @@ class AlitaliyaSpider(scrapy.Spider):
         and without a sitemap (feeds list only recent posts) absence from the feeds means nothing."""
         if self.rechecked or self.session is None or self.session.store is None:
             return
+        shared = self.frontier
+        read, broken = ((shared.get("sitemaps"), shared.get("broken")) if shared is not None
+                        else (self.sitemaps_read, self.sources_broken))
+        if shared is not None and not read and not broken:
+            return  # the fleet has read no source yet (this worker idles before discovery began): later
         self.rechecked = True
-        if not self.sitemaps_read or self.sources_broken:
-            if self.sources_broken:
+        if not read or broken:
+            if broken:
                 self.logger.info("%d sitemap(s) or feed(s) failed: articles they no longer list are not re-checked "
-                                 "in this run", self.sources_broken)
+                                 "in this run", broken)
             return
         unlisted = sorted(self.session.store.listed_articles() - self.listed - self.known)
+        if shared is not None and unlisted:  # listed by a source another worker read
+            elsewhere = shared.listed(unlisted)
+            unlisted = [url for url in unlisted if url not in elsewhere]
         if unlisted:
             self.logger.info("%d archived article(s) no longer listed by the site's sitemaps and feeds: "
                              "re-checking them", len(unlisted))
@@ -459,11 +561,23 @@ class AlitaliyaSpider(scrapy.Spider):
             yield from self.follow_links(url, links, path)
 
     def idle(self, *args) -> None:
-        """A safety net: pages still deferred when nothing else is left (a source never answered)."""
-        if not self.deferred:
+        """A safety net: pages still deferred when nothing else is left (a source never answered). With a shared
+        frontier, this worker being idle says little: the fleet's sources may all be answered now (then the
+        re-check and the deferred links are due), or still being read elsewhere (then wait: the frontier keeps
+        the worker open), or held by a dead worker (the fleet is idle: the safety net again)."""
+        if self.frontier is not None:
+            if not self._sources_outstanding():
+                work = self.after_sources()
+            elif sum(self.frontier.fleet()) == 0:
+                work = self._follow_deferred()
+            else:
+                return
+        elif not self.deferred:
             return
+        else:
+            work = self._follow_deferred()
         scheduled = 0
-        for req in self._follow_deferred():
+        for req in work:
             self.crawler.engine.crawl(req)
             scheduled += 1
         if scheduled:

@@ -1,0 +1,205 @@
+"""Past one machine (issue 11): workers sharing a frontier in a real Redis, their WARC files ingested into one
+archive; a worker killed with kill -9 loses nothing; ingesting twice changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.crawling import ROOT, arshif
+from tests.replica_process import free_port
+
+pytestmark = pytest.mark.slow
+
+# A dead worker must not keep the survivors waiting a minute in a test; nor an idle fleet five seconds.
+FAST = ["--set", "ARSHIF_FRONTIER_HEARTBEAT=1", "--set", "ARSHIF_FRONTIER_DEAD_AFTER=6",
+        "--set", "ARSHIF_FRONTIER_IDLE_CLOSE=2"]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A real redis-server on a free loopback port, with nothing saved to disk."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed: .ci/run installs the Debian package redis-server")
+        pytest.skip("redis-server is not installed (apt-get install redis-server): the shared frontier needs it")
+    home = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no", "--bind",
+                             "127.0.0.1", "--dir", str(home)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    import redis
+
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+def start_worker(site, data: Path, frontier: str, worker: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site.url + "/",
+                             "--no-assets", "--frontier", frontier, "--worker", worker, *FAST, *extra], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 120) -> str:
+    _, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err
+    return err
+
+
+def article_paths(site) -> set[str]:
+    return {unquote(urlsplit(a["url"]).path) for a in site.manifest["articles"]}
+
+
+def fresh_article_responses(site, files: list[Path]) -> Counter:
+    """Article path → 200 responses (not revisits) for it in these WARC files."""
+    wanted = article_paths(site)
+    found: Counter = Counter()
+    for path in files:
+        with path.open("rb") as f:
+            for record in ArchiveIterator(f):
+                if record.rec_type != "response" or record.http_headers.get_statuscode() != "200":
+                    continue
+                target = unquote(urlsplit(record.rec_headers.get_header("WARC-Target-URI")).path)
+                if target in wanted:
+                    found[target] += 1
+    return found
+
+
+def closed_warcs(data: Path) -> list[Path]:
+    return sorted((data / "warc").glob("*.warc.gz"))
+
+
+def fingerprint(data: Path) -> dict:
+    """Row counts and a digest of every row of the tables an ingest writes."""
+    conn = sqlite3.connect(data / "archive.db")
+    out = {}
+    for table, order in (("captures", "record_id"), ("articles", "canonical"), ("article_versions", "id"),
+                         ("warc_files", "name"), ("crawls", "id")):
+        digest = hashlib.sha256()
+        rows = conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        for row in rows:
+            digest.update(repr(row).encode())
+        out[table] = (len(rows), digest.hexdigest())
+    conn.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def fleet(redis_url, tmp_path_factory):
+    """Two workers, started together on one frontier, crawl an 80-article replica into their own directories."""
+    from tests.replica_process import ReplicaProcess
+
+    home = tmp_path_factory.mktemp("fleet")
+    site = ReplicaProcess(home / "replica", articles=80, latency_ms=50).start()
+    workers = {name: home / name for name in ("w1", "w2")}
+    procs = [start_worker(site, data, redis_url, name) for name, data in workers.items()]
+    errors = [finish(proc) for proc in procs]
+    yield site, workers, errors
+    site.stop()
+
+
+def test_two_workers_fetch_each_article_once(fleet):
+    site, workers, errors = fleet
+    per_worker = {name: fresh_article_responses(site, closed_warcs(data)) for name, data in workers.items()}
+    assert all(name in closed_warcs(data)[0].name for name, data in workers.items())  # arshif-<ts>-<worker>-…
+    both = set(per_worker["w1"]) & set(per_worker["w2"])
+    assert not both, sorted(both)[:3]
+    union = per_worker["w1"] + per_worker["w2"]
+    assert set(union) == article_paths(site), sorted(article_paths(site) - set(union))[:3]
+    assert max(union.values()) == 1
+    assert all(per_worker.values()), f"one worker did all the work: {[len(c) for c in per_worker.values()]}"
+    # the site's own log agrees: every article path asked for once in all
+    asked = Counter(unquote(r["path"]) for r in site.requests() if unquote(r["path"]) in article_paths(site))
+    assert set(asked) == article_paths(site) and max(asked.values()) == 1, asked.most_common(2)
+
+
+def test_ingest_makes_one_archive(fleet, tmp_path):
+    site, workers, _ = fleet
+    central = tmp_path / "central"
+    result = arshif("--data", str(central), "ingest", *(str(d / "warc") for d in workers.values()), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [f["status"] for f in report["files"]] == ["ingested"] * len(report["files"])
+    conn = sqlite3.connect(central / "archive.db")
+    stored = {row[0] for row in conn.execute("SELECT canonical FROM articles WHERE body != ''")}
+    conn.close()
+    assert stored == {a["url"] for a in site.manifest["articles"]}
+    verify = arshif("--data", str(central), "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    for article in [a for a in site.manifest["articles"] if a["lang"] == "ar"][:3]:
+        words = sorted((w for w in article["title"].split() if w.isalpha()), key=len)[-2:]
+        found = arshif("--data", str(central), "search", *words, "--json")
+        assert found.returncode == 0, found.stderr
+        assert article["url"] in [hit["url"] for hit in json.loads(found.stdout)], (words, article["url"])
+    # the same files again: nothing changes
+    before = fingerprint(central)
+    again = arshif("--data", str(central), "ingest", *(str(d / "warc") for d in workers.values()), "--json")
+    assert again.returncode == 0, again.stderr
+    assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"already"}
+    assert fingerprint(central) == before
+
+
+def test_ingest_refuses_a_different_file_under_a_known_name(fleet, tmp_path):
+    _, workers, _ = fleet
+    central = tmp_path / "central"
+    source = closed_warcs(workers["w1"])[0]
+    assert arshif("--data", str(central), "ingest", str(source)).returncode == 0
+    impostor = tmp_path / "elsewhere" / source.name
+    impostor.parent.mkdir()
+    shutil.copy(closed_warcs(workers["w2"])[0], impostor)
+    result = arshif("--data", str(central), "ingest", str(impostor))
+    assert result.returncode == 1
+    assert "refused" in result.stderr and source.name in result.stderr
+
+
+def test_a_killed_worker_loses_nothing(redis_url, replica_factory, tmp_path):
+    site = replica_factory(articles=60, latency_ms=50)
+    w1, w2 = tmp_path / "w1", tmp_path / "w2"
+    doomed = start_worker(site, w1, redis_url, "w1")
+    survivor = start_worker(site, w2, redis_url, "w2")
+    deadline = time.monotonic() + 90
+    while len([r for r in site.requests() if r.get("kind") == "article"]) < 20:
+        assert time.monotonic() < deadline, "the workers never got going"
+        time.sleep(0.05)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    finish(survivor)
+    # one more run, by the survivor: the dead worker's machine never comes back, its open file with it
+    finish(start_worker(site, w2, redis_url, "w2"))
+    files = closed_warcs(w1) + closed_warcs(w2)
+    captured = fresh_article_responses(site, files)
+    assert set(captured) == article_paths(site), sorted(article_paths(site) - set(captured))[:3]
+    central = tmp_path / "central"
+    result = arshif("--data", str(central), "ingest", str(w1 / "warc"), str(w2 / "warc"))
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(central / "archive.db")
+    stored = {row[0] for row in conn.execute("SELECT canonical FROM articles WHERE body != ''")}
+    conn.close()
+    missing = [a["url"] for a in site.manifest["articles"] if a["url"] not in stored]
+    assert not missing, missing[:3]
+    assert arshif("--data", str(central), "verify").returncode == 0
