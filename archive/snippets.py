@@ -27,6 +27,7 @@ class Matcher:
         self.stems: set[str] = set()
         self.prefixes: tuple[str, ...] = ()
         self.phrases: list[list[tuple[str, str]]] = []   # (normal, stem) word by word
+        self._seen: dict[str, bool] = {}      # token as written → whether it matches a word or prefix
         for clause in query.clauses:
             for term in clause:
                 self._add(term)
@@ -41,12 +42,21 @@ class Matcher:
             self.normals.update(clitic_variants(normal(word)))
             self.stems.add(light_stem(word))
 
+    def _decide(self, token: str) -> bool:
+        n = normal(token)
+        found = n in self.normals or light_stem(token) in self.stems or bool(self.prefixes) and \
+            n.startswith(self.prefixes)
+        self._seen[token] = found
+        return found
+
     def hits(self, toks: list[str]) -> list[bool]:
-        """For each token, whether it is (part of) a match."""
+        """For each token, whether it is (part of) a match. A snippet's tokens repeat across the hits of one
+        search (the same function words in every article), so each written form is decided once."""
+        seen, decide = self._seen, self._decide
+        hit = [seen[t] if t in seen else decide(t) for t in toks]
+        if not self.phrases:
+            return hit
         normals, stems = list(map(normal, toks)), list(map(light_stem, toks))
-        hit = [n in self.normals or s in self.stems for n, s in zip(normals, stems, strict=True)]
-        if self.prefixes:
-            hit = [h or n.startswith(self.prefixes) for h, n in zip(hit, normals, strict=True)]
         for phrase in self.phrases:
             size = len(phrase)
             first_n, first_s = phrase[0]
