@@ -138,7 +138,7 @@ def test_two_workers_fetch_each_article_once(fleet):
     assert set(asked) == article_paths(site) and max(asked.values()) == 1, asked.most_common(2)
 
 
-def test_ingest_makes_one_archive(fleet, tmp_path):
+def test_ingest_makes_one_archive_idempotently(fleet, tmp_path):
     site, workers, _ = fleet
     central = tmp_path / "central"
     result = arshif("--data", str(central), "ingest", *(str(d / "warc") for d in workers.values()), "--json")
@@ -162,19 +162,15 @@ def test_ingest_makes_one_archive(fleet, tmp_path):
     assert again.returncode == 0, again.stderr
     assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"already"}
     assert fingerprint(central) == before
-
-
-def test_ingest_refuses_a_different_file_under_a_known_name(fleet, tmp_path):
-    _, workers, _ = fleet
-    central = tmp_path / "central"
-    source = closed_warcs(workers["w1"])[0]
-    assert arshif("--data", str(central), "ingest", str(source)).returncode == 0
-    impostor = tmp_path / "elsewhere" / source.name
+    # a different file under a name the archive holds is refused, never overwritten
+    known = closed_warcs(workers["w1"])[0]
+    impostor = tmp_path / "elsewhere" / known.name
     impostor.parent.mkdir()
     shutil.copy(closed_warcs(workers["w2"])[0], impostor)
-    result = arshif("--data", str(central), "ingest", str(impostor))
-    assert result.returncode == 1
-    assert "refused" in result.stderr and source.name in result.stderr
+    refused = arshif("--data", str(central), "ingest", str(impostor))
+    assert refused.returncode == 1
+    assert "refused" in refused.stderr and known.name in refused.stderr
+    assert fingerprint(central) == before
 
 
 def test_a_killed_worker_loses_nothing(redis_url, replica_factory, tmp_path):
