@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,21 +86,27 @@ def run(articles: int = 500, latency: int = 50) -> dict:
                                     str(log)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         replica.stdout.readline()
         site = f"http://127.0.0.1:{port}/"
-        out: dict = {"articles": articles, "latency_ms": latency, "runs": []}
+        out: dict = {"articles": articles, "latency_ms": latency, "cores": os.cpu_count(),
+                     "load_before": round(os.getloadavg()[0], 2), "runs": []}
         try:
             for label, shared, count in (("1 worker, no frontier", False, 1), ("1 worker, Redis frontier", True, 1),
                                          ("2 workers, Redis frontier", True, 2)):
                 redis.Redis.from_url(frontier).flushdb()
                 before = len(_lines(log))
+                cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 wall, dirs = _crawl(site, work / label.replace(" ", "_").replace(",", ""),
                                     frontier if shared else None, count)
                 served = _lines(log)[before:]
+                cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
                 span = _span(served)
                 out["runs"].append({"label": label, "workers": count, "pages": len(served),
                                     "article_pages": sum(r.get("kind") == "article" for r in served),
                                     "fetch_span_s": round(span, 2), "wall_s": round(wall, 2),
                                     "pages_per_s": round(len(served) / span, 1) if span else None,
-                                    "pages_per_s_wall": round(len(served) / wall, 1)})
+                                    "pages_per_s_wall": round(len(served) / wall, 1),
+                                    "worker_cpu_s": round(cpu, 1),
+                                    "cpu_ms_per_page": round(1000 * cpu / max(1, len(served)), 1)})
                 last_dirs = dirs
             central = work / "central"
             started = time.monotonic()
@@ -122,12 +130,13 @@ def run(articles: int = 500, latency: int = 50) -> dict:
 
 
 def markdown(result: dict) -> str:
-    lines = [f"Replica: {result['articles']} articles, `--latency {result['latency_ms']}`; same machine.", "",
-             "| configuration | pages | fetch span (s) | pages/s | wall (s) | pages/s over wall |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [f"Replica: {result['articles']} articles, `--latency {result['latency_ms']}`; one machine, "
+             f"{result['cores']} cores, load average {result['load_before']} before the runs.", "",
+             "| configuration | pages | fetch span (s) | pages/s | wall (s) | pages/s over wall | worker CPU (s) | "
+             "CPU ms/page |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in result["runs"]:
         lines.append(f"| {r['label']} | {r['pages']} | {r['fetch_span_s']} | {r['pages_per_s']} | {r['wall_s']} | "
-                     f"{r['pages_per_s_wall']} |")
+                     f"{r['pages_per_s_wall']} | {r['worker_cpu_s']} | {r['cpu_ms_per_page']} |")
     ing = result["ingest"]
     lines += ["", "| ingest (2 workers' WARC files into a new archive) | files | records | articles | seconds | "
               "articles/s |", "|---|---:|---:|---:|---:|---:|",

@@ -15,8 +15,9 @@ What scrapy-redis leaves to its user, and is decided here:
 - **Closing.** scrapy-redis's SCHEDULER_IDLE_BEFORE_CLOSE is only a blocking-pop timeout (its priority queue
   ignores it, and blocking would freeze the reactor). A worker here stays open while the queue holds requests or
   another live worker is busy (it may still add work), and closes once the whole fleet has been idle for
-  `ARSHIF_FRONTIER_IDLE_CLOSE` seconds. Workers beat every `ARSHIF_FRONTIER_HEARTBEAT` seconds; one silent for
-  `ARSHIF_FRONTIER_DEAD_AFTER` seconds is dead and no longer holds the others open.
+  `ARSHIF_FRONTIER_IDLE_CLOSE` seconds. Workers beat every `ARSHIF_FRONTIER_HEARTBEAT` seconds (from a thread,
+  so that a reactor busy parsing a huge page is not taken for dead); one silent for `ARSHIF_FRONTIER_DEAD_AFTER`
+  seconds is dead and no longer holds the others open.
 - **Fingerprints** are arshif's canonical ones (the crawler's REQUEST_FINGERPRINTER_CLASS), not scrapy-redis's
   own (w3lib's canonicalize_url, which keeps `utm_*` and `?m=1`).
 - **Discovery state** that the spider keeps per process (sources still unanswered, sitemaps read, articles
@@ -37,6 +38,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -48,7 +50,6 @@ from scrapy.settings import BaseSettings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
-from twisted.internet import task
 
 logger = logging.getLogger(__name__)
 
@@ -299,22 +300,28 @@ class SharedScheduler(Scheduler):
                                            self.crawler.settings.getbool("DUPEFILTER_DEBUG"),
                                            self.crawler.request_fingerprinter)
         spider.frontier = self.run
-        self._beating = task.LoopingCall(self._beat)
-        self._beating.start(self.heartbeat, now=True)
+        # a thread, not the reactor: a worker busy for a minute parsing a huge page is alive, not dead
+        self._stop_beating = threading.Event()
+        self._beating = threading.Thread(target=self._beat, name="arshif-frontier-heartbeat", daemon=True)
+        self._beating.start()
         self.stats.set_value("arshif/frontier/run", f"{self.run.ns}:run:{self.run.id}")
         self.stats.set_value("arshif/frontier/worker", self.worker)
         logger.info("frontier %s: worker %s %s run %s (%d requests queued)", self.run.ns, self.worker,
                     "started" if self.run.fresh else "joined", self.run.id, len(self.queue))
 
     def _beat(self) -> None:
-        try:
-            self.run.beat()
-        except Exception as exc:  # Redis away for a moment: the next beat tries again
-            logger.warning("frontier heartbeat failed: %s", exc)
+        while True:
+            try:
+                self.run.beat()
+            except Exception as exc:  # Redis away for a moment: the next beat tries again
+                logger.warning("frontier heartbeat failed: %s", exc)
+            if self._stop_beating.wait(self.heartbeat):
+                return
 
     def close(self, reason: str) -> None:
-        if self._beating is not None and self._beating.running:
-            self._beating.stop()
+        if self._beating is not None:
+            self._stop_beating.set()
+            self._beating.join(5)
         if self.run is not None:
             try:
                 self.stats.set_value("arshif/frontier/discovered", self.run.get("discovered"))

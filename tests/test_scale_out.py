@@ -173,13 +173,23 @@ def test_ingest_makes_one_archive_idempotently(fleet, tmp_path):
     assert fingerprint(central) == before
 
 
+def test_the_next_run_knows_what_the_fleet_archived(fleet, redis_url):
+    """A later run of one worker leaves alone the unchanged articles the other worker archived: the fleet's
+    captures are shared through the frontier when their WARC files are closed, not only in each archive."""
+    site, workers, _ = fleet
+    before = len(site.requests())
+    finish(start_worker(site, workers["w2"], redis_url, "w2"))
+    again = [r for r in site.requests()[before:] if unquote(r["path"]) in article_paths(site)]
+    assert not [r for r in again if r["status"] == 200], again[:3]
+
+
 def test_a_killed_worker_loses_nothing(redis_url, replica_factory, tmp_path):
-    site = replica_factory(articles=60, latency_ms=50)
+    site = replica_factory(articles=50, latency_ms=50)
     w1, w2 = tmp_path / "w1", tmp_path / "w2"
     doomed = start_worker(site, w1, redis_url, "w1")
     survivor = start_worker(site, w2, redis_url, "w2")
     deadline = time.monotonic() + 90
-    while len([r for r in site.requests() if r.get("kind") == "article"]) < 20:
+    while len([r for r in site.requests() if r.get("kind") == "article"]) < 15:
         assert time.monotonic() < deadline, "the workers never got going"
         time.sleep(0.05)
     doomed.send_signal(signal.SIGKILL)
