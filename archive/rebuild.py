@@ -13,7 +13,9 @@ import os
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from archive import cdxj
@@ -66,7 +68,7 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
     after the last one it already has (Store.store_articles)."""
     outcome: Counter = Counter()
     batch: list[tuple[dict, dict]] = []
-    kwargs = {"site_name": site_name} if site_name else {}
+    extracted = _extractions(warc_dir, [row for row in rows if row["record_type"] != "revisit"], site_name)
     for n, row in enumerate(rows, 1):
         if row["record_type"] == "revisit":
             if row["revisit_profile"] == "identical-payload-digest":
@@ -76,25 +78,50 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
                 if store.touch_article(row["canonical"], row["timestamp"]):
                     outcome["unchanged"] += 1
             continue
-        try:
-            body, headers = _record_body(warc_dir, row)
-            article = extract(body, row["url"], headers, **kwargs)
-        except ExtractionFailed:
-            outcome["failed"] += 1
+        result, article = next(extracted)
+        if result != "article":
+            if result != "none":
+                outcome[result] += 1
             continue
-        except (OSError, ValueError) as exc:
-            outcome[f"unreadable: {type(exc).__name__}"] += 1
-            continue
-        if article is not None:
-            batch.append((article.as_dict(), {"record_id": row["record_id"], "timestamp": row["timestamp"]}))
-            if len(batch) >= BATCH:
-                outcome.update(_flush(store, batch))
-                batch = []
+        batch.append((article, {"record_id": row["record_id"], "timestamp": row["timestamp"]}))
+        if len(batch) >= BATCH:
+            outcome.update(_flush(store, batch))
+            batch = []
         if progress:
             progress(n, len(rows))
     if batch:
         outcome.update(_flush(store, batch))
     return outcome
+
+
+PARALLEL_FROM = 32   # captures: below this, worker processes cost more than they save
+WINDOW = 256         # captures handed to the pool at a time (bounded memory however long the history)
+
+
+def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None]:
+    """("article", fields) of one capture, or ("none" | "failed" | "unreadable: …", None)."""
+    try:
+        body, headers = _record_body(warc_dir, row)
+        article = extract(body, row["url"], headers, **({"site_name": site_name} if site_name else {}))
+    except ExtractionFailed:
+        return "failed", None
+    except (OSError, ValueError) as exc:
+        return f"unreadable: {type(exc).__name__}", None
+    return ("article", article.as_dict()) if article is not None else ("none", None)
+
+
+def _extractions(warc_dir: Path, rows: list, site_name: str | None) -> Iterator[tuple[str, dict | None]]:
+    """What each capture yields, in order; on every core when there are many (extraction is CPU-bound and
+    independent per page, while the store must apply them one by one, in capture order)."""
+    tasks = [{key: row[key] for key in ("warc_file", "offset", "length", "url")} for row in rows]
+    one = partial(_extract_one, warc_dir, site_name)
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(tasks) < PARALLEL_FROM:
+        yield from map(one, tasks)
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        for start in range(0, len(tasks), WINDOW):
+            yield from pool.map(one, tasks[start:start + WINDOW], chunksize=4)
 
 
 REMOVED = ("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
