@@ -247,16 +247,11 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
     indexed = 0
     for n, path in enumerate(files, 1):
         crawl_id = _crawl_of(path)
-        rows = list(capture_rows(path, path.name, crawl_id))
         if crawl_id is not None:
             with store.transaction():
                 store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
                                  "VALUES (?, '', '', 'rebuilt')", [crawl_id])
-        store.add_warc_file(path.name, crawl_id)
-        for start in range(0, len(rows), 1000):
-            store.add_captures(rows[start:start + 1000])
-        store.close_warc_file(path.name, path.stat().st_size, sha256_of(path), sum(1 for _ in members(path)))
-        indexed += len(rows)
+        indexed += index_file(store, path, crawl_id)  # as `arshif ingest` indexes a file
         if progress:
             progress(n, len(files))
     with store.transaction():  # what the WARC files say of their crawls: when they ran, and what

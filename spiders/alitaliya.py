@@ -76,6 +76,7 @@ class AlitaliyaSpider(scrapy.Spider):
         self.frontier = None                   # crawler.frontier.FrontierRun, set by its scheduler when shared
         self._listed_new: list[str] = []       # listed articles not yet told to the frontier …
         self._discovered_new = 0               # … and article URLs discovered
+        self._sources_settled = False          # the fleet has read every source (no need to ask again)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -472,7 +473,15 @@ class AlitaliyaSpider(scrapy.Spider):
             self.frontier.add("sources")
 
     def _sources_outstanding(self) -> bool:
-        return (self.frontier.get("sources") if self.frontier is not None else self.sources_pending) > 0
+        if self.frontier is None:
+            return self.sources_pending > 0
+        if self._sources_settled:
+            return False
+        outstanding = self.frontier.get("sources") > 0
+        # once the fleet has read every source, no new one can appear (sources are only found inside sources
+        # and on the home page): the answer stays "no", and a page costs no round trip to Redis for it
+        self._sources_settled = not outstanding and self.rechecked
+        return outstanding
 
     def _count_source(self, counter: str) -> None:
         if counter == "sitemaps":
