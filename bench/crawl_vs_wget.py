@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -75,7 +76,11 @@ def article_paths(articles: int) -> set[str]:
     return {unquote(app.urls.article(i)) for i in app.site.live}
 
 
-def one_setting(articles: int, latency: int, work: Path, paths: set[str]) -> dict:
+def one_setting(articles: int, latency: int, work: Path, paths: set[str], overlap: bool = False,
+                sample_memory: bool = False) -> dict:
+    """overlap: with latency, run wget beside arshif rather than after it (wget waits on the network, at ~3 ms of
+    CPU a page, so a 2-core machine has room for both): the quick run's shortcut. sample_memory: sample arshif's
+    RSS as bench.memory does, so that a quick run need not pay for another crawl."""
     port, cdn = free_port(), free_port()
     server: subprocess.Popen
     if latency == 0:
@@ -92,24 +97,44 @@ def one_setting(articles: int, latency: int, work: Path, paths: set[str]) -> dic
     results = {}
     try:
         data = work / f"arshif-{latency}"
-        measured = run_measured([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site])
-        results["arshif"] = {**measured, **warc_stats(sorted((data / "warc").glob("*.warc.gz")), paths)}
         mirror = work / f"wget-{latency}"
         mirror.mkdir()
-        measured = run_measured(["wget", "--mirror", "--no-parent", "-e", "robots=on", "--compression=auto",
-                                 "--no-verbose", f"--user-agent={USER_AGENT}", f"--warc-file={mirror}/wget",
-                                 "--warc-cdx", "-P", str(mirror / "files"), site], cwd=mirror)
-        results["wget"] = {**measured, **warc_stats(sorted(mirror.glob("*.warc.gz")), paths)}
+        wget = ["wget", "--mirror", "--no-parent", "-e", "robots=on", "--compression=auto", "--no-verbose",
+                f"--user-agent={USER_AGENT}", f"--warc-file={mirror}/wget", "--warc-cdx", "-P", str(mirror / "files"),
+                site]
+        sampled = None
+        with ThreadPoolExecutor(2) as pool:
+            if sample_memory:
+                from bench import memory
+
+                arshif = pool.submit(memory.crawl_sampled, site, data)
+            else:
+                arshif = pool.submit(run_measured, [sys.executable, "-m", "archive", "--data", str(data), "crawl",
+                                                    "--site", site])
+            if not (overlap and latency):
+                arshif.result()
+            measured = pool.submit(run_measured, wget, mirror).result()
+            results["wget"] = {**measured, **warc_stats(sorted(mirror.glob("*.warc.gz")), paths)}
+            measured = arshif.result()
+        if sample_memory:
+            sampled = measured
+            measured = {k: measured[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "exit")}
+        results["arshif"] = {**measured, **warc_stats(sorted((data / "warc").glob("*.warc.gz")), paths)}
+        if sampled:
+            results["memory"] = memory.result(sampled, articles, "nginx serving the replica's `--export` copy")
     finally:
         server.terminate()
         server.wait()
-    for r in results.values():
+    for name in ("arshif", "wget"):
+        r = results[name]
         r["pages_per_s"] = r["pages"] / r["wall_s"] if r["wall_s"] else 0
         r["cpu_ms_per_page"] = 1000 * r["cpu_s"] / r["pages"] if r["pages"] else 0
     return results
 
 
-def run(articles: int = 2000, latencies: tuple[int, ...] = (50, 0)) -> dict:
+def run(articles: int = 2000, latencies: tuple[int, ...] = (50, 0), overlap: bool = False,
+        sample_memory: bool = False) -> dict:
+    """overlap, sample_memory: see one_setting; a memory sample, from the crawl with no latency, is out["memory"]."""
     if not shutil.which("wget"):
         raise SystemExit("wget is not installed")
     paths = article_paths(articles)
@@ -121,7 +146,10 @@ def run(articles: int = 2000, latencies: tuple[int, ...] = (50, 0)) -> dict:
                 continue
             work = Path(tmp) / f"lat{latency}"
             work.mkdir()
-            out[f"latency_{latency}"] = one_setting(articles, latency, work, paths)
+            setting = one_setting(articles, latency, work, paths, overlap, sample_memory and latency == 0)
+            if "memory" in setting:
+                out["memory"] = setting.pop("memory")
+            out[f"latency_{latency}"] = setting
     return out
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crawl_vs_wget, extraction, incremental, search
+from bench import charts as charts_module
+from bench import crawl_vs_wget, extraction, incremental, memory, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,73 +42,158 @@ def machine() -> str:
             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
 
 
-def main() -> None:
-    """`--quick`: small sizes; `--render`: the page again from the saved numbers; `--only a,b`: run only these
-    parts (crawl, replica, incremental, extraction, search) and keep the saved numbers of the others."""
-    quick = "--quick" in sys.argv
-    articles = 300 if quick else 2000
-    out = ROOT / "docs" / "BENCHMARKS.md"
-    out.parent.mkdir(exist_ok=True)
-    saved_path = ROOT / "docs" / "benchmarks.json"
-    saved = json.loads(saved_path.read_text()) if saved_path.exists() else {}
-    only = None
-    if "--only" in sys.argv:
-        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
-    if "--render" in sys.argv:
-        only = set()
+# Sizes per part. Quick sizes keep `make bench-quick` near two minutes on 2 cores: each arshif crawl has a fixed
+# cost of several seconds (start-up, and the replica's one 6 MB article, which takes seconds to extract), and wget
+# at 50 ms latency fetches ~8 pages per article one after another.
+FULL = {"crawl": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000, "extraction": 1000,
+        "search": 100_000, "search_repeat": 5, "memory": 20_000}
+QUICK = {"crawl": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
+         "search": 1000, "search_repeat": 3, "memory": 100}  # memory: only when the crawl part is not run too
+PARTS = ("crawl", "replica", "incremental", "extraction", "search", "memory")
 
-    def wanted(part: str) -> bool:
-        return (only is None or part in only) or part not in saved
 
-    crawl = crawl_vs_wget.run(articles) if wanted("crawl") else saved["crawl"]
-    if wanted("replica"):
-        replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles", str(articles),
-                                  "--big", "20000" if quick else "100000"], cwd=ROOT, capture_output=True,
-                                 text=True, check=True)
+def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
+    """carry: what one part measured for another. A quick run samples memory in the crawl part's crawl with no
+    latency, where a full run crawls 20,000 articles for it; and runs wget at 50 ms beside arshif, not after it."""
+    if part == "crawl":
+        crawl = crawl_vs_wget.run(sizes["crawl"], overlap=quick, sample_memory=quick)
+        if "memory" in crawl:
+            carry["memory"] = crawl.pop("memory")
+        return crawl
+    if part == "replica":
+        replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles",
+                                  str(sizes["replica"]), "--big", str(sizes["replica_big"])], cwd=ROOT,
+                                 capture_output=True, text=True, check=True)
         rep = json.loads(replica.stdout)
         rep["measured"] = machine()
-    else:
-        rep = saved["replica"]
-    incremental_result = incremental.run(300 if quick else 2000) if wanted("incremental") \
-        else saved.get("incremental")
-    extracted = extraction.run(300 if quick else 1000) if wanted("extraction") else saved.get("extraction")
-    searched = search.run(10_000 if quick else 100_000) if wanted("search") else saved.get("search")
-    articles = crawl["articles"]
+        rep["articles"] = sizes["replica"]
+        return rep
+    if part == "incremental":
+        return incremental.run(sizes["incremental"])
+    if part == "extraction":
+        return extraction.run(sizes["extraction"])
+    if part == "search":
+        return search.run(sizes["search"], sizes["search_repeat"], store_slice=min(5000, sizes["search"] // 2))
+    if part == "memory":
+        return carry.pop("memory", None) or memory.run(sizes["memory"])
+    raise ValueError(part)
+
+
+def crawl_reading(crawl: dict) -> str:
+    fast = crawl.get("latency_0") or {}
+    cpu = f"about {fast['arshif']['cpu_ms_per_page']:.0f} ms" if fast else "more"
+    return ("How to read it. arshif finds the articles in the sitemaps and fetches each canonical URL once, plus each "
+            "article's lead image on the second origin; `wget --mirror` follows every link, so it fetches every "
+            "listing, tag and archive page and the `?m=1`, `utm_*` and `fbclid` variants of each article as separate "
+            f"pages, and no image from the second origin (no `-H`). Both end with all {crawl['articles']:,} articles. "
+            "With 50 ms of latency, the server's pace, arshif's concurrency finishes the archive several times "
+            "sooner. With no latency at all, wget — sequential C, a few ms of CPU a page — is faster: arshif spends "
+            f"{cpu} of CPU a page (Scrapy and Twisted, lxml parsing for discovery and article detection, a WARC "
+            "record pair with two digests, SQLite rows). **arshif is behind wget on CPU per page**; the benchmarks "
+            "issue profiles and reduces that cost.")
+
+
+def replica_table(rep: dict, articles: int | None) -> list[str]:
+    n = rep.get("articles") or articles  # results saved before the replica part kept its own size
+    size = f"{n:,} articles" if n else f"{rep['on_demand']['pages']:,} pages"
+    return ["### The replica itself", "",
+            "| what | result |", "|---|---|",
+            f"| start-up at {rep['startup']['articles']:,} articles | URL printed after "
+            f"{rep['startup']['url_printed_s']} s, first answer {rep['startup']['first_answer_s']} s, "
+            f"{rep['startup']['rss_mb']} MB RSS |",
+            f"| on demand, {size} | {rep['on_demand']['pages_per_s']} pages/s |",
+            (f"| `--export` behind nginx | {rep['nginx_export']['pages_per_s']} pages/s (the Python client is the "
+             "limit) |" if rep.get("nginx_export") else "| `--export` behind nginx | not run (nginx missing) |"),
+            ""]
+
+
+def page(results: dict, charts: dict[str, str], quick: bool) -> str:
+    """The Markdown page: every part whose results exist, each chart after its part's table."""
+    def chart(part: str, alt: str) -> list[str]:
+        return [f"![{alt}]({charts[part]})", ""] if part in charts else []
+
+    crawl, rep = results.get("crawl"), results.get("replica")
+    timings = results.get("timings") or {}
     text = [
         "# Benchmarks", "",
         f"Written by `make bench{'-quick' if quick else ''}` (`python -m bench.run{' --quick' if quick else ''}`). "
         "Every comparison is measured side by side in one run; machines are noisy, so read the ratios.", "",
-        rep.get("measured") or machine(),
-        crawl_vs_wget.markdown(crawl),
-        crawl_vs_wget.per_article(crawl),
-        "How to read it. arshif finds the articles in the sitemaps and fetches each canonical URL once, plus each "
-        "article's lead image on the second origin; `wget --mirror` follows every link, so it fetches every "
-        "listing, tag and archive page and the `?m=1`, `utm_*` and `fbclid` variants of each article as separate "
-        "pages, and no image from the second origin (no `-H`). Both end with all 2,000 articles. With 50 ms of "
-        "latency, the server's pace, arshif's concurrency finishes the archive several times sooner. With no "
-        "latency at all, wget — sequential C, a few ms of CPU a page — is faster: arshif spends about 14 ms of CPU "
-        "a page (Scrapy and Twisted, lxml parsing for discovery and article detection, a WARC record pair with "
-        "two digests, SQLite rows). **arshif is behind wget on CPU per page**; the benchmarks issue profiles and "
-        "reduces that cost.", "",
-        incremental.markdown(incremental_result) if incremental_result else "",
-        extraction.markdown(extracted) if extracted else "",
-        search.markdown(searched) if searched else "",
-        "### The replica itself", "",
-        "| what | result |", "|---|---|",
-        f"| start-up at {rep['startup']['articles']:,} articles | URL printed after "
-        f"{rep['startup']['url_printed_s']} s, first answer {rep['startup']['first_answer_s']} s, "
-        f"{rep['startup']['rss_mb']} MB RSS |",
-        f"| on demand, {articles:,} articles | {rep['on_demand']['pages_per_s']} pages/s |",
-        (f"| `--export` behind nginx | {rep['nginx_export']['pages_per_s']} pages/s (the Python client is the limit) |"
-         if rep.get("nginx_export") else "| `--export` behind nginx | not run (nginx missing) |"),
-        "",
+        (rep or {}).get("measured") or machine(),
     ]
-    out.write_text("\n".join(text) + "\n", encoding="utf-8")
-    if "--render" not in sys.argv:
-        saved_path.write_text(json.dumps({"crawl": crawl, "replica": rep, "extraction": extracted,
-                                          "search": searched, "incremental": incremental_result},
-                                         ensure_ascii=False, indent=1))
+    if quick:
+        text += ["**Quick sizes**: a check that every benchmark runs, not numbers to quote (each arshif crawl has "
+                 "seconds of fixed cost that a small site does not amortise); docs/BENCHMARKS.md has the full "
+                 "run's. To save time, wget at 50 ms latency runs beside arshif rather than after it, and memory is "
+                 "sampled in the crawl part's arshif crawl with no latency."
+                 + (" Time per part at these sizes, as last measured: "
+                    + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+                    + f"; {sum(timings.values()):.0f} s in all." if timings else ""), ""]
+    if crawl:
+        text += [crawl_vs_wget.markdown(crawl), crawl_vs_wget.per_article(crawl), crawl_reading(crawl), "",
+                 *chart("crawl", "Crawl: pages/s and CPU ms per page, arshif vs wget --mirror")]
+    if results.get("memory"):
+        text += [memory.markdown(results["memory"]), *chart("memory", "Memory: RSS against pages crawled")]
+    if results.get("incremental"):
+        text += [incremental.markdown(results["incremental"]),
+                 *chart("incremental", "Re-crawl: requests and kB per new or edited article, arshif vs wget -N")]
+    if results.get("extraction"):
+        text.append(extraction.markdown(results["extraction"]))
+    if results.get("search"):
+        text += [search.markdown(results["search"]),
+                 *chart("search", "Search latency per query class, arshif vs LIKE, log scale")]
+    if rep:
+        text += replica_table(rep, (crawl or {}).get("articles"))
+    return "\n".join(text) + "\n"
+
+
+def dump(results: dict) -> str:
+    """JSON with a list of numbers on one line (a memory sample: [seconds, MB, pages, HTML pages]), not a number a
+    line: there are thousands of samples."""
+    text = json.dumps(results, ensure_ascii=False, indent=1)
+    return re.sub(r"\[\n\s+[-\d.e+]+(?:,\n\s+[-\d.e+]+)*\n\s+\]",
+                  lambda m: "[" + ", ".join(n.strip(",") for n in m.group(0)[1:-1].split()) + "]", text)
+
+
+def main() -> None:
+    """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
+    never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
+    `--only a,b`: run only these parts (crawl, replica, incremental, extraction, search, memory) and keep the saved
+    numbers of the others."""
+    quick = "--quick" in sys.argv
+    sizes = QUICK if quick else FULL
+    suffix = "-quick" if quick else ""
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    out = docs / f"BENCHMARKS{suffix}.md"
+    saved_path = docs / f"benchmarks{suffix}.json"
+    saved = json.loads(saved_path.read_text()) if saved_path.exists() else {}
+    render_only = "--render" in sys.argv
+    only = None
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+        unknown = only - set(PARTS)
+        if unknown:
+            raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}; parts: {', '.join(PARTS)}")
+
+    results = {part: saved.get(part) for part in PARTS}
+    timings = dict(saved.get("timings") or {})
+    carry: dict = {}
+    for part in PARTS:
+        if render_only or not (only is None or part in only or not saved.get(part)):
+            continue
+        started = time.monotonic()
+        print(f"bench: {part} …", file=sys.stderr, flush=True)
+        results[part] = measure(part, sizes, quick, carry)
+        timings[part] = round(time.monotonic() - started, 1)
+        print(f"bench: {part} took {timings[part]:.0f} s", file=sys.stderr, flush=True)
+    results["timings"] = timings
+    charts = charts_module.render(results, docs, suffix)
+    out.write_text(page(results, charts, quick), encoding="utf-8")
+    if not render_only:
+        saved_path.write_text(dump(results))
     print(out.read_text())
+    if timings and not render_only:
+        print(f"bench: {sum(timings.values()):.0f} s in all", file=sys.stderr)
 
 
 if __name__ == "__main__":
