@@ -29,6 +29,29 @@ FAST = ["--set", "ARSHIF_FRONTIER_HEARTBEAT=1", "--set", "ARSHIF_FRONTIER_DEAD_A
         "--set", "ARSHIF_FRONTIER_IDLE_CLOSE=2"]
 
 
+def test_frontier_setting_becomes_scrapy_redis_settings():
+    """Without ARSHIF_FRONTIER nothing changes; with it, scrapy-redis's scheduler and a duplicate filter on arshif's
+    fingerprints, its keys kept when a worker closes, and a worker id fit for a WARC file name."""
+    from scrapy.settings import Settings
+
+    from crawler.frontier import FrontierAddon, namespace
+
+    plain = Settings({"ARSHIF_FRONTIER": ""})
+    FrontierAddon().update_settings(plain)
+    assert plain.get("SCHEDULER") == Settings().get("SCHEDULER") and not plain.get("REDIS_URL")
+    shared = Settings({"ARSHIF_FRONTIER": "redis://127.0.0.1:6379/3", "ARSHIF_WORKER": ""})
+    FrontierAddon().update_settings(shared)
+    assert shared.get("SCHEDULER") == "crawler.frontier.SharedScheduler"
+    assert shared.get("DUPEFILTER_CLASS") == "crawler.frontier.CanonicalRedisDupeFilter"
+    assert shared.get("REDIS_URL") == "redis://127.0.0.1:6379/3" and shared.getbool("SCHEDULER_PERSIST")
+    assert shared.get("ARSHIF_WORKER").replace("_", "").isalnum()
+    assert namespace("arshif", "alitaliya", "http://Example.org:8080/") == "arshif:alitaliya:example.org_8080"
+    assert namespace("arshif", "alitaliya", "https://example.org/") != namespace("arshif", "alitaliya",
+                                                                                 "https://example.net/")
+    with pytest.raises(ValueError):
+        FrontierAddon().update_settings(Settings({"ARSHIF_FRONTIER": "redis://x/0", "ARSHIF_WORKER": "w-1"}))
+
+
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     """A real redis-server on a free loopback port, with nothing saved to disk."""
