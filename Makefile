@@ -7,7 +7,7 @@ STAMP := $(VENV)/.arshif-installed
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.pywb-installed
 
-.PHONY: install test lint demo bench bench-quick clean
+.PHONY: install test lint demo bench bench-quick drills clean
 
 install: $(STAMP) $(PYWB_STAMP)
 
@@ -37,6 +37,11 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
+
+# Long failure drills (kill -9, server faults, damaged WARC files, a lost database): a quarter of an hour; writes
+# docs/DRILLS.md and exits 1 when a drill fails. `python -m bench.drills --quick` is the few-minute version.
+drills: install
+	$(BIN)/python -m bench.drills
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from archive import cdxj
-from archive.indexer import capture_rows, members
+from archive.indexer import capture_rows, index_cdxj, members
 from archive.store import Store
 from archive.verify import read_member
 from archive.warcfiles import NAME, sha256_of
@@ -261,7 +261,7 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
     index = warc_dir / cdxj.INDEX_NAME
     index.unlink(missing_ok=True)
     for path in files:
-        cdxj.add_file(warc_dir, path)
+        index_cdxj(warc_dir, path)
     old = data / "archive.db"
     if old.exists():
         os.replace(old, data / "archive.db.before-rebuild")

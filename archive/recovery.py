@@ -14,8 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import cdxj
-from archive.indexer import capture_rows, complete_length, members
+from archive.indexer import capture_rows, complete_length, index_cdxj, members
 from archive.store import Store
 from archive.warcfiles import NAME, OPEN_SUFFIX, fsync_dir, sha256_of
 
@@ -56,7 +55,7 @@ def _close(store: Store, warc_dir: Path, name: str, path: Path, report: Recovery
     records = sum(1 for _ in members(path))
     store.add_warc_file(name, None)
     store.close_warc_file(name, path.stat().st_size, sha256_of(path), records)
-    cdxj.add_file(warc_dir, path)
+    index_cdxj(warc_dir, path)
     report.closed_files.append(name)
 
 

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -23,6 +24,11 @@ from archive.urls import canonical
 
 class NotArchived(LookupError):
     """Nothing in the archive for this URL (or at this moment); the message says so in one line."""
+
+
+class DamagedRecord(NotArchived):
+    """The capture is indexed but its record no longer reads whole (bit rot, a cut file): one line, not a
+    traceback, since every command and page that shows a capture catches NotArchived."""
 
 
 @dataclass
@@ -141,8 +147,12 @@ def raw_record(data: Path, capture: Capture) -> bytes:
         fh.seek(capture.offset)
         member = fh.read(capture.length)
     if len(member) < capture.length:
-        raise NotArchived(f"{capture.warc_file} ends before the record at offset {capture.offset}")
-    return zlib.decompress(member, wbits=31)
+        raise DamagedRecord(f"{capture.warc_file} ends before the record at offset {capture.offset}")
+    try:
+        return zlib.decompress(member, wbits=31)
+    except zlib.error as exc:
+        raise DamagedRecord(f"the record of {unquote(capture.url)} at {capture.timestamp} (warc/{capture.warc_file}, "
+                            f"offset {capture.offset}) is damaged: {exc}; `arshif verify` reports it") from None
 
 
 def payload(data: Path, capture: Capture) -> tuple[dict[str, str], bytes]:

@@ -1,0 +1,1 @@
+"""Long failure drills (issue 10): `make drills`, `python -m bench.drills [--quick] [--only NAME,...]`."""
