@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 from scrapy import Spider
@@ -31,6 +32,8 @@ class ArticleStorePipeline:
         self.data = Path(settings.get("ARSHIF_DATA") or "arshif-data")
         self.site_name = settings.get("ARSHIF_SITE_NAME")
         self.batch_size = settings.getint("ARSHIF_BATCH_SIZE", 200)
+        self.batch_seconds = settings.getfloat("ARSHIF_BATCH_SECONDS", 2.0)
+        self.flushed = time.monotonic()
         self.store: Store | None = None
         self.batch: list[tuple[dict, dict]] = []
 
@@ -67,11 +70,14 @@ class ArticleStorePipeline:
             return item
         self.stats.inc_value("arshif/extract/ok")
         self.batch.append((article.as_dict(), {"record_id": item.record_id, "timestamp": item.timestamp}))
-        if len(self.batch) >= self.batch_size:
+        # every batch_size articles or batch_seconds, as the captures are: new articles reach search within
+        # seconds, and a crawl killed loses few extractions (the next start redoes them: archive.rebuild.catch_up)
+        if len(self.batch) >= self.batch_size or time.monotonic() - self.flushed >= self.batch_seconds:
             self.flush()
         return item
 
     def flush(self) -> None:
+        self.flushed = time.monotonic()
         if not self.batch or self.store is None:
             return
         batch, self.batch = self.batch, []
