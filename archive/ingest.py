@@ -65,16 +65,21 @@ class IngestReport:
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
 
+    @property
+    def new_articles(self) -> int:
+        """Articles the archive did not have (a re-derived article is counted new by the extraction again)."""
+        return self.articles.get("new", 0) - self.rederived
+
     def summary(self) -> str:
         a = self.articles
         return (f"{self.count('ingested')} file(s) ingested, {self.count('already')} already there, "
-                f"{self.count('refused')} refused; {self.captures} records indexed; {a.get('new', 0)} new articles, "
+                f"{self.count('refused')} refused; {self.captures} records indexed; {self.new_articles} new articles, "
                 f"{a.get('version', 0)} later versions, {a.get('unchanged', 0)} unchanged captures, "
                 f"{a.get('failed', 0)} failed" + (f"; {self.rederived} articles' versions derived again"
                                                    if self.rederived else "") + f" in {self.seconds:.1f} s")
 
     def as_dict(self) -> dict:
-        return {"files": [vars(f) for f in self.files], "captures": self.captures,
+        return {"files": [vars(f) for f in self.files], "captures": self.captures, "new_articles": self.new_articles,
                 "articles": dict(self.articles), "rederived": self.rederived, "skipped_open": self.skipped_open,
                 "problems": self.problems, "seconds": round(self.seconds, 3)}
 
