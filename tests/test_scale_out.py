@@ -196,6 +196,58 @@ def test_ingest_makes_one_archive_idempotently(fleet, tmp_path):
     assert fingerprint(central) == before
 
 
+def _edited_pair(source: Path, out: Path) -> tuple[Path, Path, str]:
+    """Two one-page WARC files of one article, a month apart, the later one with a sentence added: an earlier
+    and a later capture made by two workers."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with source.open("rb") as f:
+        for record in ArchiveIterator(f):
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type == "response" and record.http_headers.get_statuscode() == "200" and "/20" in uri:
+                content_type, body = record.http_headers.get_header("Content-Type"), record.content_stream().read()
+                break
+    cut = body.find(b"</p>", body.find(b"<article")) + 4
+    edited = body[:cut] + b"<p>Aggiornamento: una frase aggiunta dopo la pubblicazione.</p>" + body[cut:]
+    files = []
+    for worker, stamp, payload in (("A", "20260101120000", body), ("B", "20260201120000", edited)):
+        path = out / f"arshif-{stamp}-{worker}-00000.warc.gz"
+        with path.open("wb") as f:
+            writer = WARCWriter(f, gzip=True, warc_version="1.1")
+            writer.write_record(writer.create_warcinfo_record(path.name, {"isPartOf": "arshif-crawl-1"}))
+            date = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T12:00:00Z"
+            writer.write_record(writer.create_warc_record(
+                uri, "response", payload=BytesIO(payload), warc_headers_dict={"WARC-Date": date},
+                http_headers=StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")))
+        files.append(path)
+    return files[0], files[1], uri
+
+
+def test_ingest_orders_versions_by_capture_time(fleet, tmp_path):
+    """The later capture ingested first, the earlier one next: the versions come out as if in time order."""
+    _, workers, _ = fleet
+    (tmp_path / "in").mkdir()
+    earlier, later, uri = _edited_pair(closed_warcs(workers["w1"])[0], tmp_path / "in")
+    histories, rederived = [], []
+    for n, order in enumerate(((later, earlier), (earlier, later))):
+        archive = tmp_path / f"archive-{n}"
+        for path in order:
+            result = arshif("--data", str(archive), "ingest", str(path), "--json")
+            assert result.returncode == 0, result.stderr
+        rederived.append(json.loads(result.stdout)["rederived"])
+        conn = sqlite3.connect(archive / "archive.db")
+        histories.append(conn.execute(
+            "SELECT v.version, v.digest, v.capture_timestamp, v.first_seen, v.last_seen, a.versions, a.last_captured "
+            "FROM article_versions v JOIN articles a ON a.id = v.article_id ORDER BY v.version").fetchall())
+        conn.close()
+    assert rederived == [1, 0]  # an older capture arriving late: that article derived again; in order: appended
+    assert histories[0] == histories[1]
+    assert [(v[0], v[2]) for v in histories[0]] == [(1, "20260101120000"), (2, "20260201120000")], histories[0]
+
+
 def test_the_next_run_knows_what_the_fleet_archived(fleet, redis_url):
     """A later run of one worker leaves alone the unchanged articles the other worker archived: the fleet's
     captures are shared through the frontier when their WARC files are closed, not only in each archive."""
