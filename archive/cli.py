@@ -124,7 +124,8 @@ def replica(host, port, cdn_port, articles, seed, edition, theme, faults, latenc
 @click.option("--warc-max-size", metavar="SIZE", default="1G", show_default=True,
               help="Start a new WARC file past this size (e.g. 500M, 1G).")
 @click.option("--max-articles", type=click.IntRange(min=1), default=None,
-              help="Fetch at most this many articles (assets and discovery pages are not counted).")
+              help="Fetch at most this many articles (assets and discovery pages are not counted; with --frontier, "
+                   "the whole fleet's budget).")
 @click.option("--assets/--no-assets", default=True, show_default=True,
               help="Capture the lead image and stylesheets of article pages.")
 @click.option("--refresh", is_flag=True, help="Fetch every known article again, changed or not.")
