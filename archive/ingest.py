@@ -25,8 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive import cdxj
-from archive.indexer import complete_length, members
+from archive.indexer import Damage, index_cdxj, members
 from archive.rebuild import article_captures, close_file, extract_captures, forget_articles, index_file, mark_removals
 from archive.store import Store
 from archive.warcfiles import NAME, OPEN_SUFFIX, fsync_dir, sha256_of
@@ -145,7 +144,7 @@ def ingest(data: Path, paths: Iterable[Path], progress: Progress | None = None,
             _crawl_times(store)
         for dest in incoming:  # last: the fixity row says the file is wholly in
             close_file(store, dest)
-            cdxj.add_file(warc_dir, dest)
+            index_cdxj(warc_dir, dest)
     finally:
         store.close()
     report.seconds = time.monotonic() - started
@@ -159,9 +158,13 @@ def _admit(store: Store, warc_dir: Path, path: Path) -> tuple[FileOutcome, Path 
         return FileOutcome(name, "refused", reason="not an arshif WARC file name (arshif-<timestamp>[-<worker>]-"
                                                    "<serial>.warc.gz)"), None
     size = path.stat().st_size
-    whole = complete_length(path)
-    if whole < size:
-        return FileOutcome(name, "refused", size, reason=f"cut short or damaged after byte {whole} of {size} "
+    damaged: list[Damage] = []
+    whole = 0
+    for member in members(path, damaged):
+        whole = member.offset + member.length
+    if damaged or whole < size:
+        where = damaged[0].offset if damaged else whole
+        return FileOutcome(name, "refused", size, reason=f"damaged or cut short at byte {where} of {size} "
                                                          "(copied while written? copy it again)"), None
     sha = sha256_of(path)
     outcome = FileOutcome(name, "ingested", size, sha)
