@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+MIN_PAGES = 2000  # as bench.memory: below it, start-up and one large page decide a memory curve
 ARSHIF, OTHER = "#1f6f8b", "#c9772b"  # arshif's colour, and the colour of what it is compared with
 
 
@@ -42,8 +43,10 @@ def memory(result: dict, path: Path) -> Path:
     samples = result["samples"]
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     ax.plot([s[2] for s in samples], [s[1] for s in samples], color=ARSHIF, lw=1.5, label="arshif crawl, RSS")
-    shares = [(int(share) / 100 * result["pages"], rss) for share, rss in result["rss_at_share_mb"].items()
-              if rss is not None]
+    shares = []  # where the table's values were read: the first sample at or past each share of the pages
+    for share in result["rss_at_share_mb"]:
+        hit = next((s for s in samples if s[2] >= int(share) / 100 * result["pages"]), samples[-1])
+        shares.append((hit[2], hit[1]))
     ax.plot([x for x, _ in shares], [y for _, y in shares], "o", color=OTHER, ms=4,
             label="at " + ", ".join(result["rss_at_share_mb"]) + "% of the pages")
     ax.set_ylim(bottom=0, top=max(s[1] for s in samples) * 1.1)
@@ -55,16 +58,16 @@ def memory(result: dict, path: Path) -> Path:
     large = result.get("largest_page")
     if large:
         ax.axvline(large["at_page"], color="grey", ls=":", lw=1)
-        ax.annotate(f"the {large['mb']:.1f} MB page", (large["at_page"], 0), fontsize=8, color="grey",
+        ax.annotate(f"largest response, {large['mb']:.1f} MB", (large["at_page"], 0), fontsize=8, color="grey",
                     xytext=(4, 6), textcoords="offset points")
     ax.set_xlabel("pages crawled")
     ax.set_ylabel("RSS, MB")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     html_slope = result.get("slope_html_phase_mb_per_1000_pages")
-    ax.set_title(f"Memory over a {result['articles']:,}-article crawl\nMB per 1,000 pages: "
-                 f"{result['slope_mb_per_1000_pages']:+.2f} over the second half"
-                 + (f", {html_slope:+.2f} while HTML is fetched (net of the step)" if html_slope is not None else ""),
-                 fontsize=9)
+    slopes = (f"MB per 1,000 pages: {result['slope_mb_per_1000_pages']:+.2f} over the second half"
+              + (f", {html_slope:+.2f} while HTML is fetched (net of the step)" if html_slope is not None else ""))
+    ax.set_title(f"Memory over a {result['articles']:,}-article crawl\n"
+                 + (slopes if result["pages"] >= MIN_PAGES else "too few pages for a slope"), fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)

@@ -204,6 +204,10 @@ def markdown(r: dict) -> str:
     at = r["rss_at_share_mb"]
     slope = r["slope_mb_per_1000_pages"]
     html_slope = r.get("slope_html_phase_mb_per_1000_pages")
+    few = r["pages"] < MIN_PAGES
+
+    def per_1000(value: float) -> str:
+        return "—" if few else f"{value:+.2f} MB per 1,000 pages"
     html_end = r.get("html_done_at_page")
     lines = [f"### Memory over a {r['articles']:,}-article crawl ({r['pages']:,} pages)", "",
              "arshif's resident set (process and children), sampled every second while one `arshif crawl` runs "
@@ -212,8 +216,8 @@ def markdown(r: dict) -> str:
              + (" slope, HTML phase |" if html_slope is not None else ""),
              "|---|" + "---:|" * (len(SHARES) + 2 + (html_slope is not None)),
              "| RSS MB | " + " | ".join(f"{at[str(s)]}" if at.get(str(s)) is not None else "—" for s in SHARES)
-             + f" | {max(r['peak_rss_mb'], r['peak_sampled_rss_mb']):.0f} | {slope:+.2f} MB per 1,000 pages |"
-             + (f" {html_slope:+.2f} MB per 1,000 pages |" if html_slope is not None else ""), "",
+             + f" | {max(r['peak_rss_mb'], r['peak_sampled_rss_mb']):.0f} | {per_1000(slope)} |"
+             + (f" {per_1000(html_slope)} |" if html_slope is not None else ""), "",
              f"{r['pages_per_s']} pages/s, {r['cpu_ms_per_page']} ms of CPU a page, {r['wall_s']:.0f} s in all "
              f"(exit status {r['exit']}).", ""]
     text = (f"Over the second half ({r['pages'] - r['pages'] // 2:,} pages) RSS moves {slope:+.2f} MB per 1,000 "
@@ -223,10 +227,10 @@ def markdown(r: dict) -> str:
                  f"ends at page {html_end:,}, so the pages after it are images. From 10% of the pages to that point "
                  f"RSS grows {html_slope:+.2f} MB per 1,000 pages")
         large = r.get("largest_page")
-        text += (f", besides a one-off step of {r.get('step_at_largest_page_mb', 0):+.0f} MB at the replica's one "
-                 f"{large['mb']:.1f} MB article (page {large['at_page']:,}; the allocator keeps what parsing it "
-                 "took, a high-water mark)." if large else ".")
-    if r["pages"] < MIN_PAGES:
+        text += (f", besides a one-off step of {r.get('step_at_largest_page_mb', 0):+.0f} MB at the largest "
+                 f"response ({large['mb']:.1f} MB, page {large['at_page']:,}: the replica's one very large article; "
+                 "the allocator keeps what parsing it took, a high-water mark)." if large else ".")
+    if few:
         text = (f"Too few pages ({r['pages']:,}) for a slope to mean anything: start-up and the replica's one very "
                 "large article decide the curve.")
     elif abs(slope) < FLAT and (html_slope is None or abs(html_slope) < FLAT):
