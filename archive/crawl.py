@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,13 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
             exit_code = 1
             message = (f"discovery found no article URL, where an earlier crawl found {before}: "
                        "has the site changed its sitemaps, feeds or markup?")
-        store.set_exit_code(crawl_id, exit_code)
+        try:
+            store.set_exit_code(crawl_id, exit_code)
+        except sqlite3.Error as exc:
+            # the disk (or a file-size limit) that stopped the crawl may refuse this row too: the crawl's own
+            # message says why it stopped; the row keeps its status, only the exit code is missing
+            logging.getLogger(__name__).error("recording the exit status of crawl %s: %s", crawl_id, exc)
+            if message is None:
+                exit_code, message = 1, f"cannot write to the archive: {exc}"
         store.close()
     return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import sqlite3
 from pathlib import Path
 
 from scrapy import Spider
@@ -28,12 +28,11 @@ class ArticleStorePipeline:
         settings = crawler.settings
         if not settings.getbool("ARSHIF_ARTICLES_ENABLED", True):
             raise NotConfigured
+        self.crawler = crawler
         self.stats = crawler.stats
         self.data = Path(settings.get("ARSHIF_DATA") or "arshif-data")
         self.site_name = settings.get("ARSHIF_SITE_NAME")
         self.batch_size = settings.getint("ARSHIF_BATCH_SIZE", 200)
-        self.batch_seconds = settings.getfloat("ARSHIF_BATCH_SECONDS", 2.0)
-        self.flushed = time.monotonic()
         self.store: Store | None = None
         self.batch: list[tuple[dict, dict]] = []
 
@@ -70,16 +69,26 @@ class ArticleStorePipeline:
             return item
         self.stats.inc_value("arshif/extract/ok")
         self.batch.append((article.as_dict(), {"record_id": item.record_id, "timestamp": item.timestamp}))
-        # every batch_size articles or batch_seconds, as the captures are: new articles reach search within
-        # seconds, and a crawl killed loses few extractions (the next start redoes them: archive.rebuild.catch_up)
-        if len(self.batch) >= self.batch_size or time.monotonic() - self.flushed >= self.batch_seconds:
+        if len(self.batch) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self) -> None:
-        self.flushed = time.monotonic()
         if not self.batch or self.store is None:
             return
+        # the capture rows first: an article row must never point at a capture row that is not committed (a backup
+        # or a crash in between would hold the article without its capture); if they cannot be written (a full
+        # disk), the articles wait too — the next crawl extracts them again from the WARC records (catch_up)
+        from crawler.session import ArchiveSession
+
+        session = self.crawler.get_extension(ArchiveSession)
+        if session is not None:
+            try:
+                session.flush()
+            except (OSError, sqlite3.Error) as exc:
+                logger.error("articles not stored, their captures could not be: %s", exc)
+                self.batch = []
+                return
         batch, self.batch = self.batch, []
         for outcome, count in self.store.store_articles(batch).items():
             self.stats.inc_value(f"arshif/articles/{outcome}", count)
