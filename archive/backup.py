@@ -266,7 +266,7 @@ def _copy_database(source: Path, part: Path, report: BackupReport) -> dict[str, 
     if part.with_name(part.name + "-wal").exists():  # closing the last connection checkpoints and removes it
         _discard(part)
         raise BackupError(f"the copied database left {part.name}-wal behind: the copy is not one file")
-    _fsync(part)
+    fsync_dir(part)  # any path: it opens it read-only and fsyncs
     report.database = {"bytes": part.stat().st_size, "sha256": sha256_of(part),
                        "seconds": round(time.monotonic() - start, 3)}
     return last_records
@@ -490,14 +490,6 @@ def _write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(part, path)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_only(path: Path) -> str:

@@ -16,21 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import charts as charts_module
-from bench import crawl_vs_wget, extraction, incremental, memory, search
+from bench import crawl_vs_wget, extraction, hardware, incremental, memory, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu, mem = hardware()
     wget = subprocess.run(["wget", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     import scrapy
     import warcio  # noqa: F401

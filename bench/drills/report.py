@@ -8,6 +8,8 @@ import os
 import platform
 from pathlib import Path
 
+from bench import hardware
+
 FOUND = [
     "one flipped bit in a record's compressed payload: `arshif verify` named the file (its SHA-256) but not the "
     "record, and `verify --deep` did not see it at all (warcio prints zlib's error and ends the file there); "
@@ -21,15 +23,7 @@ FOUND = [
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    cpu, mem = hardware()
     from importlib.metadata import version
 
     import scrapy
