@@ -976,6 +976,9 @@ def serve(ctx, data, host, port, replay_port):
         click.echo(f"arshif: replay is off: {exc}", err=True)
         pywb = None
     click.echo(f"http://{host}:{port}/", err=True)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again: by default that would end this process
+    # before `finally`, leaving pywb running (systemd's stop, `kill`). Exiting instead stops pywb first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(create_app(data_dir, pywb), host=host, port=port, log_level="warning")
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -120,6 +121,50 @@ def test_archived_bytes_are_served_sandboxed(served, two_editions):
     assert frame.status == 200 and 'sandbox="allow-scripts"' in frame.text and "allow-same-origin" not in frame.text
     assert served.get("/web/abc/" + url).status == 404
     assert served.get("/web/2030/http://127.0.0.1:9/not-archived").status == 404
+
+
+def _replay_child(serve_pid: int) -> int:
+    """The pid of the pywb (`wayback`) process started by `arshif serve`."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == serve_pid and b"wayback" in cmdline:
+                return int(entry.name)
+    raise AssertionError("serve started no pywb")
+
+
+def _gone(pid: int, within: float = 15) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True  # exited; its reaper is init
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
+def test_stopping_serve_stops_its_replay_server(two_editions, how):
+    """systemd stops a service with SIGTERM: pywb must not be left behind holding its port (nor after kill -9)."""
+    _, data, _ = two_editions
+    server = Served(data)
+    try:
+        replay = _replay_child(server.process.pid)
+        cwd = Path(f"/proc/{replay}/cwd").resolve()
+        server.process.send_signal(how)
+        assert server.process.wait(20) == (0 if how == signal.SIGTERM else -signal.SIGKILL)
+        assert _gone(replay), "pywb outlived arshif serve"
+        if how == signal.SIGTERM:
+            assert not cwd.exists()  # its temporary configuration removed too
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
 
 
 # -- isolation, proven with a page that tries to escape ----------------------------------------------------------

@@ -10,10 +10,13 @@ never runs with the UI's origin.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -39,6 +42,12 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the pywb child before exec: SIGTERM it when `arshif serve` dies, even by kill -9 (Linux prctl
+    PR_SET_PDEATHSIG), so that no replay server is left holding its port."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 class Pywb:
@@ -76,7 +85,8 @@ class Pywb:
             "enable_memento: true\n"
             f'csp-header: "{CSP}"\n', encoding="utf-8")
         self.process = subprocess.Popen([str(wayback), "-b", self.host, "-p", str(self.port)], cwd=self._dir.name,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
