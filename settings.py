@@ -18,6 +18,7 @@ ARSHIF_OPERATOR = ""
 ARSHIF_WARC_MAX_SIZE = "1G"
 ARSHIF_BATCH_SIZE = 200                 # capture rows committed per transaction …
 ARSHIF_BATCH_SECONDS = 2.0              # … or at least this often
+ARSHIF_ARTICLE_COMMIT_SECONDS = 5.0     # extracted articles are committed (searchable) at least this often
 ARSHIF_PROGRESS_INTERVAL = 30.0         # seconds between progress log lines when not on a terminal
 ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
 ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages

@@ -224,3 +224,42 @@ def test_an_article_answering_404_after_capture_is_marked_removed_not_deleted(re
     row = sqlite3.connect(data / "archive.db").execute(
         "SELECT removed, body FROM articles WHERE canonical = ?", [removed]).fetchone()
     assert row is not None and row[0] and len(row[0]) == 14 and row[1]
+
+
+def test_articles_are_searchable_while_the_crawl_runs(replica_factory, tmp_path):
+    """A batch of 200 takes minutes to fill on a slow site; the articles fetched so far are committed every
+    ARSHIF_ARTICLE_COMMIT_SECONDS all the same (after their capture rows)."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.crawling import ROOT
+
+    site = replica_factory(articles=40, latency_ms=400)
+    data = tmp_path / "data"
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site.url + "/",
+                             "--no-assets", "--set", "ARSHIF_ARTICLE_COMMIT_SECONDS=1"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    first_seen = 0  # the articles committed when the first were seen, while the crawl still ran
+    try:
+        while proc.poll() is None:
+            if (data / "archive.db").exists():
+                conn = sqlite3.connect(f"file:{data / 'archive.db'}?mode=ro", uri=True, timeout=10)
+                try:
+                    rows = conn.execute("SELECT a.canonical, c.id FROM articles a LEFT JOIN captures c "
+                                        "ON c.record_id = a.capture_record_id").fetchall()
+                except sqlite3.OperationalError:  # the schema is not there yet
+                    rows = []
+                finally:
+                    conn.close()
+                assert all(capture is not None for _, capture in rows), "an article before its capture"
+                if rows and not first_seen and proc.poll() is None:
+                    first_seen = len(rows)
+            time.sleep(0.2)
+        assert proc.wait(60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert 0 < first_seen < len(site.manifest["articles"])
+    with sqlite3.connect(data / "archive.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == len(site.manifest["articles"])
