@@ -24,9 +24,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The suite runs on two workers (pytest-xdist): most of it waits on crawls of the replica. TEST_WORKERS=0 runs it in
+# one process.
+TEST_WORKERS ?= 2
+
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 demo: install
 	$(BIN)/python -m archive.demo

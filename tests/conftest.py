@@ -66,6 +66,18 @@ def two_editions(tmp_path_factory):
 REPORT: list[str] = []
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist (`make test` runs two workers) each worker hands its measurements to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["arshif_report"] = list(REPORT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    REPORT.extend(getattr(node, "workeroutput", {}).get("arshif_report", []))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Measurements some tests make (search quality against plain FTS5, …), shown after the results."""
     if REPORT:
