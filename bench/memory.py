@@ -223,14 +223,8 @@ def markdown(r: dict) -> str:
     text = (f"Over the second half ({r['pages'] - r['pages'] // 2:,} pages) RSS moves {slope:+.2f} MB per 1,000 "
             f"pages: {slope * 100:+.0f} MB for 100,000 more such pages.")
     if html_end and html_slope is not None:
-        if html_end > 0.9 * r["pages"]:  # assets right after their article (their priority is above articles')
-            text += (f" Each article's lead image is fetched right after it, so HTML pages run until page "
-                     f"{html_end:,}; from 10% of the pages to that point RSS grows {html_slope:+.2f} MB per 1,000 "
-                     "pages")
-        else:
-            text += (f" arshif fetched every article before the lead images (they queued at a lower priority): "
-                     f"HTML ends at page {html_end:,}, so the pages after it are images. From 10% of the pages to "
-                     f"that point RSS grows {html_slope:+.2f} MB per 1,000 pages")
+        text += (f" The last HTML page is page {html_end:,} (each article's lead image is fetched right after it); "
+                 f"from 10% of the pages to that point RSS grows {html_slope:+.2f} MB per 1,000 pages")
         large = r.get("largest_page") if r.get("step_at_largest_page_mb", 0) >= 5 else None
         text += (f", besides a one-off step of {r.get('step_at_largest_page_mb', 0):+.0f} MB at the largest "
                  f"response ({large['mb']:.1f} MB, page {large['at_page']:,}: the replica's one very large article; "

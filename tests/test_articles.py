@@ -9,6 +9,9 @@ import gzip
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+import time
 import zlib
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from replica.content import Site
-from tests.crawling import arshif, crawl
+from tests.crawling import ROOT, arshif, crawl
 
 pytestmark = pytest.mark.slow
 ROME = ZoneInfo("Europe/Rome")
@@ -229,12 +232,6 @@ def test_an_article_answering_404_after_capture_is_marked_removed_not_deleted(re
 def test_articles_are_searchable_while_the_crawl_runs(replica_factory, tmp_path):
     """A batch of 200 takes minutes to fill on a slow site; the articles fetched so far are committed every
     ARSHIF_ARTICLE_COMMIT_SECONDS all the same (after their capture rows)."""
-    import subprocess
-    import sys
-    import time
-
-    from tests.crawling import ROOT
-
     site = replica_factory(articles=40, latency_ms=400)
     data = tmp_path / "data"
     proc = subprocess.Popen([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site.url + "/",
