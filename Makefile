@@ -7,7 +7,7 @@ STAMP := $(VENV)/.arshif-installed
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.pywb-installed
 
-.PHONY: install test lint demo bench bench-quick drills clean
+.PHONY: install system-needs test lint demo bench bench-quick drills clean
 
 install: $(STAMP) $(PYWB_STAMP)
 
@@ -24,11 +24,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The system packages some tests need (tools/system-needs.txt: a browser, redis-server, nginx, …): installed when
+# root, without starting or enabling any service; otherwise one line says what to install and those tests skip.
+system-needs:
+	@$(PYTHON) tools/system_needs.py install
+
 # The suite runs on two workers (pytest-xdist): most of it waits on crawls of the replica. TEST_WORKERS=0 runs it in
 # one process.
 TEST_WORKERS ?= 2
 
-test: install
+test: install system-needs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 

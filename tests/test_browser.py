@@ -1,14 +1,13 @@
 """The web UI in a real browser (Debian's headless Chromium, driven through its chromedriver): what a person sees
 on each page, a screenshot of each, and replay isolation proven against a spy server.
 
-Mandatory in CI (`.ci/run` installs Chromium); elsewhere these tests skip, saying why, when Chromium is absent.
+`make test` installs Chromium, its driver and an Arabic font when run as root (tools/system-needs.txt); elsewhere
+these tests skip, naming the package to install, when one is absent.
 """
 
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
 import threading
 import time
 import unicodedata
@@ -17,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import REPORT
+from tests.system import need
 from tests.test_serve import HOSTILE_PAGE, Served, hostile_archive  # noqa: F401 - the `hostile` fixture
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        message = "Chromium and chromedriver are needed (Debian packages chromium, chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    chromium, driver = need("chromium"), need("chromium-driver")
+    need("fonts-noto-core")
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()

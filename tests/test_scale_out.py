@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -21,6 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawling import ROOT, arshif
 from tests.replica_process import free_port
+from tests.system import need
 
 pytestmark = pytest.mark.slow
 
@@ -55,11 +55,7 @@ def test_frontier_setting_becomes_scrapy_redis_settings():
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
     """A real redis-server on a free loopback port, with nothing saved to disk."""
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed: .ci/run installs the Debian package redis-server")
-        pytest.skip("redis-server is not installed (apt-get install redis-server): the shared frontier needs it")
+    server = need("redis-server")
     home = tmp_path_factory.mktemp("redis")
     port = free_port()
     proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no", "--bind",

@@ -1,0 +1,1 @@
+"""The project's own tooling, outside the product: what `make` runs before the virtual environment exists."""
