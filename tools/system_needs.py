@@ -34,7 +34,7 @@ EXTRA_PATH = ("/usr/sbin", "/sbin", "/usr/local/sbin")
 @dataclass(frozen=True)
 class Need:
     package: str
-    check: str  # "command NAME" or "font FAMILY"
+    check: str  # "command NAME", "font FAMILY", "file PATH" or "php-module NAME"
     needed_by: str
 
     def present(self) -> bool:
@@ -47,6 +47,10 @@ class Need:
             return which(name)
         if kind == "font":
             return name if font_installed(name) else ""
+        if kind == "file":
+            return name if os.path.exists(name) else ""
+        if kind == "php-module":
+            return name if php_module(name) else ""
         raise ValueError(f"{LIST}: unknown check {self.check!r} for {self.package}")
 
 
@@ -73,6 +77,14 @@ def font_installed(family: str) -> bool:
         return family.lower() in listed.lower()
     stem = family.replace(" ", "")
     return bool(glob.glob(f"/usr/share/fonts/**/{stem}*", recursive=True))
+
+
+def php_module(name: str) -> bool:
+    php = which("php")
+    if not php:
+        return False
+    modules = subprocess.run([php, "-m"], capture_output=True, text=True).stdout.split()
+    return name.lower() in {module.lower() for module in modules}
 
 
 def missing(needs: list[Need] | None = None) -> list[Need]:
