@@ -30,9 +30,10 @@ ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article 
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
 # How long a sitemap, feed or listing page fetched with success is left alone before it is fetched again (30m, 6h,
 # 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
-# page are fetched on every run. For a schedule every 30 minutes, README suggests feed 0, sitemap 6h, listing 1d.
+# page are fetched on every run. For a schedule every 30 minutes, docs/operating.md suggests feed 0, sitemap 6h,
+# listing 1d.
 ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "0"}
-# Several workers, one frontier (crawler/frontier.py, README "Scaling out"): redis://HOST:PORT/DB moves the scheduler
+# Several workers, one frontier (crawler/frontier.py, docs/scaling-out.md): redis://HOST:PORT/DB moves the scheduler
 # and the duplicate filter to Redis (scrapy-redis); "" keeps them in this process.
 ARSHIF_FRONTIER = ""
 ARSHIF_WORKER = ""                      # names this worker's WARC files; with a frontier, default <host>_<pid>

@@ -1,4 +1,4 @@
-"""`arshif backup DEST`: a consistent copy of the archive, taken while a crawl may be writing it (DESIGN.md §4, §10).
+"""`arshif backup DEST`: a consistent copy of the archive, taken while a crawl writes (docs/operating.md, Backing up).
 
 Why it works this way:
 - The database is copied with SQLite's online backup API from a read-only connection. In WAL mode a reader sees

@@ -110,8 +110,8 @@ def iso(timestamp: str) -> str:
 def changes(conn: sqlite3.Connection, since: str) -> list[dict]:
     """Articles edited (a version first seen since `since`) or removed since then, newest first.
 
-    Keys of DESIGN.md §9: url, title, change, seen (ISO 8601, when we first saw it), from and to (capture
-    timestamps: the last capture before the change and the first one after it), summary."""
+    Keys of docs/reference.md (arshif changes): url, title, change, seen (ISO 8601, when we first saw it), from
+    and to (capture timestamps: the last capture before the change and the first one after it), summary."""
     bound = parse_timestamp(since).strftime("%Y%m%d%H%M%S")
     out = []
     rows = conn.execute(

@@ -535,7 +535,7 @@ def stats(ctx, data, as_json):
 
 
 def search_filters(command):
-    """The filters `search` and `export` share (DESIGN.md §8)."""
+    """The filters `search` and `export` share (docs/reference.md, arshif search)."""
     for option in reversed([
         click.option("--lang", type=click.Choice(["ar", "it"]), help="Only articles in this language."),
         click.option("--section", metavar="S", help="Only this section (as the site names it; ال optional)."),

@@ -1,6 +1,6 @@
 """Articles out of the archive for researchers: JSON Lines or CSV (UTF-8 with a byte-order mark, so that
-spreadsheet programs show Arabic), with the search keys of DESIGN.md §8 and the fields of §9 — and, for an export
-made with a QUERY, each article's `snippet` (matches in [ ]) and `score`, as `arshif search --json` gives them."""
+spreadsheet programs show Arabic), with the keys of docs/reference.md (arshif export) — and, for an export made
+with a QUERY, each article's `snippet` (matches in [ ]) and `score`, as `arshif search --json` gives them."""
 
 from __future__ import annotations
 

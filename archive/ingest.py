@@ -1,6 +1,6 @@
 """`arshif ingest PATH…`: WARC files made elsewhere (by the workers of a shared frontier) into this archive.
 
-WARC files are the unit that moves between machines (DESIGN.md §4, §10): each worker writes its own, and one
+WARC files are the unit that moves between machines (docs/scaling-out.md): each worker writes its own, and one
 archive takes them all in and serves search and replay. A file is copied into `warc/` under its own name (worker
 ids keep names unique across a fleet), its records indexed and its articles extracted by the code `arshif
 rebuild` uses (archive/rebuild.py), and only then is its fixity recorded: that row is the mark that the file is

@@ -1,4 +1,4 @@
-"""The search query language (DESIGN.md §8), parsed by us into a safe FTS5 MATCH expression.
+"""The search query language (docs/searching.md, The query language), parsed by us into a safe FTS5 MATCH expression.
 
 Words (all must match), "exact phrases", -exclusions, OR between terms, prefix*. Raw input is never handed to
 FTS5: unbalanced quotes, stray parentheses, `x:y`, `13-09-2021`, lone operators and control characters all end as

@@ -1,4 +1,4 @@
-"""The archive's last line of defence: everything derived, again from the WARC files (DESIGN.md §9).
+"""The archive's last line of defence: everything derived, again from the WARC files (docs/archiving.md, rebuild).
 
 `reextract` rebuilds articles and versions from the captured records already indexed (after an extractor
 upgrade: one extractor over the whole history, so only real text changes make versions). `rebuild` first indexes

@@ -1,4 +1,4 @@
-"""Bringing the archive back to a consistent state after a crash, before a crawl starts (DESIGN.md §5 Resume).
+"""Bringing the archive back to a consistent state after a crash, before a crawl starts (docs/operating.md, Resume).
 
 A crawl killed with `kill -9` (or stopped by a full disk, or a power loss) can leave: a `.open` WARC file whose
 last record is cut short; a file renamed but not yet marked closed; and complete records whose rows were in the

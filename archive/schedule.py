@@ -1,5 +1,5 @@
 """`arshif schedule --every 30m`: crawls at an interval until stopped, for an operator without cron or systemd
-timers (DESIGN.md §10).
+timers (docs/operating.md, arshif schedule).
 
 Each run is a separate `arshif crawl` process: a run that crashes, leaks memory or is killed cannot take the
 schedule down with it, and every run starts from what the archive holds, as a cron job would. The child runs in

@@ -54,7 +54,7 @@ class Hit:
     versions: int = 1
 
     def as_json(self) -> dict:
-        """Exactly the keys and value forms of DESIGN.md §8."""
+        """Exactly the keys and value forms of docs/reference.md (arshif search)."""
         return {"url": self.url, "title": self.title, "published": self.published, "lang": self.lang,
                 "section": self.section, "author": self.author, "snippet": bracketed(self.snippet),
                 "score": self.score}

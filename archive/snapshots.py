@@ -49,7 +49,7 @@ class Capture:
     refers_to_date: str | None = None
 
     def as_json(self) -> dict:
-        """The keys of DESIGN.md §9."""
+        """The keys of docs/reference.md (arshif snapshots)."""
         out = asdict(self)
         for key in ("record_id", "profile", "refers_to_uri", "refers_to_date"):
             out.pop(key)

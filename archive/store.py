@@ -1,4 +1,4 @@
-"""The SQLite side of the archive: `archive.db`, created and migrated in place (DESIGN.md §4).
+"""The SQLite side of the archive: `archive.db`, created and migrated in place (docs/data.md, archive.db).
 
 The WARC files are the source of truth; this database indexes them. Every schema change is a numbered migration
 applied in order inside a transaction and recorded in `schema_version`, so an old database is upgraded in place

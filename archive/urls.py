@@ -1,4 +1,4 @@
-"""One article, one URL: the canonical form every component and command uses (DESIGN.md §5).
+"""One article, one URL: the canonical form every component and command uses (docs/archiving.md, Canonical URLs).
 
 Links to the same article arrive as raw Arabic, lower-case escapes, upper-case escapes, with `utm_*`, `fbclid` or
 `?m=1`, with a fragment or a default port. The archive stores and looks up one form: lower-case host, no default

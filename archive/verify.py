@@ -1,4 +1,4 @@
-"""`arshif verify`: does every pointer in the database still lead to the record it names? (DESIGN.md §9)
+"""`arshif verify`: does every database pointer still lead to its record? (docs/archiving.md, arshif verify)
 
 The plain check reads each pointed-at gzip member (file present, offset inside it, headers parse, record id,
 type, URL and payload digest as in the row) and each closed file's SHA-256 against its fixity row, and reports

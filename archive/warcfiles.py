@@ -1,4 +1,4 @@
-"""WARC files on disk: naming, rotation, the `.open` suffix while written, fixity when closed (DESIGN.md §4).
+"""WARC files on disk: naming, rotation, `.open` while written, fixity at close (docs/archiving.md, WARC records).
 
 A file is written as `arshif-<timestamp>-<serial>.warc.gz.open`, one gzip member per record, `warcinfo` first.
 When it reaches the size limit (checked between exchanges, so a request/response pair never straddles two files)

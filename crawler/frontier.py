@@ -1,4 +1,4 @@
-"""A frontier shared by several crawl workers, in Redis, on scrapy-redis (DESIGN.md §10).
+"""A frontier shared by several crawl workers, in Redis, on scrapy-redis (docs/scaling-out.md).
 
 `ARSHIF_FRONTIER=redis://HOST:PORT/DB` (`arshif crawl --frontier …`) makes the add-on below swap Scrapy's
 scheduler and duplicate filter for scrapy-redis's, so that every worker started with the same frontier and site

@@ -3,7 +3,7 @@
 Scrapy hands the middleware the body before content decoding (our middleware sits above HttpCompression) but after
 de-chunking, with headers re-cased and no reason phrase. Wire-exact capture is impossible at this level, so the
 record is made consistent instead: hop-by-hop headers dropped, `Content-Length` equal to the stored body, the
-body still gzip-encoded when it was sent gzip-encoded (DESIGN.md §6).
+body still gzip-encoded when it was sent gzip-encoded (docs/archiving.md, WARC records).
 """
 
 from __future__ import annotations

@@ -426,7 +426,7 @@ class ArchiveSession:
 
     def log_fetch(self, request: Request, status: int | str, size: int, mime: str | None, digest: str | None,
                   outcome: str, duration: float | None) -> None:
-        """One line per fetch, in the spirit of Heritrix's crawl.log (DESIGN.md §4)."""
+        """One line per fetch, in the spirit of Heritrix's crawl.log (docs/data.md, logs)."""
         if not self.crawl_log:
             return
         via = request.headers.get("Referer")

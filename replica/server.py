@@ -265,7 +265,7 @@ def _not_modified(headers: dict[str, str], etag: str, modified: datetime) -> boo
 
 
 class RequestLog:
-    """One JSON line per request (DESIGN.md §11): what tests use to prove what a crawler did."""
+    """One JSON line per request (docs/replica.md, Options: --log): what tests use to prove what a crawler did."""
 
     def __init__(self, stream: IO[str] | None):
         self.stream = stream

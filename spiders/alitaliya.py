@@ -1,4 +1,4 @@
-"""The site spider: finds every article from what the site itself publishes, each one once (DESIGN.md §5).
+"""The site spider: finds every article from what the site publishes, each one once (docs/operating.md, Discovery).
 
 The site's address is configuration (`-a site=URL` or `ARSHIF_SITE`); nothing here knows the real site's theme.
 Sources, most reliable first:
@@ -184,8 +184,8 @@ class AlitaliyaSpider(scrapy.Spider):
         return req
 
     def unchanged_since_capture(self, url: str, facts: dict) -> bool:
-        """The archive already holds this article and nothing the site says has changed since (DESIGN.md §5):
-        a resumed or repeated crawl does not fetch it again."""
+        """The archive already holds this article and nothing the site says has changed since (docs/operating.md,
+        Incremental crawls): a resumed or repeated crawl does not fetch it again."""
         session = self.session
         prior = session.captured.get(url) if session is not None else None
         if prior is None or self.refresh or url in session.removed:  # a removed article listed again: look
@@ -538,9 +538,9 @@ class AlitaliyaSpider(scrapy.Spider):
 
     def recheck_unlisted(self):
         """Articles the archive holds as online, once listed by a sitemap or feed and listed by none in this run,
-        are asked for again, conditionally (DESIGN.md §5): a 404/410 marks them removed, a 304 or 200 says they
-        are still there. Only after every sitemap was read: a source that failed says nothing about absence,
-        and without a sitemap (feeds list only recent posts) absence from the feeds means nothing."""
+        are asked for again, conditionally (docs/operating.md, Incremental crawls): a 404/410 marks them removed,
+        a 304 or 200 says they are still there. Only after every sitemap was read: a source that failed says nothing
+        about absence, and without a sitemap (feeds list only recent posts) absence from the feeds means nothing."""
         if self.rechecked or self.session is None or self.session.store is None:
             return
         shared = self.frontier

@@ -115,7 +115,7 @@ def test_editions_make_versions_and_chrome_does_not(replica_factory, tmp_path, t
     assert second.returncode == 0, second.stderr
     changes = site.manifest["changes"]
     stored = articles_of(second)
-    # the incremental rule, as the replica's request log shows it (DESIGN.md §5)
+    # the incremental rule, as the replica's request log shows it (docs/operating.md, Incremental crawls)
     asked = requests_by_path(second)
     all_urls = {a["url"] for a in site.manifest["articles"]}
     for url in all_urls - set(changes["edited"]) - set(changes["new"]):

@@ -1,4 +1,4 @@
-"""Canonical URLs (DESIGN.md §5): every form of an article's URL becomes the same string."""
+"""Canonical URLs (docs/archiving.md, Canonical URLs): every form of an article's URL becomes the same string."""
 
 from __future__ import annotations
 

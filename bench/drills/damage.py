@@ -1,9 +1,9 @@
 """Drill 3: WARC files damaged after the fact — one cut in the middle (a failed copy, a full disk elsewhere), one
 bit flipped inside the compressed payload of a record (bit rot) — in a finished archive of several files.
 
-DESIGN.md §9: `arshif verify` exits 1 naming the file and the record; the rest of the archive stays usable: search
-(database only) still finds articles, `show` works for records in undamaged files, and `show` of a damaged record
-fails with one clear line, never a traceback.
+docs/archiving.md, Checking the archive: `arshif verify` exits 1 naming the file and the record; the rest of the
+archive stays usable: search (database only) still finds articles, `show` works for records in undamaged files,
+and `show` of a damaged record fails with one clear line, never a traceback.
 """
 
 from __future__ import annotations

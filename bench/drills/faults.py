@@ -1,9 +1,10 @@
 """Drill 2: one crawl of a large site where a fifth of the articles misbehave (`--faults 0.2`: a 500 once, a 2 s
 stall, a body cut short once, a wrong charset), with the default retry settings an operator would run.
 
-DESIGN.md §5–6 and README "Faults": every answer is archived as what it was (a 500 then a 200 leave two records),
-a body shorter than its Content-Length is never stored, and the crawl still ends with every article and exit 0.
-The WARC files are read with warcio as well as through the database, so the two must agree.
+docs/operating.md, Faults, and docs/archiving.md, WARC records: every answer is archived as what it was (a 500
+then a 200 leave two records), a body shorter than its Content-Length is never stored, and the crawl still ends
+with every article and exit 0. The WARC files are read with warcio as well as through the database, so the two
+must agree.
 """
 
 from __future__ import annotations

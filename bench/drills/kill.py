@@ -1,5 +1,6 @@
 """Drill 1: `kill -9` at ten random moments of one crawl, the same command again after each, then a run to the end
-(DESIGN.md §5 Resume: "kill -9 at any moment … loses nothing that had been written").
+(docs/operating.md, Resume: "`kill -9` at any moment, then the same command again, and the crawl continues";
+"Nothing that was written is lost").
 
 The moments come from a seeded RNG and mix three kinds, because each exercises different code: *early* (seconds
 after the run's log began: the end of start-up, recovery of the previous kill, catch-up extraction, robots.txt,

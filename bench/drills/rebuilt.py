@@ -1,6 +1,7 @@
-"""Drill 4: the database deleted and rebuilt from the WARC files alone (DESIGN.md §9 `arshif rebuild`, "the
-archive's last line of defence"), on an archive with history: edition 1 crawled, then edition 2 (new, edited and
-removed articles) on the same origin, then a `--refresh` crawl (304 answers: server-not-modified revisits).
+"""Drill 4: the database deleted and rebuilt from the WARC files alone (docs/archiving.md, reextract and
+rebuild: "the archive's last line of defence"), on an archive with history: edition 1 crawled, then edition 2
+(new, edited and removed articles) on the same origin, then a `--refresh` crawl (304 answers: server-not-modified
+revisits).
 
 What the rebuilt database must give back is what users see: the articles with their text and metadata, their
 versions, the captures (the pointers into the WARC files) and the search results, in order, for every labelled
