@@ -41,6 +41,7 @@ ARSHIF_FRONTIER_PREFIX = "arshif"       # Redis keys: <prefix>:<spider>:<site ho
 ARSHIF_FRONTIER_HEARTBEAT = 2.0         # seconds between a worker's signs of life
 ARSHIF_FRONTIER_DEAD_AFTER = 60.0       # a worker silent this long is dead: it no longer keeps the others open
 ARSHIF_FRONTIER_IDLE_CLOSE = 5.0        # a worker closes once the whole fleet was idle, nothing queued, this long
+ARSHIF_FRONTIER_POLL = 0.5              # an idle worker of a fleet looks for work queued by the others this often
 
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"

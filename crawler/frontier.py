@@ -288,6 +288,7 @@ class SharedScheduler(Scheduler):
         instance.heartbeat = settings.getfloat("ARSHIF_FRONTIER_HEARTBEAT", 2.0)
         instance.dead_after = settings.getfloat("ARSHIF_FRONTIER_DEAD_AFTER", 60.0)
         instance.idle_close = settings.getfloat("ARSHIF_FRONTIER_IDLE_CLOSE", 5.0)
+        instance.poll = settings.getfloat("ARSHIF_FRONTIER_POLL", 0.5)
         if instance.dead_after < 3 * instance.heartbeat:
             raise ValueError("ARSHIF_FRONTIER_DEAD_AFTER must be at least three ARSHIF_FRONTIER_HEARTBEATs")
         instance.idle_since = None
@@ -357,9 +358,19 @@ class SharedScheduler(Scheduler):
         logger.debug("idle: %d other workers busy, %d requests queued", busy, queued)
         if busy or queued:
             self.idle_since = None
+            self._look_again_soon()
             raise DontCloseSpider
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
         if now - self.idle_since < self.idle_close:
+            self._look_again_soon()
             raise DontCloseSpider
+
+    def _look_again_soon(self) -> None:
+        """An idle Scrapy engine asks its scheduler again only at its 5-second heartbeat, and nothing tells it that
+        another worker queued work in Redis: a worker that joined a small or fast crawl could sit out all of it.
+        So an idle worker of a fleet looks again every ARSHIF_FRONTIER_POLL seconds."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule(self.poll)
