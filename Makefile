@@ -13,15 +13,15 @@ install: $(STAMP) $(PYWB_STAMP)
 
 $(PYWB_STAMP): requirements-pywb.lock
 	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
-	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(PYWB_VENV)/bin/python -m pip install --quiet -r requirements-pywb.lock
+	$(PYWB_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install -qq -r requirements-pywb.lock
 	touch $(PYWB_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -r requirements.lock
+	$(BIN)/python -m pip install -qq --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # The system packages some tests need (tools/system-needs.txt: a browser, redis-server, nginx, …): installed when

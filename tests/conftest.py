@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import pytest
 
-from tests.crawling import crawl
+from tests.crawling import CrawlRun, crawl
 from tests.replica_process import ReplicaProcess
+from tests.shared import shared, stop_leftovers
+from tests.wordpress.fixtures import real_wp_block, real_wp_classic, real_wp_private, wordpress_world  # noqa: F401
+
+
+def shared_replica(tmp_path_factory, name: str, **options):
+    """A replica started once for all test workers, stopped after the last one."""
+    with shared(tmp_path_factory, name, lambda folder: ReplicaProcess(folder, **options).start().state(),
+                stop=lambda state: ReplicaProcess.attach(state).stop()) as state:
+        yield ReplicaProcess.attach(state)
+
+
+def shared_crawl(tmp_path_factory, name: str, site: ReplicaProcess):
+    """One crawl of a shared replica, made once for all test workers; tests only read the archive it made."""
+    def make(folder: Path) -> dict:
+        run = crawl(site, folder / "data")
+        assert run.returncode == 0, run.stderr
+        return {**asdict(run), "data": str(run.data)}
+
+    with shared(tmp_path_factory, name, make) as state:
+        yield CrawlRun(**{**state, "data": Path(state["data"])})
 
 
 @pytest.fixture(scope="session")
 def wordpress_site(tmp_path_factory):
     """The WordPress-theme replica, 500 articles, edition 1, with its manifest and request log."""
-    site = ReplicaProcess(tmp_path_factory.mktemp("replica-wp"), articles=500, theme="wordpress").start()
-    yield site
-    site.stop()
+    yield from shared_replica(tmp_path_factory, "replica-wp", articles=500, theme="wordpress")
 
 
 @pytest.fixture(scope="session")
 def blogger_site(tmp_path_factory):
-    site = ReplicaProcess(tmp_path_factory.mktemp("replica-blogger"), articles=500, theme="blogger").start()
-    yield site
-    site.stop()
+    yield from shared_replica(tmp_path_factory, "replica-blogger", articles=500, theme="blogger")
 
 
 @pytest.fixture(params=["wordpress", "blogger"])
@@ -31,26 +50,17 @@ def any_site(request, wordpress_site, blogger_site):
 @pytest.fixture(scope="session")
 def crawled_wordpress(wordpress_site, tmp_path_factory):
     """One full crawl of the WordPress replica, shared by every test that only reads the archive it made."""
-    run = crawl(wordpress_site, tmp_path_factory.mktemp("crawl-wp") / "data")
-    assert run.returncode == 0, run.stderr
-    return run
+    yield from shared_crawl(tmp_path_factory, "crawl-wp", wordpress_site)
 
 
 @pytest.fixture(scope="session")
 def crawled_blogger(blogger_site, tmp_path_factory):
-    run = crawl(blogger_site, tmp_path_factory.mktemp("crawl-blogger") / "data")
-    assert run.returncode == 0, run.stderr
-    return run
+    yield from shared_crawl(tmp_path_factory, "crawl-blogger", blogger_site)
 
 
-@pytest.fixture(scope="session")
-def two_editions(tmp_path_factory):
-    """A 60-article replica crawled at edition 1, then at edition 2 on the same port (new, edited and removed
-    articles: the removed one, gone from the sitemaps, is re-checked and its 404 recorded), then every article once
-    more with --refresh (conditional requests: 304s become server-not-modified revisits). Returns (replica now at
-    edition 2, data directory, edition-1 manifest)."""
-    site = ReplicaProcess(tmp_path_factory.mktemp("replica-editions"), articles=60).start()
-    data = tmp_path_factory.mktemp("crawl-editions") / "data"
+def crawl_two_editions(folder: Path) -> dict:
+    site = ReplicaProcess(folder / "replica", articles=60).start()
+    data = folder / "data"
     first = crawl(site, data, "--no-assets")
     assert first.returncode == 0, first.stderr
     before = site.manifest
@@ -59,18 +69,31 @@ def two_editions(tmp_path_factory):
     assert second.returncode == 0, second.stderr
     again = crawl(site, data, "--no-assets", "--refresh")  # every article again: revisits of the unchanged
     assert again.returncode == 0, again.stderr
-    yield site, data, before
-    site.stop()
+    return {"site": site.state(), "data": str(data), "before": before, "pids": [site.pid]}
+
+
+@pytest.fixture(scope="session")
+def two_editions(tmp_path_factory):
+    """A 60-article replica crawled at edition 1, then at edition 2 on the same port (new, edited and removed
+    articles: the removed one, gone from the sitemaps, is re-checked and its 404 recorded), then every article once
+    more with --refresh (conditional requests: 304s become server-not-modified revisits). Returns (replica now at
+    edition 2, data directory, edition-1 manifest). Made once for all test workers."""
+    with shared(tmp_path_factory, "two-editions", crawl_two_editions,
+                stop=lambda state: ReplicaProcess.attach(state["site"]).stop()) as state:
+        yield ReplicaProcess.attach(state["site"]), Path(state["data"]), state["before"]
 
 
 REPORT: list[str] = []
 
 
 def pytest_sessionfinish(session):
-    """Under pytest-xdist (`make test` runs two workers) each worker hands its measurements to the controller."""
+    """Under pytest-xdist (`make test` runs two workers) each worker hands its measurements to the controller; the
+    controller (or the only process) stops whatever a shared fixture left running."""
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["arshif_report"] = list(REPORT)
+    elif hasattr(session.config, "_tmp_path_factory"):
+        stop_leftovers(session.config._tmp_path_factory.getbasetemp())
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -20,7 +20,7 @@ class CrawlRun:
     returncode: int
     stdout: str
     stderr: str
-    requests: list[dict]  # the replica's log lines written while this crawl ran (tests run one at a time)
+    requests: list[dict]  # the replica's log lines written while this crawl ran, but the test client's own
 
     def db(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.data / "archive.db")
@@ -50,5 +50,5 @@ def crawl(site, data: Path, *extra: str) -> CrawlRun:
     """Crawl a ReplicaProcess into data; returns the run with the replica's requests made during it."""
     before = len(site.requests())
     result = arshif("--data", str(data), "crawl", "--site", site.url + "/", *extra)
-    requests = site.requests()[before:]
+    requests = [r for r in site.requests()[before:] if not (r["user_agent"] or "").startswith("arshif-tests")]
     return CrawlRun(data, result.returncode, result.stdout, result.stderr, requests)

@@ -32,12 +32,18 @@ class Fetched:
         return self.content.decode(charset)
 
 
+# What the tests' own requests say they are, so that a crawl's requests can be told from theirs in the log of a
+# replica that several test workers use at once (tests/crawling.py).
+TEST_AGENT = "arshif-tests (the test suite's own client)"
+
+
 def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Fetched:
+    headers = {"User-Agent": TEST_AGENT, **(headers or {})}
     parts = urlsplit(url)
     assert parts.hostname in ("127.0.0.1", "localhost", "::1"), f"tests only talk to loopback, not {url}"
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     target = quote(parts.path or "/", safe="/%-_.~!$&'()*+,;=:@") + (f"?{parts.query}" if parts.query else "")
-    conn.request(method, target, headers=headers or {})
+    conn.request(method, target, headers=headers)
     resp = conn.getresponse()
     body = resp.read()
     result = Fetched(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_pid(pid: int, timeout: float = 10) -> None:
+    """SIGTERM a process that is not our child, then SIGKILL it if it is still there after `timeout`."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+                return  # ended; its parent has not collected it yet
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, FileNotFoundError):
+        pass
 
 
 @dataclass
@@ -37,8 +53,20 @@ class ReplicaProcess:
     cdn_port: int = 0
     url: str = ""
     cdn_url: str = ""
+    pid: int = 0
     proc: subprocess.Popen | None = None
     _manifest: dict | None = None
+
+    def state(self) -> dict:
+        """How another process reaches this running replica (tests/shared.py)."""
+        state = {name: getattr(self, name) for name in self.__dataclass_fields__ if name not in ("proc", "_manifest")}
+        return {**state, "workdir": str(self.workdir), "pids": [self.pid]}
+
+    @classmethod
+    def attach(cls, state: dict) -> ReplicaProcess:
+        """The replica another test worker started (stop() ends it by its pid)."""
+        fields = {name: value for name, value in state.items() if name in cls.__dataclass_fields__}
+        return cls(**{**fields, "workdir": Path(state["workdir"])})
 
     @property
     def manifest_path(self) -> Path:
@@ -57,26 +85,35 @@ class ReplicaProcess:
                str(self.seed), "--edition", str(self.edition), "--faults", str(self.faults), "--latency",
                str(self.latency_ms), "--manifest", str(self.manifest_path), "--log", str(self.log_path),
                *self.extra]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        first = self.proc.stdout.readline().strip()
-        if not first.startswith("http://"):
-            self.proc.kill()
-            raise RuntimeError(f"replica did not start: {first!r} {self.proc.stderr.read()}")
-        self.url = first.rstrip("/")
-        self.cdn_url = self.proc.stdout.readline().split(":", 1)[1].strip().rstrip("/")
+        # Output goes to files, not pipes: a replica shared between test workers (tests/shared.py) outlives the
+        # worker that started it, and a pipe nobody reads any more would block or break it.
+        out, err = self.workdir / "replica.out", self.workdir / "replica.err"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=stdout, stderr=stderr, text=True,
+                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 60
+        while len(lines := out.read_text(encoding="utf-8").splitlines()) < 2:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError(f"replica did not start: {lines!r} {err.read_text(encoding='utf-8')}")
+            time.sleep(0.02)
+        self.url = lines[0].strip().rstrip("/")
+        self.cdn_url = lines[1].split(":", 1)[1].strip().rstrip("/")
         self._manifest = None
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc is None and self.pid:
+            stop_pid(self.pid)
+        elif self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.proc = None
+        self.proc, self.pid = None, 0
 
     def restart(self, **changes) -> ReplicaProcess:
         """Stop, change options (edition=2, faults=…), start again on the same two ports."""

@@ -195,7 +195,7 @@ def test_http_like_a_real_server(any_site):
 
 
 def test_request_log_records_what_the_client_sent(any_site):
-    ua = "arshif-test/1.0 (+http://127.0.0.1/contact)"
+    ua = "arshif-tests/1.0 (+http://127.0.0.1/contact)"
     url = any_site.manifest["articles"][7]["url"]
     fetch(url, headers={"User-Agent": ua, "Accept-Encoding": "gzip", "If-None-Match": '"x"'})
     deadline = time.monotonic() + 10  # the log line follows the response's last byte by a moment
