@@ -23,7 +23,7 @@ from archive.indexer import capture_rows, index_cdxj, members
 from archive.store import Store
 from archive.verify import read_member
 from archive.warcfiles import NAME, sha256_of
-from crawler.extraction import ExtractionFailed, extract
+from crawler.extraction import ExtractionFailed, extract, extract_page
 
 Progress = Callable[[int, int], None]
 BATCH = 200
@@ -37,12 +37,17 @@ def _record_body(warc_dir: Path, row) -> tuple[bytes, dict[str, str]]:
 
 
 def reextract(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
-    """Articles and versions again from the captures (HTML 200 responses and identical-payload revisits)."""
+    """Articles and versions again from the captures (HTML 200 responses and identical-payload revisits), every
+    captured page through detection again: an archive made by an older version gains the articles it missed and
+    loses its false ones. The outcome counts them: `gained` and `lost` articles."""
     data = Path(data)
     store = Store(data / "archive.db")
+    before = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
     store.clear_articles()
     outcome = extract_captures(store, data / "warc", article_captures(store), progress, site_name)
     mark_removals(store)
+    after = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
+    outcome["gained"], outcome["lost"] = len(after - before), len(before - after)
     store.close()
     return outcome
 
@@ -68,7 +73,10 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
     after the last one it already has (Store.store_articles)."""
     outcome: Counter = Counter()
     batch: list[tuple[dict, dict]] = []
-    extracted = _extractions(warc_dir, [row for row in rows if row["record_type"] != "revisit"], site_name)
+    listing = store.listing_facts()
+    detected: dict[str, tuple[bool, str]] = {}
+    extracted = _extractions(warc_dir, [row for row in rows if row["record_type"] != "revisit"], site_name,
+                             listing)
     for n, row in enumerate(rows, 1):
         if row["record_type"] == "revisit":
             if row["revisit_profile"] == "identical-payload-digest":
@@ -78,7 +86,8 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
                 if store.touch_article(row["canonical"], row["timestamp"]):
                     outcome["unchanged"] += 1
             continue
-        result, article = next(extracted)
+        result, article, reason = next(extracted)
+        detected[row["canonical"]] = (result == "article", reason)
         if result != "article":
             if result != "none":
                 outcome[result] += 1
@@ -91,6 +100,7 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
             progress(n, len(rows))
     if batch:
         outcome.update(_flush(store, batch))
+    store.note_detection((url, is_article, reason) for url, (is_article, reason) in detected.items())
     return outcome
 
 
@@ -98,22 +108,28 @@ PARALLEL_FROM = 32   # captures: below this, worker processes cost more than the
 WINDOW = 256         # captures handed to the pool at a time (bounded memory however long the history)
 
 
-def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None]:
-    """("article", fields) of one capture, or ("none" | "failed" | "unreadable: …", None)."""
+def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None, str]:
+    """("article", fields, why) of one capture, or ("none" | "failed" | "unreadable: …", None, why)."""
     try:
         body, headers = _record_body(warc_dir, row)
-        article = extract(body, row["url"], headers, **({"site_name": site_name} if site_name else {}))
-    except ExtractionFailed:
-        return "failed", None
+        article, reason = extract_page(body, row["url"], headers, listed=row["listed"],
+                                       listed_author=row["listed_author"],
+                                       **({"site_name": site_name} if site_name else {}))
+    except ExtractionFailed as exc:
+        return "failed", None, f"extraction failed: {exc}"
     except (OSError, ValueError) as exc:
-        return f"unreadable: {type(exc).__name__}", None
-    return ("article", article.as_dict()) if article is not None else ("none", None)
+        return f"unreadable: {type(exc).__name__}", None, f"unreadable: {exc}"
+    return ("article", article.as_dict(), reason) if article is not None else ("none", None, reason)
 
 
-def _extractions(warc_dir: Path, rows: list, site_name: str | None) -> Iterator[tuple[str, dict | None]]:
+def _extractions(warc_dir: Path, rows: list, site_name: str | None,
+                 listing: dict[str, tuple[bool, str | None]]) -> Iterator[tuple[str, dict | None, str]]:
     """What each capture yields, in order; on every core when there are many (extraction is CPU-bound and
-    independent per page, while the store must apply them one by one, in capture order)."""
-    tasks = [{key: row[key] for key in ("warc_file", "offset", "length", "url")} for row in rows]
+    independent per page, while the store must apply them one by one, in capture order). `listing` is what the
+    site's sitemaps and feeds said of each URL (Store.listing_facts)."""
+    tasks = [{**{key: row[key] for key in ("warc_file", "offset", "length", "url")},
+              **dict(zip(("listed", "listed_author"), listing.get(row["canonical"], (False, None)), strict=True))}
+             for row in rows]
     one = partial(_extract_one, warc_dir, site_name)
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(tasks) < PARALLEL_FROM:
@@ -196,11 +212,14 @@ def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
         "ORDER BY c.timestamp, c.id").fetchall()
     outcome: Counter = Counter()
     batch: list[tuple[dict, dict]] = []
-    kwargs = {"site_name": site_name} if site_name else {}
+    site = {"site_name": site_name} if site_name else {}
+    listing = store.listing_facts()
     not_articles = []
     for record_id, url, canonical, timestamp, warc_file, offset, length, kind in rows:
         if kind is None and classify(url) != "article":
             continue
+        listed, listed_author = listing.get(canonical, (False, None))
+        kwargs = {**site, "listed": listed, "listed_author": listed_author}
         row = {"warc_file": warc_file, "offset": offset, "length": length}
         try:
             body, headers = _record_body(Path(data) / "warc", row)

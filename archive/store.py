@@ -161,7 +161,16 @@ def _v6(db: sqlite_utils.Database) -> None:
     search_index.index_all(db.conn)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    """Nothing lost silently: whether the site lists a URL as a post (a posts sitemap or a posts feed), what
+    detection said of the page at its last fetch (the reason it is, or is not, an article), and the author the
+    feed named (dc:creator: the name some themes print only inside boilerplate)."""
+    db.execute("ALTER TABLE urls ADD COLUMN listed_as_post INTEGER")
+    db.execute("ALTER TABLE urls ADD COLUMN detection TEXT")
+    db.execute("ALTER TABLE urls ADD COLUMN feed_author TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -289,9 +298,10 @@ class Store:
             self.db.conn.executemany(
                 """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
                                      last_seen, last_fetched, last_status, crawl_id, captured_lastmod,
-                                     captured_feed_updated)
+                                     captured_feed_updated, listed_as_post, detection, feed_author)
                    VALUES (:canonical, :kind, :is_article, :source, :sitemap_lastmod, :feed_updated, :seen, :seen,
-                           :fetched, :status, :crawl_id, :captured_lastmod, :captured_feed_updated)
+                           :fetched, :status, :crawl_id, :captured_lastmod, :captured_feed_updated,
+                           :listed_as_post, :detection, :feed_author)
                    ON CONFLICT(canonical) DO UPDATE SET
                      kind = CASE WHEN excluded.is_article IS NOT NULL OR urls.kind IS NULL THEN excluded.kind
                                  ELSE urls.kind END,
@@ -303,10 +313,51 @@ class Store:
                      last_status = coalesce(excluded.last_status, urls.last_status),
                      captured_lastmod = coalesce(excluded.captured_lastmod, urls.captured_lastmod),
                      captured_feed_updated = coalesce(excluded.captured_feed_updated, urls.captured_feed_updated),
+                     listed_as_post = coalesce(excluded.listed_as_post, urls.listed_as_post),
+                     detection = coalesce(excluded.detection, urls.detection),
+                     feed_author = coalesce(excluded.feed_author, urls.feed_author),
                      crawl_id = excluded.crawl_id""",
                 [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
-                  "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None, **row}
+                  "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None,
+                  "listed_as_post": None, "detection": None, "feed_author": None, **row}
                  for row in rows])
+
+    def listing_facts(self) -> dict[str, tuple[bool, str | None]]:
+        """Canonical URL → (listed as a post, the feed's author) for every URL a source listed: the evidence
+        detection and extraction take from outside the page, again when articles are re-extracted."""
+        rows = self.db.execute("SELECT canonical, listed_as_post, feed_author FROM urls WHERE "
+                               "listed_as_post IS NOT NULL OR feed_author IS NOT NULL").fetchall()
+        return {url: (bool(listed), author) for url, listed, author in rows}
+
+    def fill_authors_from_feeds(self) -> int:
+        """Articles stored without an author, whose feed named one after their page was extracted (a crawl reads
+        a long feed's older pages while it fetches the posts they list): the feed's name, on the article and
+        its latest version. Not an edit: no new version."""
+        named = "(SELECT u.feed_author FROM urls u WHERE u.canonical = articles.canonical)"
+        with self.transaction():
+            self.db.execute(
+                "UPDATE article_versions SET author = (SELECT u.feed_author FROM articles a JOIN urls u ON "
+                "u.canonical = a.canonical WHERE a.latest_version = article_versions.id) WHERE author IS NULL AND id "
+                "IN (SELECT a.latest_version FROM articles a JOIN urls u ON u.canonical = a.canonical "
+                "WHERE a.author IS NULL AND u.feed_author IS NOT NULL)")
+            return self.db.execute(f"UPDATE articles SET author = {named} WHERE author IS NULL "
+                                   f"AND {named} IS NOT NULL").rowcount
+
+    def note_detection(self, outcomes: Iterable[tuple[str, bool, str]]) -> None:
+        """What re-extraction concluded of each page: (canonical, is an article, why)."""
+        with self.transaction():
+            self.db.conn.executemany("UPDATE urls SET is_article = ?, detection = ? WHERE canonical = ?",
+                                     [(int(is_article), reason, url) for url, is_article, reason in outcomes])
+
+    def missed_posts(self) -> list[dict]:
+        """Pages the site lists as posts, fetched with 200, that are not stored as articles, with the reason."""
+        cursor = self.db.execute(
+            """SELECT u.canonical, coalesce(u.detection, 'not detected') AS reason, u.last_fetched, u.source
+               FROM urls u WHERE u.listed_as_post = 1 AND u.last_status = 200
+               AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical = u.canonical)
+               ORDER BY u.canonical""")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def captured_pages(self) -> dict[str, tuple[str | None, str | None]]:
         """Canonical URL → (sitemap lastmod, feed updated) as seen at its last good capture, for every URL the

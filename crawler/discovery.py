@@ -30,6 +30,7 @@ DATELINE = re.compile(rf"[0-9٠-٩]{{1,2}}\s+({ARABIC_MONTHS})\s+[0-9٠-٩]{{4}}
 ITALIAN_DATE = re.compile(r"\b\d{1,2}\s+(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|"
                           r"ottobre|novembre|dicembre)\s+\d{4}\b", re.I)
 ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 def classify(url: str) -> str:
@@ -53,6 +54,34 @@ class FeedPage:
     entries: list[tuple[str, str | None]] = field(default_factory=list)  # (link, updated)
     next_url: str | None = None
     dialect: str = ""
+    authors: dict[str, str] = field(default_factory=dict)  # link → the entry's author (dc:creator, atom:author)
+
+
+# Sitemaps that list something other than posts, by the names WordPress (`wp-sitemap-posts-page-1.xml`,
+# `wp-sitemap-taxonomies-category-1.xml`, `wp-sitemap-users-1.xml`), Yoast (`page-sitemap.xml`,
+# `post_tag-sitemap.xml`, `author-sitemap.xml`) and Blogger (`sitemap-pages.xml`) give them.
+NOT_POSTS_SITEMAP = {"page", "pages", "taxonomies", "taxonomy", "category", "categories", "tag", "tags", "post_tag",
+                     "user", "users", "author", "authors", "attachment", "attachments", "image", "images", "video",
+                     "videos", "product", "products"}
+COMMENTS_FEED = re.compile(r"/comments/|/feeds/(\d+/)?comments/")
+FEED_SUFFIX = re.compile(r"/feed/?(atom/|rss2?/)?$")
+
+
+def is_posts_sitemap(url: str) -> bool:
+    """Whether a sitemap lists posts (most sitemaps, news sitemaps, Blogger's `sitemap.xml?page=N`) rather than
+    static pages, taxonomies or authors: a URL it lists is a post, whatever its shape."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    return not set(re.split(r"[-_.]", name.replace("post_tag", "tag"))) & NOT_POSTS_SITEMAP
+
+
+def is_comments_feed(url: str) -> bool:
+    """A feed of comments (the site's, `/comments/feed/`, Blogger's `/feeds/comments/default`, or one post's,
+    `/2021/09/14/slug/feed/`): its entries are comments, not posts, and it is not a source of articles."""
+    path = urlsplit(url).path
+    if COMMENTS_FEED.search(path):
+        return True
+    stem = FEED_SUFFIX.sub("/", path)
+    return stem != path and ARTICLE_PATH.match(stem) is not None
 
 
 def parse_feed(body: bytes, url: str) -> FeedPage | None:
@@ -72,6 +101,9 @@ def parse_feed(body: bytes, url: str) -> FeedPage | None:
             updated = entry.findtext(ATOM + "updated") or entry.findtext(ATOM + "published")
             if link:
                 page.entries.append((urljoin(url, link.strip()), updated))
+                author = (entry.findtext(f"{ATOM}author/{ATOM}name") or "").strip()
+                if author:
+                    page.authors[page.entries[-1][0]] = author
         page.next_url = next((urljoin(url, a.get("href")) for a in root.findall(ATOM + "link")
                               if a.get("rel") == "next" and a.get("href")), None)
     elif root.tag == "rss" or root.find("channel") is not None:
@@ -82,6 +114,9 @@ def parse_feed(body: bytes, url: str) -> FeedPage | None:
             updated = item.findtext(ATOM + "updated") or item.findtext("pubDate")
             if link:
                 page.entries.append((urljoin(url, link), updated))
+                author = (item.findtext(DC + "creator") or "").strip()
+                if author:
+                    page.authors[page.entries[-1][0]] = author
         if channel is not None:
             page.next_url = next((urljoin(url, a.get("href")) for a in channel.findall(ATOM + "link")
                                   if a.get("rel") == "next" and a.get("href")), None)
@@ -149,15 +184,84 @@ def parse_html(body: bytes, url: str, encoding: str | None = None):
         return None
 
 
-def analyse_page(body: bytes, url: str, encoding: str | None = None) -> PageFacts:
+def analyse_page(body: bytes, url: str, encoding: str | None = None, listed: bool = False) -> PageFacts:
     """Links, feeds, assets, canonical, and whether this page is an article."""
     doc = parse_html(body, url, encoding)
     if doc is None:
         return PageFacts(False, [], [], [], None, "unparsable")
-    return analyse_doc(doc, url)
+    return analyse_doc(doc, url, listed)
 
 
-def analyse_doc(doc, url: str) -> PageFacts:
+# WordPress names the kind of every page in <body class>: posts are "single"; archives, the front page, search
+# results and static pages say so, and are never articles whatever else they carry (static pages carry `hentry`).
+WORDPRESS_NOT_POSTS = {"archive", "category", "tag", "author", "date", "blog", "home", "search", "error404", "page",
+                       "attachment"}
+WORDPRESS_BODY = re.compile(r"(postid|page-id|page-template|category|tag|author|term|date|paged|single-format|wp)-")
+STATIC_PATH = re.compile(r"^/p/[^/]+\.html$")  # Blogger's static pages
+PUBLISHED = ('//time[@datetime] | //abbr[contains(@class, "published")] | //*[@itemprop="datePublished"] | '
+             '//meta[@property="article:published_time"] | //*[contains(concat(" ", @class, " "), " published ") '
+             'or contains(concat(" ", @class, " "), " dt-published ")]')
+# Where a page's own text is not: the chrome around it, and reader comments.
+CHROME = ("ancestor::script or ancestor::style or ancestor::noscript or ancestor::nav or ancestor::header or "
+          "ancestor::footer or ancestor::aside or ancestor::form or ancestor::*[@id='comments']")
+HEADLINES_OUTSIDE_ASIDES = ("//*[self::h1 or self::h2 or self::h3][.//a][not(ancestor::aside or ancestor::footer or "
+                            "ancestor::nav or ancestor::*[contains(@class, 'related') or contains(@class, 'widget')])]")
+# Reader comments are <article>s too (WordPress): only the others can make a list of articles.
+TOP_ARTICLES = ("//article[not(ancestor::article)][not(ancestor::*[@id='comments'] or "
+                "contains(@class, 'comment'))]")
+LISTED_POST_WORDS = 30  # a page a sitemap or feed lists as a post, with at least this much text of its own
+COPY = "a copy of the page its rel=canonical names"
+
+
+def _class_tokens(doc, xpath: str) -> set[str]:
+    return {token for value in doc.xpath(xpath) for token in value.lower().split()}
+
+
+def _microdata_types(doc) -> set[str]:
+    """The schema.org types of the page's microdata items, lower-cased (`http://schema.org/BlogPosting` →
+    `blogposting`)."""
+    return {t.rstrip("/").rsplit("/", 1)[-1].lower() for value in doc.xpath("//*[@itemtype]/@itemtype")
+            for t in value.split()}
+
+
+def robots_noindex(doc) -> bool:
+    values = doc.xpath('//meta[translate(@name, "ROBTSGE", "robtsge") = "robots" or '
+                       'translate(@name, "ROBTSGE", "robtsge") = "googlebot"]/@content')
+    return any("noindex" in value.lower() for value in values)
+
+
+def main_text(doc, limit: int = 20000) -> str:
+    """The page's own text without its chrome (navigation, header, footer, sidebars, forms, comments): where a
+    dateline or an article's words are, on pages whose markup says nothing more."""
+    parts, size = [], 0
+    for text in doc.xpath(f"//body//text()[not({CHROME})]"):
+        text = text.strip()
+        if text:
+            parts.append(text)
+            size += len(text)
+            if size > limit:
+                break
+    return " ".join(parts)
+
+
+def _copy_of(canon: str | None, url: str) -> str | None:
+    """The page's rel=canonical when it names another page of the same host (a `?replytocom=` copy of a post,
+    an AMP or print view): that page is the article, this one a copy. A canonical differing only in scheme is the
+    same page."""
+    if not canon:
+        return None
+    a, b = urlsplit(canon), urlsplit(url)
+    if (a.hostname or "").lower() != (b.hostname or "").lower():
+        return None
+    from archive.urls import canonical
+
+    if urlsplit(canonical(canon))[2:4] == urlsplit(canonical(url))[2:4]:
+        return None
+    return canon
+
+
+def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
+    """`listed`: a sitemap of posts or a posts feed lists this URL (the weakest signal that it is an article)."""
     base = doc.xpath("string(//base/@href)") or url
 
     def absolute(href: str) -> str | None:
@@ -166,32 +270,15 @@ def analyse_doc(doc, url: str) -> PageFacts:
             return None
         return urljoin(base, href)
 
-    links = [u for u in (absolute(h) for h in doc.xpath("//a/@href")) if u]
+    # rel=nofollow links (comment replies, share buttons, log-in links) lead to copies and chrome, not content
+    links = [u for u in (absolute(h) for h in doc.xpath(
+        '//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href')) if u]
     feeds = [u for u in (absolute(h) for h in doc.xpath(
         '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href')) if u]
     stylesheets = [u for u in (absolute(h) for h in doc.xpath('//link[contains(@rel, "stylesheet")]/@href')) if u]
     canonical_href = doc.xpath('string(//link[@rel="canonical"]/@href)')
     canon = absolute(canonical_href) if canonical_href else None
-
-    types = _jsonld_types(doc)
-    og_type = doc.xpath('string(//meta[@property="og:type"]/@content)').strip().lower()
-    linked_headlines = len(doc.xpath("//h1[.//a] | //h2[.//a] | //h3[.//a]"))
-    path_like = bool(ARTICLE_PATH.match(urlsplit(url).path))
-    has_date = bool(doc.xpath('//time[@datetime] | //abbr[contains(@class, "published")] | '
-                              '//meta[@property="article:published_time"]'))
-    if not has_date:
-        text = " ".join(doc.xpath("//body//p//text()")[:40])
-        has_date = bool(DATELINE.search(text) or ITALIAN_DATE.search(text))
-    if types & ARTICLE_TYPES:
-        is_article, reason = True, "json-ld"
-    elif og_type == "article":
-        is_article, reason = True, "og:type"
-    elif linked_headlines >= 3:
-        is_article, reason = False, "list of linked headlines"
-    elif path_like and has_date:
-        is_article, reason = True, "article-shaped URL with a date"
-    else:
-        is_article, reason = False, "no article signal"
+    is_article, reason = detect_article(doc, url, canon, listed)
 
     assets = list(stylesheets)
     if is_article:
@@ -203,6 +290,49 @@ def analyse_doc(doc, url: str) -> PageFacts:
         if lead:
             assets.insert(0, absolute(lead) or lead)
     return PageFacts(is_article, links, feeds, [a for a in dict.fromkeys(assets) if a], canon, reason)
+
+
+def detect_article(doc, url: str, canon: str | None = None, listed: bool = False) -> tuple[bool, str]:
+    """(is it an article, why). What the page says of itself decides first (robots noindex, rel=canonical
+    elsewhere, JSON-LD, microdata, og:type); then what shows a list or a static page; then weaker evidence:
+    microformats with a date, an <article> with a date, an article-shaped URL with a date, a dateline in the page's
+    own text, a sitemap or feed listing it as a post. Cheap tests come first: most pages are decided by the first
+    few."""
+    if robots_noindex(doc):
+        return False, "noindex"
+    if _copy_of(canon, url):
+        return False, COPY
+    if _jsonld_types(doc) & ARTICLE_TYPES:
+        return True, "json-ld"
+    if _microdata_types(doc) & ARTICLE_TYPES:
+        return True, "microdata"
+    if doc.xpath('string(//meta[@property="og:type"]/@content)').strip().lower() == "article":
+        return True, "og:type"
+    path = urlsplit(url).path or "/"
+    body_classes = _class_tokens(doc, "//body/@class")
+    wordpress = any(map(WORDPRESS_BODY.match, body_classes))
+    wordpress_kind = body_classes & WORDPRESS_NOT_POSTS if wordpress else set()
+    if wordpress_kind and "single" not in body_classes:
+        return False, f"a WordPress {sorted(wordpress_kind)[0]} page"
+    if wordpress and "single-post" in body_classes:
+        return True, "a WordPress post"
+    if LISTING_PATH.search(path) or STATIC_PATH.match(path):
+        return False, "a listing or static page by its URL"
+    if len(doc.xpath(HEADLINES_OUTSIDE_ASIDES)) >= 3 or len(doc.xpath(TOP_ARTICLES)) >= 3:
+        return False, "list of linked headlines"
+    dated = bool(doc.xpath(PUBLISHED))
+    if dated and _class_tokens(doc, "//*[@class]/@class") & {"hentry", "h-entry"}:
+        return True, "microformats with a date"
+    if doc.xpath("//article[.//time[@datetime]]"):
+        return True, "<article> with a date"
+    if dated and ARTICLE_PATH.match(path):
+        return True, "article-shaped URL with a date"
+    text = main_text(doc)
+    if DATELINE.search(text[:3000]) or ITALIAN_DATE.search(text[:3000]):
+        return True, "dateline"
+    if listed and len(text.split()) >= LISTED_POST_WORDS:
+        return True, "listed as a post"
+    return False, "no article signal"
 
 
 def page_encoding(body: bytes, header_encoding: str | None) -> str:

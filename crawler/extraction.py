@@ -17,6 +17,7 @@ from importlib.metadata import version
 
 import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
+from lxml import etree
 
 from archive.urls import canonical
 from crawler.discovery import (
@@ -29,7 +30,7 @@ from crawler.discovery import (
     parse_html,
 )
 
-EXTRACTOR_VERSION = f"arshif-1+trafilatura-{version('trafilatura')}"
+EXTRACTOR_VERSION = f"arshif-2+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
 
@@ -155,20 +156,50 @@ def _title(doc, ld: dict, site_names: set[str]) -> str | None:
     return _strip_site_name(title, site_names) if title else None
 
 
-def _author(doc, ld: dict) -> str | None:
+BYLINE_PREFIX = re.compile(r"^(by|di|da|par|von|por|بقلم|بواسطة|كتبه|كتب|الكاتب)\s*:?\s+", re.I)
+NOT_A_NAME = re.compile(r"[.!?:؟،|/@]|\d|https?")
+NAME_WORDS = 5
+
+
+def is_name(text: str) -> bool:
+    """Whether link or byline text reads as a person's name, not as boilerplate around one ("View all of X's
+    posts.", "عرض كل مقالات X", "Posted by X at 10:31"): a few words, no sentence punctuation, no digits."""
+    words = text.split()
+    return 0 < len(words) <= NAME_WORDS and not NOT_A_NAME.search(text)
+
+
+def _author(doc, ld: dict, listed_author: str | None = None) -> str | None:
+    """JSON-LD, then the meta tags, then the page's byline and microdata, then what the feed said (dc:creator).
+    The text of a `rel=author` link only when it is a name: themes print "View all of X's posts." there."""
     author = ld.get("author")
     if isinstance(author, list):
         author = author[0] if author else None
     if isinstance(author, dict):
         author = author.get("name")
-    nodes = doc.xpath('//*[@itemprop="author"] | //*[contains(@class, "author")]//*[contains(@class, "fn")] | '
-                      '//*[@rel="author"] | //span[contains(concat(" ", @class, " "), " author ")]')
-    return _first(author, _meta(doc, "author", "article:author"), *(_text(n) for n in nodes))
+    bylines = doc.xpath('//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author"] | '
+                        '//*[contains(@class, "author")]//*[contains(@class, "fn")] | '
+                        '//*[contains(concat(" ", @class, " "), " byline ")]//a[@rel="author"] | '
+                        '//span[contains(concat(" ", @class, " "), " author ")] | //*[@rel="author"]')
+    names = [text for text in (_text(n) for n in bylines) if is_name(text)]
+    # an author box's heading ("By X", "بقلم X") or a block theme's post-author block, where a theme prints the
+    # name nowhere else
+    boxed = [BYLINE_PREFIX.sub("", _text(n)) for n in doc.xpath(
+        '//*[contains(@class, "author-title") or contains(@class, "author-name") or contains(@class, "author__name")]'
+        '[not(self::a)][not(contains(@class, "comment"))]')]
+    names += [text for text in boxed if is_name(text)]
+    meta = _meta(doc, "author", "article:author")
+    return _first(author, meta if meta and not meta.startswith("http") else None, *names, listed_author)
+
+
+IN_CATEGORY_TERMS = 'contains(concat(" ", normalize-space(@class), " "), " taxonomy-category ")'
 
 
 def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
     meta_tags = [t.strip() for t in doc.xpath('//meta[@property="article:tag"]/@content') if t.strip()]
-    categories = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " category ")]')]
+    # classic themes mark category links rel="category tag"; block themes (WordPress's post-terms block) mark
+    # them rel="tag" inside a `taxonomy-category` element
+    categories = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " category ")] | '
+                                              f'//*[{IN_CATEGORY_TERMS}]//a')]
     labels = [_text(a) for a in doc.xpath('//*[contains(@class, "post-labels")]//a')]
     crumbs = [_text(a) for a in doc.xpath('//*[contains(@class, "breadcrumb")]//a')][1:2]
     section = _first(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None,
@@ -176,7 +207,8 @@ def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
     tags = meta_tags
     if not tags:
         rel_tags = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]'
-                                                '[not(contains(concat(" ", @rel, " "), " category "))]')]
+                                                '[not(contains(concat(" ", @rel, " "), " category "))]'
+                                                f'[not(ancestor::*[{IN_CATEGORY_TERMS}])]')]
         tags = [t for t in rel_tags if t]
     if not tags and isinstance(ld.get("keywords"), str):
         tags = [t.strip() for t in ld["keywords"].split(",") if t.strip()]
@@ -188,9 +220,12 @@ def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
 def _drop_reader_comments(doc) -> None:
     """Reader comments are never the article, and a page with thousands of them (a 6 MB page with 6,000 on the
     replica) made every field's XPath and trafilatura's own pruning scan them all: seconds per page, and a
-    commenter could be taken for the author. WordPress and Blogger both wrap them in id="comments"."""
-    for element in doc.xpath('//*[@id="comments"]'):
-        element.drop_tree()
+    commenter could be taken for the author. WordPress's classic themes and Blogger wrap them in id="comments";
+    block themes in `div.wp-block-comments` (their id="comments" is on the heading)."""
+    for element in doc.xpath('//*[@id="comments"] | //*[contains(concat(" ", normalize-space(@class), " "), '
+                             '" wp-block-comments ")]'):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
 def detect_language(text: str) -> str | None:
@@ -209,13 +244,25 @@ def detect_language(text: str) -> str | None:
 
 
 def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
-            site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None) -> Article | None:
+            site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
+            listed_author: str | None = None) -> Article | None:
     """The article on this page, or None when the page is not an article. Raises ExtractionFailed when it is
-    one but its title or body cannot be read.
+    one but its title or body cannot be read. See extract_page."""
+    return extract_page(body, url, headers, site_name, facts, listed, listed_author)[0]
+
+
+def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
+                 site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
+                 listed_author: str | None = None) -> tuple[Article | None, str]:
+    """(the article or None, why detection decided so). Raises ExtractionFailed when the page is an article but
+    its title or body cannot be read.
 
     `facts` is what the spider's discovery already learnt from the page (whether it is an article, its assets):
     given, the page is not analysed twice. The page is parsed once here, and the same tree is handed to
-    trafilatura after every field read from it (trafilatura cleans the tree it is given)."""
+    trafilatura after every field read from it (trafilatura cleans the tree it is given).
+
+    `listed`: a sitemap of posts or a posts feed lists the URL (evidence that it is an article);
+    `listed_author`: the author the feed named for it (dc:creator), the last resort for the author."""
     header_charset = None
     content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type") or ""
     m = re.search(r"charset=([\w-]+)", content_type)
@@ -224,12 +271,15 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     encoding = page_encoding(body, header_charset)
     doc = parse_html(body, url, encoding)
     if doc is None:
-        return None
+        return None, "unparsable"
     if facts is None:
-        facts = analyse_doc(doc, url)
+        facts = analyse_doc(doc, url, listed)
     if not facts.is_article:
-        return None
+        return None, facts.reason
     _drop_reader_comments(doc)
+    # HTML comments inside paragraphs ("<p>When <!-- -->President …") cut the text after them in trafilatura
+    # when it is handed a tree (its own parser drops them first)
+    etree.strip_tags(doc, etree.Comment)
     ld = _jsonld(doc)
     names = {site_name, _meta(doc, "og:site_name") or ""}
     publisher = ld.get("publisher")
@@ -239,8 +289,9 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     title = _title(doc, ld, names)
     times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime')
     abbr = doc.xpath('//abbr[contains(@class, "published")]/@title')
+    microdata = doc.xpath('//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime')
     stated = [_iso(ld.get("datePublished")), _iso(_meta(doc, "article:published_time")),
-              *(_iso(t) for t in times), *(_iso(t) for t in abbr)]
+              *(_iso(t) for t in times), *(_iso(t) for t in abbr), *(_iso(t) for t in microdata)]
     updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
     modified = _first(_iso(ld.get("dateModified")), _iso(_meta(doc, "article:modified_time")),
                       *(_iso(t) for t in updated))
@@ -252,7 +303,7 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
         image = image[0] if image else None
     lead = next((a for a in facts.assets if not a.endswith(".css") and ".css?" not in a), None)
     image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, lead)
-    author = _author(doc, ld)
+    author = _author(doc, ld, listed_author)
     content = trafilatura.extract(doc, url=url, include_comments=False, include_tables=False,
                                   favor_precision=True, deduplicate=False)
     paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
@@ -260,9 +311,11 @@ def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
     if not title or not paragraphs:
         raise ExtractionFailed("no title" if not title else "no body text")
     body_text = "\n\n".join(paragraphs)
-    return Article(
+    article = Article(
         url=canonical(url), title=unicodedata.normalize("NFC", title), body=body_text,
-        author=author, published=_first(*stated, dateline_date(paragraphs[0])), modified=modified,
+        author=author, published=_first(*stated, dateline_date(paragraphs[0]), dateline_date(body_text[:400])),
+        modified=modified,
         section=section, tags=tags, image=canonical(image) if image else None, lang=detect_language(body_text),
         word_count=len(body_text.split()),
     )
+    return article, facts.reason

@@ -15,3 +15,4 @@ class ArticlePage:
     timestamp: str | None = None  # its 14-digit capture time
     revisit: str | None = None    # revisit profile, when the payload was identical to the previous capture
     facts: Any = None             # crawler.discovery.PageFacts from the spider: extraction need not analyse again
+    listed_author: str | None = None  # the author a feed named for it (dc:creator)

@@ -62,6 +62,13 @@ class ArticleStorePipeline:
             self.timer.stop()
         self.flush()
         if self.store:
+            session = self._session()
+            try:
+                if session is not None:
+                    session.flush()  # what the last feed pages said of authors, before they are read below
+                self.stats.set_value("arshif/articles/author_from_feed", self.store.fill_authors_from_feeds())
+            except (OSError, sqlite3.Error) as exc:
+                logger.error("authors named by the feeds not filled in: %s", exc)
             self.store.close()
 
     async def process_item(self, item, spider: Spider | None = None):
@@ -72,10 +79,14 @@ class ArticleStorePipeline:
             return item
         try:
             # off the reactor thread: a multi-megabyte page takes seconds to parse; the store stays on it
-            article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name, item.facts)
+            article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name, item.facts,
+                                              listed_author=item.listed_author)
         except ExtractionFailed as exc:
             self.stats.inc_value("arshif/extract/failed")
             logger.warning("extraction failed for %s: %s", item.url, exc)
+            session = self._session()
+            if session is not None:  # counted among the posts not stored as articles (arshif missed)
+                session.note_url(item.url, "article", is_article=0, detection=f"extraction failed: {exc}")
             raise DropItem(f"extraction failed: {exc}") from exc
         if article is None:
             self.stats.inc_value("arshif/extract/not_article")
@@ -85,6 +96,11 @@ class ArticleStorePipeline:
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item
+
+    def _session(self):
+        from crawler.session import ArchiveSession
+
+        return self.crawler.get_extension(ArchiveSession)
 
     def _flush_on_time(self) -> None:
         try:
@@ -98,9 +114,7 @@ class ArticleStorePipeline:
         # the capture rows first: an article row must never point at a capture row that is not committed (a backup
         # or a crash in between would hold the article without its capture); if they cannot be written (a full
         # disk), the articles wait too — the next crawl extracts them again from the WARC records (catch_up)
-        from crawler.session import ArchiveSession
-
-        session = self.crawler.get_extension(ArchiveSession)
+        session = self._session()
         if session is not None:
             try:
                 session.flush()

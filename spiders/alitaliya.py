@@ -41,10 +41,20 @@ from scrapy.utils.sitemap import Sitemap
 
 from archive.durations import parse_duration
 from archive.urls import canonical, same_site
-from crawler.discovery import analyse_page, classify, page_encoding, parse_feed
+from crawler.discovery import (
+    COPY,
+    analyse_page,
+    classify,
+    is_comments_feed,
+    is_posts_sitemap,
+    page_encoding,
+    parse_feed,
+)
 from crawler.items import ArticlePage
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
+SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author")
 GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is not an article answered
 # An article's lead image and stylesheets go right after it (above the articles still queued): the page and its
 # image are captured close in time, and no queue of assets builds up in memory behind thousands of articles.
@@ -119,7 +129,7 @@ class AlitaliyaSpider(scrapy.Spider):
         A URL the archive already holds a response for is asked for conditionally (If-None-Match /
         If-Modified-Since of that response), so that an unchanged page costs a 304, not its bytes."""
         url = canonical(url)
-        facts = {k: v for k, v in meta.items() if k in ("sitemap_lastmod", "feed_updated") and v}
+        facts = {k: v for k, v in meta.items() if k in SOURCE_FACTS and v}
         if url in self.known:
             if not facts:
                 return None
@@ -210,7 +220,7 @@ class AlitaliyaSpider(scrapy.Spider):
         return status in statuses and instant is not None and \
             (datetime.now(UTC) - instant).total_seconds() < interval
 
-    def source(self, url: str, kind: str, path: str, callback):
+    def source(self, url: str, kind: str, path: str, callback, **meta):
         """A sitemap or feed: a (conditional) request, or — within its refetch interval — what its archived copy
         says, read now, so that the run still knows every URL the source lists."""
         url = canonical(url)
@@ -224,7 +234,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 yield from self._source_entries(kind, body, url, path)
                 yield from self.source_done()
                 return
-        req = self.request(url, kind, path, callback=callback)
+        req = self.request(url, kind, path, callback=callback, **meta)
         if req:
             yield req
 
@@ -270,7 +280,7 @@ class AlitaliyaSpider(scrapy.Spider):
             yield from self.source(url, "sitemap", "P", self.parse_sitemap)
         body = self.source_body(response) if response.status == 304 else response.body
         facts = analyse_page(body or b"", response.url, _encoding(response))
-        feeds = [u for u in facts.feeds if same_site(u, self.site)]
+        feeds = [u for u in facts.feeds if same_site(u, self.site) and not is_comments_feed(u)]
         if not feeds:
             base = self.site.rstrip("/")
             feeds = [base + "/feed/", base + "/feeds/posts/default"]
@@ -302,6 +312,7 @@ class AlitaliyaSpider(scrapy.Spider):
             self._count_source("broken")
             return
         self._count_source("sitemaps")
+        posts = is_posts_sitemap(url)
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc or not same_site(loc, self.site):
@@ -310,13 +321,16 @@ class AlitaliyaSpider(scrapy.Spider):
                 yield from self.source(loc, "sitemap", path, self.parse_sitemap)
                 continue
             kind = classify(loc)
+            if posts and kind == "page":
+                kind = "article"  # a post whatever its URL's shape (`/?p=12`, `/slug/`)
             if kind == "article":
                 self._list(canonical(loc))
+            listed = {"listed_as_post": 1} if posts and kind == "article" else {}
             self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
             req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
-                               sitemap_lastmod=entry.get("lastmod"))
+                               sitemap_lastmod=entry.get("lastmod"), **listed)
             if req is None and canonical(loc) in self.known:
-                self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"))
+                self.note(loc, kind, sitemap_lastmod=entry.get("lastmod"), **listed)
             if req:
                 yield req
         self._publish_discovery()
@@ -341,19 +355,23 @@ class AlitaliyaSpider(scrapy.Spider):
             if not same_site(link, self.site):
                 continue
             self.crawler.stats.inc_value("arshif/discovery/feed_entries")
-            if classify(link) == "article":
+            kind = classify(link)
+            if kind in ("article", "page"):  # an item of a posts feed is a post, whatever its URL's shape
+                kind = "article"
                 self._list(canonical(link))
-            req = self.request(link, classify(link) if classify(link) == "article" else "page", path,
-                               source="feed", feed_updated=updated)
+            said = {"feed_updated": updated, "feed_author": page.authors.get(link)}
+            if kind == "article":
+                said["listed_as_post"] = 1
+            req = self.request(link, kind if kind == "article" else "page", path, source="feed", **said)
             if req is None:
-                self.note(link, classify(link), feed_updated=updated)
+                self.note(link, kind, **{k: v for k, v in said.items() if v})
             else:
                 revealed += 1
                 yield req
         self._publish_discovery()
         # older pages only while this one still showed something new (sitemaps usually came first)
         if revealed and page.next_url and same_site(page.next_url, self.site):
-            yield from self.source(page.next_url, "feed", path, self.parse_feed)
+            yield from self.source(page.next_url, "feed", path, self.parse_feed, paged=True)
 
     # -- pages ----------------------------------------------------------------------------------------------
     def parse_page(self, response: Response):
@@ -372,25 +390,35 @@ class AlitaliyaSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse) or b"<" not in response.body[:2048]:
             return
-        facts = analyse_page(response.body, response.url, _encoding(response))
+        url = canonical(response.url)
+        said = {**self.facts.get(url, {}), **{k: response.meta[k] for k in SOURCE_FACTS if response.meta.get(k)}}
+        facts = analyse_page(response.body, response.url, _encoding(response), bool(said.get("listed_as_post")))
         kind = "article" if facts.is_article else response.meta.get("arshif_kind", "page")
         if kind == "article" and not facts.is_article:
             kind = "page"
-        self.note(response.url, kind, is_article=int(facts.is_article), fetched=_now(), status=response.status)
+        self.note(response.url, kind, is_article=int(facts.is_article), fetched=_now(), status=response.status,
+                  detection=facts.reason)
         path = response.meta.get("arshif_path", "")
         if facts.is_article:
             self.crawler.stats.inc_value("arshif/articles")
             record = response.meta.get("arshif_record") or {}
-            yield ArticlePage(canonical(response.url), response.body,
+            yield ArticlePage(url, response.body,
                               {"Content-Type": (response.headers.get("Content-Type") or b"").decode("latin-1")},
-                              record.get("record_id"), record.get("timestamp"), record.get("revisit"), facts)
+                              record.get("record_id"), record.get("timestamp"), record.get("revisit"), facts,
+                              said.get("feed_author"))
             yield from self.expand(response.meta.get("arshif_expand_from"))
             if self.assets_enabled:
-                for url in facts.assets:
-                    if self._asset_allowed(url):
-                        req = self.request(url, "asset", path + "E")
+                for asset in facts.assets:
+                    if self._asset_allowed(asset):
+                        req = self.request(asset, "asset", path + "E")
                         if req:
                             yield req
+        elif facts.canonical and facts.reason == COPY and same_site(facts.canonical, self.site):
+            # a copy (a reply view, a print view): the page its rel=canonical names is the article
+            self.crawler.stats.inc_value("arshif/pages_not_article")
+            req = self.request(facts.canonical, "article", path + "C", source="canonical", referrer=response.url)
+            if req:
+                yield req
         else:
             self.crawler.stats.inc_value("arshif/pages_not_article")
         if self._sources_outstanding():
@@ -450,8 +478,16 @@ class AlitaliyaSpider(scrapy.Spider):
 
     # -- the deferred pass ----------------------------------------------------------------------------------
     def source_failed(self, failure):
-        self.crawler.stats.inc_value("arshif/discovery/source_failed")
-        self._count_source("broken")
+        """A sitemap or feed that could not be read withholds its evidence (of absence, above all). But a page
+        past a paged feed's last one answers 404 on WordPress (`/feed/?paged=16`): that is the feed's end."""
+        response = getattr(failure.value, "response", None)
+        request = getattr(failure, "request", None)
+        if response is not None and response.status in (404, 410) and request is not None \
+                and request.meta.get("paged"):
+            self.crawler.stats.inc_value("arshif/discovery/feed_end")
+        else:
+            self.crawler.stats.inc_value("arshif/discovery/source_failed")
+            self._count_source("broken")
         yield from self.source_done()
 
     def source_done(self):
