@@ -205,6 +205,10 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
         f"log: {result.log_file}", err=True)
     if stats.get("arshif/recovery"):
         click.echo(f"recovered from an interrupted crawl: {stats['arshif/recovery']}", err=True)
+    if result.missed:
+        click.echo(f"{sum(result.missed.values())} page(s) the site lists as posts are not stored as articles ("
+                   + "; ".join(f"{n} {reason}" for reason, n in list(result.missed.items())[:3])
+                   + "): `arshif missed` lists them", err=True)
     if result.message:
         click.echo(f"arshif crawl: {result.message}", err=True)
     ctx.exit(result.exit_code)
@@ -473,6 +477,8 @@ def _outcome_line(outcome) -> str:
     parts = [f"{outcome.get(k, 0)} {label}" for k, label in (("new", "articles"), ("version", "later versions"),
                                                             ("unchanged", "unchanged captures"),
                                                             ("refreshed", "refreshed"), ("failed", "failed"))]
+    if "gained" in outcome:  # reextract: what detection decided differently from the archive's last extraction
+        parts.append(f"{outcome['gained']} articles gained, {outcome['lost']} lost")
     return ", ".join(parts)
 
 
@@ -501,6 +507,38 @@ def _existing(ctx, data) -> Path:
 
 @cli.command()
 @data_option
+@click.option("--json", "as_json", is_flag=True, help="Print the pages as a JSON array.")
+@click.pass_context
+def missed(ctx, data, as_json):
+    """Pages the site lists as posts that are not stored as articles, with the reason.
+
+    A page counts when a sitemap of posts or a posts feed lists it and it was fetched with 200, yet detection
+    decided it is not an article (noindex, a copy of another page, no article signal) or its title or body could
+    not be read. `arshif reextract` runs detection again over every captured page.
+
+    \b
+    Examples:
+      arshif missed
+      arshif missed --json
+    """
+    import json
+
+    from archive.store import Store
+
+    store = Store(_existing(ctx, data) / "archive.db")
+    rows = store.missed_posts()
+    store.close()
+    if as_json:
+        click.echo(json.dumps([{"url": r["canonical"], "reason": r["reason"], "fetched": r["last_fetched"]}
+                               for r in rows], ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['reason']}\t{row['canonical']}")
+    click.echo(f"{len(rows)} page(s) listed as posts and not stored as articles", err=True)
+
+
+@cli.command()
+@data_option
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @click.pass_context
 def stats(ctx, data, as_json):
@@ -523,6 +561,8 @@ def stats(ctx, data, as_json):
     click.echo(f"articles {result['articles']} · versions {result['versions']} · captures {result['captures']} · "
                f"WARC files {result['warc_files']} ({result['warc_bytes'] / 1e6:.1f} MB)")
     click.echo(f"published {result['first_published']} … {result['last_published']}")
+    if result["missed_posts"]:
+        click.echo(f"listed as posts but not stored as articles: {result['missed_posts']} (arshif missed)")
     click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in result["languages"].items()))
     click.echo("sections: " + "، ".join(f"{k} {v}" for k, v in result["sections"].items()))
     last = result["last_success"]

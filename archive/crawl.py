@@ -24,6 +24,7 @@ class CrawlResult:
     log_file: Path
     crawl_id: int | None
     message: str | None = None
+    missed: dict[str, int] | None = None  # reason → pages the site lists as posts not stored as articles
 
 
 def project_settings():
@@ -89,6 +90,11 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
             message = (f"discovery found no article URL, where an earlier crawl found {before}: "
                        "has the site changed its sitemaps, feeds or markup?")
         try:
+            missed = missed_reasons(store)
+        except sqlite3.Error as exc:
+            logging.getLogger(__name__).error("counting the posts not stored as articles: %s", exc)
+            missed = None
+        try:
             store.set_exit_code(crawl_id, exit_code)
         except sqlite3.Error as exc:
             # the disk (or a file-size limit) that stopped the crawl may refuse this row too: the crawl's own
@@ -97,4 +103,14 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
             if message is None:
                 exit_code, message = 1, f"cannot write to the archive: {exc}"
         store.close()
+        return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message, missed)
     return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message)
+
+
+def missed_reasons(store: Store) -> dict[str, int]:
+    """Reason → how many pages the site lists as posts (a posts sitemap or feed) are in the archive, fetched
+    with 200, but not stored as articles: nothing lost silently (`arshif missed` lists them)."""
+    counts: dict[str, int] = {}
+    for row in store.missed_posts():
+        counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))

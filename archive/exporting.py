@@ -120,6 +120,11 @@ def stats(data: Path) -> dict:
         "last_published": one("SELECT max(substr(published, 1, 10)) FROM articles"),
         "crawls": [],
     }
+    from archive.crawl import missed_reasons
+
+    reasons = missed_reasons(store)
+    result["missed_posts"] = sum(reasons.values())
+    result["missed_reasons"] = reasons
     for row in db.execute("SELECT id, started, finished, status, exit_code, stats FROM crawls ORDER BY id DESC "
                           "LIMIT 10"):
         crawl_stats = json.loads(row[5]) if row[5] else {}

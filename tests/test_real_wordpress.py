@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import sqlite3
 from collections import Counter
 from dataclasses import asdict
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from archive.urls import canonical
-from tests.crawling import CrawlRun, crawl
+from tests.crawling import CrawlRun, arshif, crawl
 from tests.shared import shared
 
 pytestmark = pytest.mark.slow
@@ -126,3 +127,42 @@ def test_what_the_requests_were(real_crawl):
               "source" if re.search(r"(robots\.txt|sitemap|/feed/)", path) else "other"] += 1
     assert kinds["post"] == len(posts)
     assert kinds["image"] <= sum(1 for p in site.manifest["posts"] if p.get("image")) * 1
+
+
+def test_a_listed_post_not_stored_is_said_and_listed(real_wp_private, tmp_path):
+    """A post WordPress lists but whose page has no text to extract: the crawl's last lines, `stats --json` and
+    `arshif missed` all say so, with the reason."""
+    site = real_wp_private("classic")
+    site.php("wp_insert_post(['post_title' => 'صورة اليوم', 'post_content' => '', 'post_status' => 'publish', "
+             "'post_author' => 2, 'post_date' => '2025-06-30 09:00:00']);")
+    site.write_manifest()
+    empty = next(p for p in site.manifest["posts"] if p["title"] == "صورة اليوم")
+    run = crawl(site, tmp_path / "data", "--no-assets")
+    assert run.returncode == 0, run.stderr
+    assert "1 page(s) the site lists as posts are not stored as articles" in run.stderr
+    assert "extraction failed: no body text" in run.stderr
+    stats = json.loads(arshif("--data", str(run.data), "stats", "--json").stdout)
+    assert stats["missed_posts"] == 1 and stats["missed_reasons"] == {"extraction failed: no body text": 1}
+    listed = json.loads(arshif("--data", str(run.data), "missed", "--json").stdout)
+    assert [(m["url"], m["reason"]) for m in listed] == [(canonical(empty["url"]), "extraction failed: no body text")]
+    assert len(articles(run)) == len(site.manifest["posts"]) - 1
+
+
+def test_reextract_gains_missed_articles_and_drops_false_ones(crawled_wp_classic, real_wp_classic, tmp_path):
+    """An archive made by an older arshif (here: three posts missing, the about page stored as an article) is put
+    right by `reextract`, from the captures alone, and says what it changed."""
+    data = shutil.copytree(crawled_wp_classic.data, tmp_path / "data")
+    posts = sorted(canonical(p["url"]) for p in real_wp_classic.manifest["posts"])
+    about = canonical(real_wp_classic.manifest["pages"][0]["url"])
+    with sqlite3.connect(data / "archive.db") as db:
+        for url in posts[:3]:
+            ids = [row[0] for row in db.execute("SELECT id FROM articles WHERE canonical = ?", [url])]
+            db.execute("DELETE FROM article_versions WHERE article_id = ?", ids)
+            db.execute("DELETE FROM articles WHERE id = ?", ids)
+        db.execute("INSERT INTO articles (canonical, title, body) VALUES (?, 'من نحن', 'نص')", [about])
+    result = arshif("--data", str(data), "reextract")
+    assert result.returncode == 0, result.stderr
+    assert "3 articles gained, 1 lost" in result.stderr
+    with sqlite3.connect(data / "archive.db") as db:
+        stored = {row[0] for row in db.execute("SELECT canonical FROM articles")}
+    assert stored == set(posts)
