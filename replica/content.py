@@ -52,6 +52,10 @@ ITALIAN_ORGS = ["il Ministero dell'Interno", "la Commissione europea", "la Regio
 ITALIAN_ROLES = ["il ministro", "la sindaca", "il presidente della regione", "l'economista", "il portavoce",
                  "la direttrice", "l'allenatore", "lo scrittore", "l'ambasciatore", "la ricercatrice"]
 DATE_SOURCES = ("all", "jsonld", "meta", "time", "dateline-only")
+# Markup real Blogger blogs carry (docs/replica.md, "Real Blogger variants"): the classic editor's <br /> runs
+# instead of <p>, schema.org microdata with no JSON-LD or article: meta, and no date but the body's dateline.
+BLOGGER_VARIANTS = ("classic-editor", "microdata-only", "dateline-only")
+BLOGGER_VARIANT_SHARE = 0.25
 MONTH_SERIES = ("egyptian",) * 12 + ("levantine",) * 5 + ("maghreb",) * 3
 TASHKEEL = ("\u064e", "\u064f", "\u0650", "\u0651", "\u0652")
 _WORD = re.compile(r"[\u0621-\u064a]{4,}")
@@ -92,6 +96,7 @@ class Article:
     edited: dict | None = None
     link_to: int | None = None       # an older article linked from the body
     flags: dict = field(default_factory=dict)
+    blogger_variants: tuple[str, ...] = ()  # chosen for the blogger theme only (pages.Pages.variants)
 
     @property
     def text(self) -> str:
@@ -342,12 +347,22 @@ def _generate(site: Site, i: int) -> Article:
         digit_style=digit_style if lang == "ar" else "western",
         gzip=not (i == site.large_id or mix(site.seed, i, "gzip") % 10 == 0),
         encoding="windows-1256" if legacy else "utf-8", large=i == site.large_id,
+        blogger_variants=() if legacy else blogger_variants(site.seed, i),
     )
     older = [j for j in site.related(i) if j < i]
     article.link_to = older[0] if older and i % 3 == 0 else None
     if site.edition == 2 and i in site.edited_ids:
         _edit(site, article)
     return article
+
+
+def blogger_variants(seed: int, i: int) -> tuple[str, ...]:
+    """The real-Blogger variants a post is written in on the blogger theme: about a quarter of the posts, each with
+    one of the seven non-empty combinations of BLOGGER_VARIANTS; the others none."""
+    if unit(seed, i, "blogger-variants") >= BLOGGER_VARIANT_SHARE:
+        return ()
+    mask = 1 + mix(seed, i, "blogger-variant-set") % 7
+    return tuple(v for k, v in enumerate(BLOGGER_VARIANTS) if mask >> k & 1)
 
 
 def image_format(i: int) -> str:

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from .arabic_dates import SITE_NAME
 from .content import SECTIONS, Site, image_format
-from .pages import DESCRIPTION, Pages
+from .pages import DESCRIPTION, Pages, classic_editor
 from .routes import FEED_SIZE, SITEMAP_SIZE_BLOGGER, SITEMAP_SIZE_WP, Urls
 
 BLOG_ID = "7319004512345678901"
@@ -41,6 +41,8 @@ class Feeds:
     def _content_html(self, i: int) -> str:
         a = self.site.article(i)
         image = self.pages.cdn + self.urls.image(i, a.image_format)
+        if self.urls.theme == "blogger" and "classic-editor" in a.blogger_variants:  # the post's own markup
+            return f'<img src="{image}" alt="">' + classic_editor([escape(p) for p in a.paragraphs], a.id)
         return f'<img src="{image}" alt="">' + "".join(f"<p>{escape(p)}</p>" for p in a.paragraphs)
 
     # -- WordPress --------------------------------------------------------------------------------------------

@@ -17,15 +17,20 @@ from .server import ReplicaApp
 def article_record(app: ReplicaApp, i: int) -> dict:
     site, urls, base = app.site, app.urls, app.base
     a = site.article(i)
+    sources = app.pages.date_sources(a)
     record = {
         "id": i, "url": base + urls.article(i), "title": a.title, "author": a.author,
         "section": a.section.name, "section_key": a.section.key, "tags": a.tags,
         "published": a.published.isoformat(), "modified": a.modified.isoformat(), "lang": a.lang,
         "paragraphs": a.paragraphs, "planted": a.planted, "image": app.cdn + urls.image(i, a.image_format),
-        "encoding": a.encoding, "gzip": a.gzip, "date_sources": a.date_sources, "og": a.og,
+        "encoding": a.encoding, "gzip": a.gzip, "date_sources": sources, "og": a.og,
         "dateline_series": a.dateline_series, "digit_style": a.digit_style, "large": a.large,
         "comments": len(a.comments), "fault": app.fault_of(i),
         "variants": {"raw": base + urls.article_raw(i), "lower": base + urls.article_lower(i)},
+        # what a reader of the page alone can know of the date: the local day where the dateline is all there is
+        "published_date": a.published.date().isoformat(),
+        "published_on_page": "date" if sources == "dateline-only" else "datetime",
+        "markup_variants": app.pages.variants(a),
     }
     if a.edited:
         record["edited"] = a.edited

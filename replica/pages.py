@@ -39,6 +39,19 @@ def _excerpt(article: Article, words: int = 30) -> str:
     return text + " …"
 
 
+def classic_editor(paragraphs: list[str], salt: int) -> str:
+    """A body as Blogger's classic editor writes it: runs of text separated by <br />, a blank line (two of them)
+    between paragraphs, a single one where the writer pressed Enter once inside a paragraph; no <p> at all."""
+    runs = []
+    for n, html in enumerate(paragraphs):
+        stops = [k for k in range(len(html) - 2) if html[k] in ".؟!" and html[k + 1] == " "]
+        if stops and mix(salt, n, "line-break") % 2 == 0:
+            k = stops[mix(salt, n, "line-break-at") % len(stops)]
+            html = html[: k + 1] + "<br />" + html[k + 2:]
+        runs.append(html)
+    return "<br /><br />".join(runs)
+
+
 class Pages:
     def __init__(self, site: Site, urls: Urls, base: str, cdn: str):
         self.site, self.urls, self.base, self.cdn = site, urls, base, cdn
@@ -143,9 +156,35 @@ class Pages:
                 f"{self._footer(current)}</body>\n</html>\n")
 
     # -- the article page -----------------------------------------------------------------------------------
+    def date_sources(self, a: Article) -> str:
+        """Where the page states the article's date: the article's own choice, unless a Blogger variant changes
+        it (dateline-only: the dateline alone; microdata-only: no JSON-LD or article: meta, so Blogger's
+        abbr.published alone, which the blogger theme calls "time")."""
+        chosen = a.blogger_variants if self.theme == "blogger" else ()
+        if "dateline-only" in chosen:
+            return "dateline-only"
+        if "microdata-only" in chosen and a.date_sources in ("all", "jsonld", "meta"):
+            return "time"
+        return a.date_sources
+
+    def variants(self, a: Article) -> list[str]:
+        """The real-Blogger variants this page shows (none on the wordpress theme). Besides the chosen ones, a
+        Blogger page whose date sources leave out JSON-LD and meta is microdata-only too, and one whose date is
+        only in the dateline is dateline-only: the list says what the page is, not how it was chosen."""
+        if self.theme != "blogger":
+            return []
+        sources = self.date_sources(a)
+        out = ["classic-editor"] if "classic-editor" in a.blogger_variants else []
+        if sources in ("time", "dateline-only"):
+            out.append("microdata-only")
+        if sources == "dateline-only":
+            out.append("dateline-only")
+        return out
+
     def article(self, i: int, mobile: bool = False) -> tuple[str, str]:
         """The article page and the charset it is written in."""
         a = self.site.article(i)
+        sources = self.date_sources(a)
         path = self.urls.article(i)
         url = self.absolute(path)
         image = self.cdn + self.urls.image(i, a.image_format)
@@ -158,13 +197,13 @@ class Pages:
             if self.theme == "wordpress":
                 og["og:type"] = "article"
             extra += [f'<meta property="{k}" content="{_e(v)}">' for k, v in og.items()]
-        if a.date_sources in ("all", "meta"):
+        if sources in ("all", "meta"):
             extra.append(f'<meta property="article:published_time" content="{a.published.isoformat()}">')
             extra.append(f'<meta property="article:modified_time" content="{a.modified.isoformat()}">')
             if self.theme == "wordpress":
                 extra.append(f'<meta property="article:section" content="{_e(a.section.name)}">')
                 extra += [f'<meta property="article:tag" content="{_e(t)}">' for t in a.tags]
-        if a.date_sources in ("all", "jsonld"):
+        if sources in ("all", "jsonld"):
             extra.append(self._jsonld(a, url, image))
         extra.append(f'<meta name="author" content="{_e(a.author)}">')
         head = self._head(a.title + SUFFIX, url, "\n".join(extra) + "\n", charset=a.encoding)
@@ -188,6 +227,12 @@ class Pages:
         return f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
 
     def _body_html(self, a: Article) -> str:
+        paragraphs = self._paragraphs_html(a)
+        if self.theme == "blogger" and "classic-editor" in a.blogger_variants:
+            return classic_editor(paragraphs, a.id)
+        return "\n".join(f"<p>{html}</p>" for html in paragraphs)
+
+    def _paragraphs_html(self, a: Article) -> list[str]:
         paragraphs = []
         linked = self.urls.article_raw(a.link_to) if a.link_to is not None else None
         for n, text in enumerate(a.paragraphs):
@@ -198,8 +243,8 @@ class Pages:
                 k = min(3, len(words) - 1)
                 words[k] = f'<a href="{_e(self.absolute(linked))}">{words[k]}</a>'
                 html = " ".join(words)
-            paragraphs.append(f"<p>{html}</p>")
-        return "\n".join(paragraphs)
+            paragraphs.append(html)
+        return paragraphs
 
     def _time_html(self, a: Article) -> str:
         if a.date_sources not in ("all", "time"):
@@ -290,7 +335,7 @@ class Pages:
         labels = [a.section.name] + a.tags  # the section is the first label
         label_links = ", ".join(f'<a href="{self.absolute(self.urls.tag(n))}" rel="tag">{_e(n)}</a>'
                                 for n in labels)
-        machine = a.date_sources != "dateline-only"
+        machine = self.date_sources(a) != "dateline-only"
         date_header = f'<h2 class="date-header"><span>{arabic_date(a.published)}</span></h2>' if machine else ""
         stamp = ""
         if machine:

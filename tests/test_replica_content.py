@@ -245,3 +245,119 @@ def test_replica_cli_rejects_bad_options(tmp_path):
     result = subprocess.run([sys.executable, "-m", "archive", "replica", "--articles", "5"], cwd=root,
                             capture_output=True, text=True)
     assert result.returncode == 2 and "--articles" in result.stderr
+
+
+# -- real Blogger variants (docs/replica.md, "Real Blogger variants") ----------------------------------------------
+
+def post_body(page: str):
+    from lxml import html as lxml_html
+
+    doc = lxml_html.document_fromstring(page)
+    body, = doc.xpath('//div[contains(@class, "post-body")]')
+    return doc, body
+
+
+def body_words(body) -> list[str]:
+    """The post body's words with <br /> read as a line break, the picture left out."""
+    import copy
+
+    body = copy.deepcopy(body)
+    for br in body.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    for separator in body.xpath('./div[@class="separator"]'):
+        separator.drop_tree()
+    return body.text_content().split()
+
+
+def expected_dateline(record: dict) -> str:
+    from datetime import datetime
+
+    from replica.arabic_dates import dateline, italian_dateline
+
+    when = datetime.fromisoformat(record["published"])
+    if record["lang"] == "it":
+        return italian_dateline(when)
+    return dateline(when, record["dateline_series"], record["digit_style"])
+
+
+@pytest.fixture(scope="module")
+def blogger1():
+    return records(theme="blogger")
+
+
+def test_blogger_variants_share_and_manifest(blogger1, edition1):
+    app, recs = blogger1
+    chosen = [r for r in recs if app.site.article(r["id"]).blogger_variants]
+    assert 0.15 <= len(chosen) / len(recs) <= 0.35, len(chosen)
+    combos = Counter(tuple(r["markup_variants"]) for r in recs)
+    assert {("classic-editor",), ("microdata-only",), ("classic-editor", "microdata-only"), ("microdata-only",
+            "dateline-only"), ("classic-editor", "microdata-only", "dateline-only"), ()} <= set(combos)
+    assert all(r["markup_variants"] == [] for r in edition1[1]), "the wordpress theme has none"
+    legacy = next(r for r in recs if r["encoding"] == "windows-1256")
+    assert "classic-editor" not in legacy["markup_variants"]
+    for r in recs:
+        variants = r["markup_variants"]
+        assert r["published_date"] == r["published"][:10]  # the local (Rome) day, as the dateline writes it
+        assert (r["published_on_page"] == "date") == ("dateline-only" in variants) == (
+            r["date_sources"] == "dateline-only")
+        assert ("microdata-only" in variants) == (r["date_sources"] in ("time", "dateline-only"))
+
+
+def test_blogger_variant_pages_are_what_the_manifest_says(blogger1):
+    app, recs = blogger1
+    seen = Counter()
+    for r in recs:
+        variants = set(r["markup_variants"])
+        for mobile in (False, True):
+            page, charset = app.pages.article(r["id"], mobile=mobile)
+            doc, body = post_body(page)
+            # the rest of the page as the theme always had it
+            assert doc.xpath('//div[@itemscope][@itemtype="http://schema.org/BlogPosting"]'), r["url"]
+            assert body.get("itemprop") == "articleBody" and doc.xpath('//h3[@itemprop="name"]')
+            assert doc.xpath('//h1[@class="title"]') and doc.xpath('//*[@itemprop="author"]')
+            assert 'class="post-labels"' in page and 'class="related-posts"' in page and 'id="comments"' in page
+            # the body's first words are the dateline, and its words are the manifest's
+            assert " ".join(body_words(body)).startswith(expected_dateline(r).strip()), r["url"]
+            assert body_words(body) == " ".join(r["paragraphs"]).split(), r["url"]
+            has_p = bool(body.xpath(".//p"))
+            assert has_p != ("classic-editor" in variants), r["url"]
+            if "classic-editor" in variants:
+                assert "<br /><br />" in page and body.xpath("./br"), r["url"]
+            machine = {"ld+json": "application/ld+json" in page, "og:type": 'property="og:type"' in page,
+                       "article:": 'property="article:' in page}
+            if "microdata-only" in variants:
+                assert not any(machine.values()), (r["url"], machine)
+            else:
+                assert machine["ld+json"] or machine["article:"], r["url"]
+            dates = {"abbr.published": bool(doc.xpath('//abbr[contains(@class, "published")]')),
+                     "time": bool(doc.xpath("//time")), "datePublished": "datePublished" in page,
+                     "date-header": 'class="date-header"' in page}
+            if "dateline-only" in variants:
+                assert not any(dates.values()), (r["url"], dates)
+            else:
+                assert dates["abbr.published"] and dates["datePublished"], r["url"]
+        seen.update(variants)
+    assert set(seen) == {"classic-editor", "microdata-only", "dateline-only"}
+
+
+def test_blogger_variants_in_feeds_and_edition_2(blogger1):
+    app1, recs1 = blogger1
+    app2, recs2 = records(theme="blogger", edition=2)
+    classic = {r["url"]: r for r in recs2 if "classic-editor" in r["markup_variants"]}
+    edited = [r for r in recs2 if r.get("edited") and r["url"] in classic]
+    assert edited, "no edited classic-editor post at 200 articles"
+    for r in edited:  # the edit shows in the <br /> rendering, and the validators change
+        page, _ = app2.pages.article(r["id"])
+        assert r["edited"]["sentence"] in " ".join(body_words(post_body(page)[1])), r["url"]
+        assert body_words(post_body(page)[1]) == " ".join(r["paragraphs"]).split()
+        before = app1.site_reply(urlsplit_path(r["url"]), {}).headers["ETag"]
+        assert app2.site_reply(urlsplit_path(r["url"]), {}).headers["ETag"] != before
+    # the post's own markup in its feed entry too
+    feed = app1.site_reply("/feeds/posts/default", {}).body.decode()
+    assert "&lt;br /&gt;&lt;br /&gt;" in feed and "&lt;p&gt;" in feed  # html content, escaped
+
+
+def urlsplit_path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path

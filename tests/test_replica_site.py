@@ -239,3 +239,23 @@ def test_images_are_real_and_from_the_second_origin(any_site):
         assert response.status == 200
         image = Image.open(BytesIO(response.body))
         assert image.format == {"jpg": "JPEG", "png": "PNG"}[fmt] and image.size == (640, 360)
+
+
+def test_blogger_variant_posts_over_http(blogger_site):
+    """A post in all three real-Blogger variants (docs/replica.md): <br /> runs, microdata only, the date only in
+    its dateline; its `?m=1` view the same."""
+    from lxml import html as lxml_html
+
+    article = next(a for a in blogger_site.manifest["articles"]
+                   if a["markup_variants"] == ["classic-editor", "microdata-only", "dateline-only"])
+    assert article["published_on_page"] == "date" and article["date_sources"] == "dateline-only"
+    for url in (article["url"], article["url"] + "?m=1"):
+        page = fetch(url).text
+        doc = lxml_html.document_fromstring(page)
+        body, = doc.xpath('//div[@itemprop="articleBody"]')
+        assert not body.xpath(".//p") and body.xpath("./br") and "<br /><br />" in page
+        assert "application/ld+json" not in page and "og:type" not in page and "datePublished" not in page
+        assert not doc.xpath("//abbr") and not doc.xpath("//time") and 'property="article:' not in page
+        assert doc.xpath('//*[@itemtype="http://schema.org/BlogPosting"]/h3[@itemprop="name"]')
+        text = "".join(body.itertext()).strip()
+        assert text.startswith(article["paragraphs"][0].split(" - ")[0] + " - "), url  # the dateline first
