@@ -29,6 +29,15 @@ ARABIC_MONTHS = ("يناير|فبراير|مارس|أبريل|ابريل|ماي�
 DATELINE = re.compile(rf"[0-9٠-٩]{{1,2}}\s+({ARABIC_MONTHS})\s+[0-9٠-٩]{{4}}")
 ITALIAN_DATE = re.compile(r"\b\d{1,2}\s+(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|"
                           r"ottobre|novembre|dicembre)\s+\d{4}\b", re.I)
+# A date written as text in any of the common forms (2018-08-25, 05/10/2018, 13.11.2019, October 12, 2017,
+# 12 Oct 2017): on pages whose markup says nothing, the byline's date is what shows an article.
+_EN_MONTHS = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
+              r"nov(ember)?|dec(ember)?)")
+DATE_TEXT = re.compile(
+    r"\b(19|20)\d\d[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])\b"
+    r"|\b(0?[1-9]|[12]\d|3[01])[-/.](0?[1-9]|1[0-2])[-/.](19|20)\d\d\b"
+    rf"|\b{_EN_MONTHS}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d\d\b"
+    rf"|\b\d{{1,2}}(st|nd|rd|th)?\s+{_EN_MONTHS}\.?,?\s+(19|20)\d\d\b", re.I)
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
@@ -149,7 +158,7 @@ def jsonld_objects(doc):
     """Every JSON-LD object of a page, lists and `@graph`s flattened, in document order."""
     for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
         try:
-            data = json.loads(script)
+            data = json.loads(script, strict=False)  # raw newlines inside strings are common in real pages
         except ValueError:
             continue
         stack = [data]
@@ -211,6 +220,7 @@ TOP_ARTICLES = ("//article[not(ancestor::article)][not(ancestor::*[@id='comments
                 "contains(@class, 'comment'))]")
 LISTED_POST_WORDS = 30  # a page a sitemap or feed lists as a post, with at least this much text of its own
 COPY = "a copy of the page its rel=canonical names"
+SUBSTANTIAL_WORDS = 150  # the last resort: a page with this much prose in one place, and nothing against it
 
 
 def _class_tokens(doc, xpath: str) -> set[str]:
@@ -328,11 +338,29 @@ def detect_article(doc, url: str, canon: str | None = None, listed: bool = False
     if dated and ARTICLE_PATH.match(path):
         return True, "article-shaped URL with a date"
     text = main_text(doc)
-    if DATELINE.search(text[:3000]) or ITALIAN_DATE.search(text[:3000]):
+    head = text[:5000]
+    if DATELINE.search(head) or ITALIAN_DATE.search(head):
         return True, "dateline"
     if listed and len(text.split()) >= LISTED_POST_WORDS:
         return True, "listed as a post"
+    if DATE_TEXT.search(head):
+        return True, "a date in the text"
+    if longest_text_block(doc) >= SUBSTANTIAL_WORDS:
+        return True, "a substantial main text"
     return False, "no article signal"
+
+
+def longest_text_block(doc) -> int:
+    """The words of the largest run of prose in one element: its <p> children, or its text between <br>s
+    (Blogger's classic editor, old table layouts). A page of linked headlines or of short blurbs has none."""
+    words: dict = {}
+    for p in doc.xpath(f"//p[not({CHROME})]"):
+        parent = p.getparent()
+        words[parent] = words.get(parent, 0) + len(p.text_content().split())
+    for element in doc.xpath(f"//*[count(br) >= 2][not({CHROME})]"):
+        runs = [element.text or ""] + [br.tail or "" for br in element.iterchildren("br")]
+        words[element] = max(words.get(element, 0), sum(len(run.split()) for run in runs))
+    return max(words.values(), default=0)
 
 
 def page_encoding(body: bytes, header_encoding: str | None) -> str:

@@ -304,7 +304,11 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     lead = next((a for a in facts.assets if not a.endswith(".css") and ".css?" not in a), None)
     image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, lead)
     author = _author(doc, ld, listed_author)
-    content = trafilatura.extract(doc, url=url, include_comments=False, include_tables=False,
+    # trafilatura's precision mode prunes <header> elements, and with an article's own header it has been seen
+    # to take the body that follows (every field above has been read from the tree already)
+    for header in doc.xpath("//article//header"):
+        header.tag = "div"
+    content = trafilatura.extract(doc, url=url, include_comments=False, include_tables=True,
                                   favor_precision=True, deduplicate=False)
     paragraphs = [" ".join(p.split()) for p in (content or "").split("\n") if p.strip()]
     paragraphs = [p for p in paragraphs if p != title]  # a headline picked up as text is not a body
