@@ -53,9 +53,15 @@ def classify(url: str) -> str:
         return "asset"
     if ARTICLE_PATH.match(path):
         return "article"
-    if LISTING_PATH.search(path):
+    if LISTING_PATH.search(path) and not _single_by_query(url):
         return "listing"
     return "page"
+
+
+def _single_by_query(url: str) -> bool:
+    """`/?p=12`, `/?page_id=5`: WordPress's plain permalinks name one post or page on the home page's path."""
+    parts = urlsplit(url)
+    return (parts.path or "/") == "/" and bool(re.search(r"(^|&)(p|page_id|attachment_id)=\d", parts.query))
 
 
 @dataclass
@@ -326,7 +332,7 @@ def detect_article(doc, url: str, canon: str | None = None, listed: bool = False
         return False, f"a WordPress {sorted(wordpress_kind)[0]} page"
     if wordpress and "single-post" in body_classes:
         return True, "a WordPress post"
-    if LISTING_PATH.search(path) or STATIC_PATH.match(path):
+    if (LISTING_PATH.search(path) and not _single_by_query(url)) or STATIC_PATH.match(path):
         return False, "a listing or static page by its URL"
     if len(doc.xpath(HEADLINES_OUTSIDE_ASIDES)) >= 3 or len(doc.xpath(TOP_ARTICLES)) >= 3:
         return False, "list of linked headlines"
