@@ -628,10 +628,35 @@ def replica_non_articles(articles: int = 400) -> Iterator[tuple[str, str, bytes,
 
 
 def real_wordpress_non_articles() -> Iterator[tuple[str, str, bytes, dict]]:
-    """HOOK: the real WordPress's non-article pages, (name, URL, body, headers) — home, a category, a tag, an
-    author, the about page, /page/2/, a monthly archive — of both themes (tests/wordpress/: real_wp_classic and
-    real_wp_block). Empty until that fixture can hand pages over without pytest."""
-    return iter(())
+    """The real WordPress's non-article pages, (name, URL, body, headers): home and its second page, a category,
+    a tag, an author, the static pages, a monthly archive, of both themes (Debian's WordPress started on loopback
+    by tests/wordpress/, as the tests do). Nothing when its packages are absent (tools/system-needs.txt)."""
+    import tempfile
+
+    from tests.http_client import fetch
+    from tests.wordpress.site import WordPressWorld, _which
+
+    try:
+        php = _which("php")
+    except FileNotFoundError:
+        print("bench.real_pages: no PHP here: the real WordPress's pages are left out", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-wordpress-") as folder:
+        world = WordPressWorld(Path(folder), php).start()
+        try:
+            for theme, site in world.sites.items():
+                m = site.manifest
+                urls = {"home": m["home"], "home page 2": m["home"].rstrip("/") + "/page/2/",
+                        "category": m["categories"][0]["url"], "tag": m["tags"][0]["url"],
+                        "author": next(a["url"] for a in m["authors"] if a["posts"]),
+                        "month": m["months"][0]["url"]}
+                urls.update({f"page {p['slug']}": p["url"] for p in m["pages"]})
+                for name, url in urls.items():
+                    answer = fetch(url)
+                    if answer.status == 200:
+                        yield f"wordpress-{theme} {name}", url, answer.content, answer.headers
+        finally:
+            world.stop()
 
 
 NON_ARTICLE_SOURCES: list[Callable[[], Iterable[tuple[str, str, bytes, dict]]]] = [
