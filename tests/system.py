@@ -15,14 +15,15 @@ from tools.system_needs import install_hint, read_needs
 NEEDS = {need.package: need for need in read_needs()}
 
 
-def need(package: str) -> str:
-    """The command's path (or the font's name) that the package provides; skip the test when it is absent."""
-    entry = NEEDS[package]
-    found = entry.locate()
-    if found:
-        return found
-    message = (f"needs the Debian package {package} ({entry.check}): {install_hint([package])} "
-               "(`make test` run as root installs it)")
+def need(package: str, *more: str) -> str:
+    """The command's path (or the font's name) that the first package provides; skip the test, naming every
+    package that is absent, when any is."""
+    absent = [name for name in (package, *more) if not NEEDS[name].locate()]
+    if not absent:
+        return NEEDS[package].locate()
+    plural = "s" if len(absent) > 1 else ""
+    message = (f"needs the Debian package{plural} {', '.join(absent)}: {install_hint(absent)} "
+               "(`make test` run as root installs them)")
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

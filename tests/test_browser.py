@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def browser():
-    chromium, driver = need("chromium"), need("chromium-driver")
-    need("fonts-noto-core")
+    chromium = need("chromium", "chromium-driver", "fonts-noto-core")
+    driver = need("chromium-driver")
     from selenium import webdriver
 
     options = webdriver.ChromeOptions()

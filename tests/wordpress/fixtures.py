@@ -26,8 +26,7 @@ def _start(folder, php: str) -> dict:
 @pytest.fixture(scope="session")
 def wordpress_world(tmp_path_factory) -> Iterator[WordPressWorld]:
     """Skips (or fails under CI) naming the first Debian package missing, before starting anything."""
-    for package in PACKAGES:
-        need(package)
+    need(*PACKAGES)
     php = need("php-cli")
     with shared(tmp_path_factory, "wordpress-world", lambda folder: _start(folder, php),
                 stop=lambda state: WordPressWorld.attach(state).stop()) as state:
