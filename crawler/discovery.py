@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml import etree, html
 from w3lib.encoding import html_body_declared_encoding
 
+from archive.urls import canonical
+
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/(?:\d{2}/)?[^/]+(?:/|\.html?)$")
 LISTING_PATH = re.compile(r"(^/$|/page/\d+/?$|^/(category|tag|author|search/label)/|^/\d{4}/(\d{2}/)?$|^/search$)")
 FEED_PATH = re.compile(r"(/feed/?(atom/|rss2?/)?$|^/feeds/|\.rss$|\.atom$|/rss/?$)")
@@ -269,8 +271,6 @@ def _copy_of(canon: str | None, url: str) -> str | None:
     a, b = urlsplit(canon), urlsplit(url)
     if (a.hostname or "").lower() != (b.hostname or "").lower():
         return None
-    from archive.urls import canonical
-
     if urlsplit(canonical(canon))[2:4] == urlsplit(canonical(url))[2:4]:
         return None
     return canon
