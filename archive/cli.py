@@ -532,8 +532,10 @@ def missed(ctx, data, as_json):
         click.echo(json.dumps([{"url": r["canonical"], "reason": r["reason"], "fetched": r["last_fetched"]}
                                for r in rows], ensure_ascii=False, indent=1))
         return
-    for row in rows:
-        click.echo(f"{row['reason']}\t{row['canonical']}")
+    from urllib.parse import unquote
+
+    for row in rows:  # Arabic as a reader types it; --json keeps the canonical form
+        click.echo(f"{row['reason']}\t{unquote(row['canonical'])}")
     click.echo(f"{len(rows)} page(s) listed as posts and not stored as articles", err=True)
 
 
@@ -563,6 +565,12 @@ def stats(ctx, data, as_json):
     click.echo(f"published {result['first_published']} … {result['last_published']}")
     if result["missed_posts"]:
         click.echo(f"listed as posts but not stored as articles: {result['missed_posts']} (arshif missed)")
+    revisits = result["revisits"]
+    if revisits["oldest_check"]:
+        click.echo(f"articles looked at within {revisits['period_days']:g} days: "
+                   f"{revisits['checked_within_period']:.0%}; the longest unchecked since {revisits['oldest_check']}"
+                   + (f"; {revisits['left_out_last_run']} due revisits left out by the last run's budget"
+                      if revisits["left_out_last_run"] else ""))
     click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in result["languages"].items()))
     click.echo("sections: " + "، ".join(f"{k} {v}" for k, v in result["sections"].items()))
     last = result["last_success"]

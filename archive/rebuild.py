@@ -288,6 +288,8 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
         Path(str(old) + suffix).unlink(missing_ok=True)
     os.replace(target, old)
     outcome = reextract(data, site_name=site_name)
+    for meaningless in ("gained", "lost"):  # against an empty database, every article is "gained"
+        outcome.pop(meaningless, None)
     outcome["captures"] = indexed
     return outcome
 

@@ -170,7 +170,24 @@ def _v7(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE urls ADD COLUMN feed_author TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(db: sqlite_utils.Database) -> None:
+    """Every look at a known article (a revisit, a re-check, a refetch because a source said it changed): when, by
+    the scheduling clock (ARSHIF_CLOCK when set), why, and what it found. Revisits are scheduled from it."""
+    db.execute("""
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            canonical TEXT NOT NULL,
+            checked TEXT NOT NULL,      -- ISO 8601, the scheduling clock
+            why TEXT,                   -- revisit, recheck, listed (a source listed it as new or changed), refresh
+            status INTEGER,             -- the HTTP status answered
+            found TEXT,                 -- not modified, same payload, fetched (the text decides), gone, error
+            timestamp TEXT,             -- the capture's 14-digit timestamp (real time): joins captures, versions
+            crawl_id INTEGER
+        )""")
+    db.execute("CREATE INDEX checks_canonical ON checks(canonical, checked)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -349,11 +366,29 @@ class Store:
             self.db.conn.executemany("UPDATE urls SET is_article = ?, detection = ? WHERE canonical = ?",
                                      [(int(is_article), reason, url) for url, is_article, reason in outcomes])
 
+    def add_checks(self, rows: Iterable[dict]) -> None:
+        rows = list(rows)
+        if rows:
+            self.db.conn.executemany(
+                "INSERT INTO checks (canonical, checked, why, status, found, timestamp, crawl_id) VALUES "
+                "(:canonical, :checked, :why, :status, :found, :timestamp, :crawl_id)", rows)
+
+    def revisit_candidates(self) -> list[tuple[str, str | None, str | None, int, str | None]]:
+        """(canonical, published, first captured, earlier versions, last looked at) of every article online by our
+        last knowledge whose changes the site does not announce (no sitemap lastmod): the ones only a revisit
+        sees edited or removed. "Last looked at" is the latest check by the scheduling clock, else the last
+        capture (real time)."""
+        return self.db.execute(
+            """SELECT a.canonical, a.published, a.first_captured, a.versions - 1,
+                      coalesce((SELECT max(c.checked) FROM checks c WHERE c.canonical = a.canonical), a.last_captured)
+               FROM articles a LEFT JOIN urls u ON u.canonical = a.canonical
+               WHERE a.removed IS NULL AND u.sitemap_lastmod IS NULL""").fetchall()
+
     def missed_posts(self) -> list[dict]:
         """Pages the site lists as posts, fetched with 200, that are not stored as articles, with the reason."""
         cursor = self.db.execute(
             """SELECT u.canonical, coalesce(u.detection, 'not detected') AS reason, u.last_fetched, u.source
-               FROM urls u WHERE u.listed_as_post = 1 AND u.last_status = 200
+               FROM urls u WHERE u.listed_as_post = 1 AND u.last_status = 200 AND coalesce(u.is_article, 0) = 0
                AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical = u.canonical)
                ORDER BY u.canonical""")
         names = [d[0] for d in cursor.description]

@@ -84,11 +84,25 @@ COMMENTS_FEED = re.compile(r"/comments/|/feeds/(\d+/)?comments/")
 FEED_SUFFIX = re.compile(r"/feed/?(atom/|rss2?/)?$")
 
 
+POSTS_SITEMAP = {"post", "posts", "news", "article", "articles", "blog"}
+
+
+def sitemap_lists(url: str) -> str:
+    """What a sitemap lists, by the name sites give it: "posts" (`wp-sitemap-posts-post-1.xml`, `post-sitemap.xml`,
+    news sitemaps, Blogger's `sitemap.xml?page=N`), "other" (static pages, taxonomies, authors, media) or "mixed"
+    (a plain `sitemap.xml`: posts and pages together, only an article-shaped URL there is a post)."""
+    parts = urlsplit(url)
+    tokens = set(re.split(r"[-_.]", parts.path.rsplit("/", 1)[-1].lower().replace("post_tag", "tag")))
+    if tokens & NOT_POSTS_SITEMAP:
+        return "other"
+    if tokens & POSTS_SITEMAP or re.search(r"(^|&)page=\d", parts.query):
+        return "posts"
+    return "mixed"
+
+
 def is_posts_sitemap(url: str) -> bool:
-    """Whether a sitemap lists posts (most sitemaps, news sitemaps, Blogger's `sitemap.xml?page=N`) rather than
-    static pages, taxonomies or authors: a URL it lists is a post, whatever its shape."""
-    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
-    return not set(re.split(r"[-_.]", name.replace("post_tag", "tag"))) & NOT_POSTS_SITEMAP
+    """Whether every URL the sitemap lists is a post, whatever its shape."""
+    return sitemap_lists(url) == "posts"
 
 
 def is_comments_feed(url: str) -> bool:

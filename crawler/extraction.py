@@ -157,6 +157,7 @@ def _title(doc, ld: dict, site_names: set[str]) -> str | None:
 
 
 BYLINE_PREFIX = re.compile(r"^(by|di|da|par|von|por|بقلم|بواسطة|كتبه|كتب|الكاتب)\s*:?\s+", re.I)
+INITIAL = re.compile(r"(?<!\w)\w{1,2}\.(?=\s)")
 NOT_A_NAME = re.compile(r"[.!?:؟،|/@]|\d|https?")
 NAME_WORDS = 5
 
@@ -165,7 +166,8 @@ def is_name(text: str) -> bool:
     """Whether link or byline text reads as a person's name, not as boilerplate around one ("View all of X's
     posts.", "عرض كل مقالات X", "Posted by X at 10:31"): a few words, no sentence punctuation, no digits."""
     words = text.split()
-    return 0 < len(words) <= NAME_WORDS and not NOT_A_NAME.search(text)
+    bare = INITIAL.sub("", text)  # "M. Rossi", "د. أحمد": an initial's or a title's full stop is part of a name
+    return 0 < len(words) <= NAME_WORDS and not NOT_A_NAME.search(bare)
 
 
 def _author(doc, ld: dict, listed_author: str | None = None) -> str | None:

@@ -122,7 +122,8 @@ def test_an_article_header_does_not_take_the_body_with_it():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("ليلى بن يوسف", True), ("Mario Rossi", True), ("View all of ليلى بن يوسف's posts.", False),
+    ("ليلى بن يوسف", True), ("Mario Rossi", True), ("M. Rossi", True), ("د. أحمد الطاهري", True),
+    ("View all of ليلى بن يوسف's posts.", False),
     ("Posted by Mario at 10:31", False), ("", False), ("https://example.org/author/x", False),
 ])
 def test_what_reads_as_a_name(text, expected):
@@ -161,7 +162,7 @@ def test_the_reason_is_given_for_pages_that_are_not_articles():
     ("http://x/wp-sitemap-posts-post-1.xml", True), ("http://x/wp-sitemap-posts-page-1.xml", False),
     ("http://x/wp-sitemap-taxonomies-category-1.xml", False), ("http://x/wp-sitemap-users-1.xml", False),
     ("http://x/sitemap.xml?page=2", True), ("http://x/sitemap-pages.xml", False), ("http://x/post-sitemap2.xml", True),
-    ("http://x/post_tag-sitemap.xml", False), ("http://x/news-sitemap.xml", True),
+    ("http://x/post_tag-sitemap.xml", False), ("http://x/news-sitemap.xml", True), ("http://x/sitemap.xml", False),
 ])
 def test_which_sitemaps_list_posts(url, posts):
     assert is_posts_sitemap(url) is posts
