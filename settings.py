@@ -30,9 +30,20 @@ ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article 
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
 # How long a sitemap, feed or listing page fetched with success is left alone before it is fetched again (30m, 6h,
 # 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
-# page are fetched on every run. For a schedule every 30 minutes, docs/operating.md suggests feed 0, sitemap 6h,
-# listing 1d.
-ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "0"}
+# page are fetched on every run. Listing pages (and other pages that are not articles) once a day by default, so that
+# a run on an unchanged site costs its sources and its revisits, not the site.
+ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "1d"}
+# Revisits (crawler/revisits.py): known articles whose changes the site does not announce (no sitemap lastmod) are
+# looked at again, young ones every ARSHIF_REVISIT_YOUNG_INTERVAL, older ones less often, every one at least once
+# per ARSHIF_REVISIT_PERIOD; ARSHIF_REVISIT_BUDGET caps the revisits of one run (0: no cap; the run says what it
+# left out).
+ARSHIF_REVISITS = True
+ARSHIF_REVISIT_PERIOD = "30d"
+ARSHIF_REVISIT_YOUNG_INTERVAL = "6h"
+ARSHIF_REVISIT_BUDGET = 0
+# The scheduling clock (ISO 8601): when set, every "is it time?" decision (refetch intervals, revisits) takes it for
+# now — for tests and what-ifs. WARC dates and capture times stay real.
+ARSHIF_CLOCK = ""
 # Several workers, one frontier (crawler/frontier.py, docs/scaling-out.md): redis://HOST:PORT/DB moves the scheduler
 # and the duplicate filter to Redis (scrapy-redis); "" keeps them in this process.
 ARSHIF_FRONTIER = ""

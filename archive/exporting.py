@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,29 @@ def write(rows: Iterator[dict], fmt: str, output: Path, with_query: bool = False
     return count
 
 
+def staleness(store) -> dict:
+    """How fresh the archive's knowledge of its articles is: when the least recently looked-at article online was
+    last looked at (a check, else its last capture), the share looked at within the revisit period, the period the
+    last crawl used, and how many due revisits its budget left out."""
+    from archive.clock import instant, scheduling_now
+    from crawler.revisits import RevisitPolicy
+
+    last = store.db.execute("SELECT stats FROM crawls WHERE stats IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    crawl_stats = json.loads(last[0]) if last and last[0] else {}
+    period = float(crawl_stats.get("arshif/revisits/period") or RevisitPolicy().period)
+    looks = [instant(row[0]) for row in store.db.execute(
+        "SELECT coalesce((SELECT max(c.checked) FROM checks c WHERE c.canonical = a.canonical), a.last_captured) "
+        "FROM articles a WHERE a.removed IS NULL")]
+    looks = [when for when in looks if when is not None]
+    now = scheduling_now(os.environ.get("ARSHIF_CLOCK"))
+    oldest = min(looks, default=None)
+    return {"oldest_check": oldest.isoformat(timespec="seconds") if oldest else None,
+            "checked_within_period": round(sum((now - when).total_seconds() <= period for when in looks)
+                                           / len(looks), 4) if looks else None,
+            "period_days": round(period / 86400, 2),
+            "left_out_last_run": int(crawl_stats.get("arshif/revisits/left_out", 0))}
+
+
 def stats(data: Path) -> dict:
     store = Store(Path(data) / "archive.db")
     db = store.db
@@ -125,6 +149,7 @@ def stats(data: Path) -> dict:
     reasons = missed_reasons(store)
     result["missed_posts"] = sum(reasons.values())
     result["missed_reasons"] = reasons
+    result["revisits"] = staleness(store)
     for row in db.execute("SELECT id, started, finished, status, exit_code, stats FROM crawls ORDER BY id DESC "
                           "LIMIT 10"):
         crawl_stats = json.loads(row[5]) if row[5] else {}

@@ -28,6 +28,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive import __version__, cdxj
+from archive.clock import scheduling_now
 from archive.lock import DataLock, LockHeld
 from archive.rebuild import catch_up
 from archive.recovery import recover
@@ -50,6 +51,9 @@ def _now() -> str:
 
 def warc_date(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+CHECK_FOUND = {"server-not-modified": "not modified", "identical-payload-digest": "same payload"}
 
 
 class ArchiveSession:
@@ -77,6 +81,9 @@ class ArchiveSession:
         self.removed: set[str] = set()
         self.fetched_at: dict[str, tuple[str, int]] = {}
         self.touched: list[tuple[str, str]] = []
+        self.checks: list[dict] = []                    # looks at article URLs, committed with their captures
+        self.clock = settings.get("ARSHIF_CLOCK") or None  # the scheduling clock (archive.clock)
+        scheduling_now(self.clock)  # a malformed ARSHIF_CLOCK stops the crawl before anything is fetched
         self.stopping = False
         self.lock: DataLock | None = None
         self.crawl_id: int | None = None
@@ -306,6 +313,13 @@ class ArchiveSession:
             self.stats.inc_value("arshif/articles/removed")  # after having been captured: marked, never deleted
         if response.status == 304:
             self.touched.append((canonical(url), base["timestamp"]))  # still online, unchanged
+        if request.meta.get("arshif_kind") == "article":
+            self.checks.append({
+                "canonical": canonical(url), "checked": scheduling_now(self.clock).isoformat(timespec="seconds"),
+                "why": request.meta.get("arshif_why") or "listed", "status": response.status,
+                "found": CHECK_FOUND.get(profile) if profile else "gone" if response.status in (404, 410)
+                else "fetched" if response.status == 200 else "error",
+                "timestamp": base["timestamp"], "crawl_id": self.crawl_id})
         good = response.status in (200, 304)
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
                       captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,
@@ -418,9 +432,11 @@ class ArchiveSession:
             self.writer.sync()
         rows, self.rows = self.rows, []
         touched, self.touched = self.touched, []
+        checks, self.checks = self.checks, []
         with self.store.transaction():
             self.store.add_captures(rows)
             self.stats.inc_value("arshif/articles/not_modified", self.store.touch_articles(touched))
+            self.store.add_checks(checks)
         if self.crawl_log:
             self.crawl_log.flush()
 

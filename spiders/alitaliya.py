@@ -39,6 +39,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
+from archive.clock import instant, scheduling_now
 from archive.durations import parse_duration
 from archive.urls import canonical, same_site
 from crawler.discovery import (
@@ -49,8 +50,10 @@ from crawler.discovery import (
     is_posts_sitemap,
     page_encoding,
     parse_feed,
+    sitemap_lists,
 )
 from crawler.items import ArticlePage
+from crawler.revisits import RevisitPolicy, choose
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
@@ -81,6 +84,10 @@ class AlitaliyaSpider(scrapy.Spider):
         self.sitemaps_read = 0
         self.sources_broken = 0                # sitemaps or feeds that failed or did not parse
         self.rechecked = False
+        self.revisited = False
+        self.clock: str | None = None          # ARSHIF_CLOCK: what scheduling decisions take for now
+        self.policy = RevisitPolicy()
+        self.revisits_enabled = True
         self.assets_enabled = True
         self.refresh = False
         self.asset_hosts: list[str] = ["*"]
@@ -105,6 +112,12 @@ class AlitaliyaSpider(scrapy.Spider):
         spider.asset_hosts = settings.getlist("ARSHIF_ASSET_HOSTS", ["*"])
         spider.intervals = {kind: parse_duration(value)
                             for kind, value in settings.getdict("ARSHIF_REFETCH_INTERVALS").items()}
+        spider.clock = settings.get("ARSHIF_CLOCK") or None
+        spider.revisits_enabled = settings.getbool("ARSHIF_REVISITS", True)
+        spider.policy = RevisitPolicy(period=parse_duration(settings.get("ARSHIF_REVISIT_PERIOD") or "30d"),
+                                      young_interval=parse_duration(settings.get("ARSHIF_REVISIT_YOUNG_INTERVAL")
+                                                                    or "6h"),
+                                      budget=settings.getint("ARSHIF_REVISIT_BUDGET", 0))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
@@ -145,7 +158,8 @@ class AlitaliyaSpider(scrapy.Spider):
             self.crawler.stats.inc_value("arshif/articles_unchanged", -1)
             meta = {**meta, **merged}
         elif kind == "article" and recheck:
-            self.crawler.stats.inc_value("arshif/articles_rechecked")
+            self.crawler.stats.inc_value("arshif/articles_rechecked" if meta.get("arshif_why") == "recheck"
+                                         else "arshif/revisits/made")
         elif kind == "article" and self.within_interval(url, "listing", GONE):
             # a link to an article URL that redirected or was dead when last asked: a link, like a listing
             self.known.add(url)
@@ -216,9 +230,9 @@ class AlitaliyaSpider(scrapy.Spider):
         if not interval or self.refresh or session is None or url not in session.fetched_at:
             return False
         when, status = session.fetched_at[url]
-        instant = _instant(when) if when else None
-        return status in statuses and instant is not None and \
-            (datetime.now(UTC) - instant).total_seconds() < interval
+        then = _instant(when) if when else None
+        return status in statuses and then is not None and \
+            (scheduling_now(self.clock) - then).total_seconds() < interval
 
     def source(self, url: str, kind: str, path: str, callback, **meta):
         """A sitemap or feed: a (conditional) request, or — within its refetch interval — what its archived copy
@@ -312,7 +326,7 @@ class AlitaliyaSpider(scrapy.Spider):
             self._count_source("broken")
             return
         self._count_source("sitemaps")
-        posts = is_posts_sitemap(url)
+        posts, other = is_posts_sitemap(url), sitemap_lists(url) == "other"
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc or not same_site(loc, self.site):
@@ -325,7 +339,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 kind = "article"  # a post whatever its URL's shape (`/?p=12`, `/slug/`)
             if kind == "article":
                 self._list(canonical(loc))
-            listed = {"listed_as_post": 1} if posts and kind == "article" else {}
+            listed = {"listed_as_post": 1} if kind == "article" and not other else {}
             self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
             req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
                                sitemap_lastmod=entry.get("lastmod"), **listed)
@@ -501,6 +515,7 @@ class AlitaliyaSpider(scrapy.Spider):
 
     def after_sources(self):
         yield from self.recheck_unlisted()
+        yield from self.revisit()
         if self.deferred:
             yield from self._follow_deferred()
 
@@ -598,7 +613,43 @@ class AlitaliyaSpider(scrapy.Spider):
             self.logger.info("%d archived article(s) no longer listed by the site's sitemaps and feeds: "
                              "re-checking them", len(unlisted))
         for url in unlisted:
-            req = self.request(url, "article", "V", source="recheck", recheck=True)
+            req = self.request(url, "article", "V", source="recheck", recheck=True, arshif_why="recheck")
+            if req:
+                yield req
+
+    def revisit(self):
+        """Known articles whose changes the site does not announce, looked at again when the revisit policy says
+        they are due (crawler/revisits.py): young ones often, ones that changed before sooner, every one at least
+        once per period; the most overdue first when a budget caps them. Conditional requests where the archive
+        holds validators; otherwise the text decides whether anything changed."""
+        if self.revisited or not self.revisits_enabled or self.refresh or self.session is None \
+                or self.session.store is None or self.session.fresh:
+            return
+        self.revisited = True
+        now = scheduling_now(self.clock)
+        due = []
+        for url, published, first, changes, looked in self.session.store.revisit_candidates():
+            born, last = instant(published) or instant(first), instant(looked)
+            if (url in self.known and url not in self.skipped) or born is None or last is None:
+                continue  # asked for in this run already
+            urgency = self.policy.urgency(max(0.0, (now - born).total_seconds()), (now - last).total_seconds(),
+                                          changes or 0, url)
+            if urgency >= 1.0:
+                due.append((url, urgency))
+        chosen, left_out = choose(due, self.policy.budget)
+        stats = self.crawler.stats
+        stats.set_value("arshif/revisits/due", len(due))
+        stats.set_value("arshif/revisits/period", self.policy.period)
+        if left_out:
+            stats.set_value("arshif/revisits/left_out", left_out)
+            self.logger.warning("%d article(s) due for a revisit left for a later run (ARSHIF_REVISIT_BUDGET=%d)",
+                                left_out, self.policy.budget)
+        for url in chosen:
+            if url in self.skipped:  # listed, and left alone as unchanged: the revisit looks after all
+                self.skipped.discard(url)
+                self.known.discard(url)
+                stats.inc_value("arshif/articles_unchanged", -1)
+            req = self.request(url, "article", "T", source="revisit", recheck=True, arshif_why="revisit")
             if req:
                 yield req
 

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 from collections import Counter
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -166,3 +167,75 @@ def test_reextract_gains_missed_articles_and_drops_false_ones(crawled_wp_classic
     with sqlite3.connect(data / "archive.db") as db:
         stored = {row[0] for row in db.execute("SELECT canonical FROM articles")}
     assert stored == set(posts)
+
+
+SOURCES = re.compile(r"^/(robots\.txt|wp-sitemap[^/]*\.xml|feed/)?$")
+
+
+def at(clock: datetime) -> tuple[str, str]:
+    return "--set", f"ARSHIF_CLOCK={clock.isoformat(timespec='seconds')}"
+
+
+def publish(site, title: str, days_ago: float, text: str) -> int:
+    """A post published `days_ago` before the real now; its id."""
+    return int(site.php(
+        f"$gmt = gmdate('Y-m-d H:i:s', time() - {int(days_ago * 86400)}); echo wp_insert_post(["
+        f"'post_title' => {json.dumps(title)}, 'post_content' => {json.dumps(text)}, 'post_status' => 'publish', "
+        "'post_author' => 3, 'post_category' => [2], 'post_date_gmt' => $gmt, "
+        "'post_date' => get_date_from_gmt($gmt)]);").strip())
+
+
+def versions(run: CrawlRun) -> dict[str, int]:
+    with sqlite3.connect(run.data / "archive.db") as db:
+        return dict(db.execute("SELECT canonical, versions FROM articles"))
+
+
+def test_edits_and_removals_on_a_site_that_announces_nothing(real_wp_private, tmp_path):
+    """WordPress says nothing of edits (no lastmod, no validators): revisits see them, on a 30-minute schedule
+    whose clock (ARSHIF_CLOCK) is moved forward between runs, and a run with nothing new costs its sources."""
+    site = real_wp_private("classic")
+    paragraph = "<p>" + " ".join(["وأكدت «لجنة المتابعة» أن الأعمال في الميناء ستستمر حتى نهاية الشهر."] * 8) + "</p>"
+    young = publish(site, "افتتاح مركز ثقافي عربي في ميلانو", 2, paragraph)
+    site.write_manifest()
+    data, start = tmp_path / "data", datetime.now(UTC)
+    first = crawl(site, data, *at(start))
+    assert first.returncode == 0, first.stderr
+    posts = {p["id"]: canonical(p["url"]) for p in site.manifest["posts"]}
+    assert set(versions(first)) == set(posts.values())
+
+    quiet = crawl(site, data, *at(start + timedelta(minutes=30)))
+    sources = [r for r in quiet.requests if SOURCES.match(r["path"])]
+    assert len(quiet.requests) == len(sources), [r["path"] for r in quiet.requests if r not in sources]
+    assert len(quiet.requests) <= 0.1 * len(first.requests), (len(quiet.requests), len(first.requests))
+
+    old = min(posts)  # the site's oldest post, years old
+    trashed = sorted(posts)[len(posts) // 2]
+    site.php(f"$p = get_post({young}); wp_update_post(['ID' => {young}, 'post_content' => $p->post_content . "
+             "'<p>وأضاف المنظمون أن المركز سيفتح أبوابه للجمهور يوم السبت المقبل.</p>']);")
+    site.php(f"$p = get_post({old}); wp_update_post(['ID' => {old}, 'post_content' => $p->post_content . "
+             "'<p>تصحيح: ورد في نسخة سابقة من هذا الخبر تاريخ خاطئ للاجتماع.</p>']);")
+    site.php(f"wp_trash_post({trashed});")
+    fresh = [publish(site, f"خبر عاجل رقم {n} من روما", 0, paragraph) for n in (1, 2)]
+    site.write_manifest()
+    changed = crawl(site, data, *at(start + timedelta(hours=1)))
+    assert changed.returncode == 0, changed.stderr
+    now = {p["id"]: canonical(p["url"]) for p in site.manifest["posts"]}
+    assert {now[n] for n in fresh} <= set(versions(changed))
+    with sqlite3.connect(data / "archive.db") as db:
+        assert db.execute("SELECT removed FROM articles WHERE canonical = ?", [posts[trashed]]).fetchone()[0]
+    known = {urlsplit(u).path for u in posts.values()}
+    revisits = [r for r in changed.requests if urlsplit(canonical(site.url + r["path"])).path in known]
+    non_sources = [r for r in changed.requests if not SOURCES.match(r["path"])]
+    assert len(non_sources) <= len(revisits) + 2 * (len(fresh) + 3), [r["path"] for r in non_sources]
+
+    later = crawl(site, data, *at(start + timedelta(hours=6, minutes=30)))
+    assert versions(later)[posts[young]] == 2, "the young post's edit is seen 6 hours after it"
+    assert versions(later)[posts[old]] == 1 or versions(later)[posts[old]] == 2
+    month = crawl(site, data, *at(start + timedelta(days=30, hours=1)))
+    assert month.returncode == 0, month.stderr
+    final = versions(month)
+    assert final[posts[old]] == 2, "the old post's edit is seen within the period"
+    untouched = {url: n for pid, url in posts.items() if pid not in (young, old, trashed) for n in [final[url]]}
+    assert set(untouched.values()) == {1}
+    stats = json.loads(arshif("--data", str(data), "stats", "--json").stdout)
+    assert stats["revisits"]["checked_within_period"] == 1.0
