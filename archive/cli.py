@@ -174,6 +174,12 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
         parse_size(warc_max_size)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--warc-max-size") from exc
+    from archive.clock import scheduling_now
+
+    try:
+        scheduling_now(extra.get("ARSHIF_CLOCK"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set ARSHIF_CLOCK") from exc
     if not site:
         from archive.crawl import project_settings
 
@@ -565,6 +571,10 @@ def stats(ctx, data, as_json):
     click.echo(f"published {result['first_published']} … {result['last_published']}")
     if result["missed_posts"]:
         click.echo(f"listed as posts but not stored as articles: {result['missed_posts']} (arshif missed)")
+    limited = result["removal_checks"]
+    if limited["limited_runs"]:
+        click.echo(f"removal checks limited since {limited['limited_since']} ({limited['limited_runs']} runs with a "
+                   "sitemap or feed failing)")
     revisits = result["revisits"]
     if revisits["oldest_check"]:
         click.echo(f"articles looked at within {revisits['period_days']:g} days: "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,13 +116,25 @@ def staleness(store) -> dict:
         "SELECT coalesce((SELECT max(c.checked) FROM checks c WHERE c.canonical = a.canonical), a.last_captured) "
         "FROM articles a WHERE a.removed IS NULL")]
     looks = [when for when in looks if when is not None]
-    now = scheduling_now(os.environ.get("ARSHIF_CLOCK"))
+    now = scheduling_now()  # the system clock: ARSHIF_CLOCK is a crawl's setting
     oldest = min(looks, default=None)
     return {"oldest_check": oldest.isoformat(timespec="seconds") if oldest else None,
             "checked_within_period": round(sum((now - when).total_seconds() <= period for when in looks)
                                            / len(looks), 4) if looks else None,
             "period_days": round(period / 86400, 2),
             "left_out_last_run": int(crawl_stats.get("arshif/revisits/left_out", 0))}
+
+
+def removal_checks(store) -> dict:
+    """Since when the last crawls have had a sitemap or feed fail: the articles those sources listed are not
+    re-checked for removal while they fail (each source withholds only its own evidence)."""
+    streak = []
+    for started, crawl_stats in store.db.execute("SELECT started, stats FROM crawls WHERE stats IS NOT NULL "
+                                                 "ORDER BY id DESC LIMIT 1000"):
+        if not int(json.loads(crawl_stats).get("arshif/discovery/sources_broken", 0) or 0):
+            break
+        streak.append(started)
+    return {"limited_since": streak[-1] if streak else None, "limited_runs": len(streak)}
 
 
 def stats(data: Path) -> dict:
@@ -150,6 +161,7 @@ def stats(data: Path) -> dict:
     result["missed_posts"] = sum(reasons.values())
     result["missed_reasons"] = reasons
     result["revisits"] = staleness(store)
+    result["removal_checks"] = removal_checks(store)
     for row in db.execute("SELECT id, started, finished, status, exit_code, stats FROM crawls ORDER BY id DESC "
                           "LIMIT 10"):
         crawl_stats = json.loads(row[5]) if row[5] else {}

@@ -185,6 +185,8 @@ def _v8(db: sqlite_utils.Database) -> None:
             crawl_id INTEGER
         )""")
     db.execute("CREATE INDEX checks_canonical ON checks(canonical, checked)")
+    # the sitemap or feed that last listed each article: a source that fails withholds only its own evidence
+    db.execute("ALTER TABLE urls ADD COLUMN listed_by TEXT")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
@@ -315,10 +317,10 @@ class Store:
             self.db.conn.executemany(
                 """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
                                      last_seen, last_fetched, last_status, crawl_id, captured_lastmod,
-                                     captured_feed_updated, listed_as_post, detection, feed_author)
+                                     captured_feed_updated, listed_as_post, detection, feed_author, listed_by)
                    VALUES (:canonical, :kind, :is_article, :source, :sitemap_lastmod, :feed_updated, :seen, :seen,
                            :fetched, :status, :crawl_id, :captured_lastmod, :captured_feed_updated,
-                           :listed_as_post, :detection, :feed_author)
+                           :listed_as_post, :detection, :feed_author, :listed_by)
                    ON CONFLICT(canonical) DO UPDATE SET
                      kind = CASE WHEN excluded.is_article IS NOT NULL OR urls.kind IS NULL THEN excluded.kind
                                  ELSE urls.kind END,
@@ -333,10 +335,11 @@ class Store:
                      listed_as_post = coalesce(excluded.listed_as_post, urls.listed_as_post),
                      detection = coalesce(excluded.detection, urls.detection),
                      feed_author = coalesce(excluded.feed_author, urls.feed_author),
+                     listed_by = coalesce(excluded.listed_by, urls.listed_by),
                      crawl_id = excluded.crawl_id""",
                 [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
                   "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None,
-                  "listed_as_post": None, "detection": None, "feed_author": None, **row}
+                  "listed_as_post": None, "detection": None, "feed_author": None, "listed_by": None, **row}
                  for row in rows])
 
     def listing_facts(self) -> dict[str, tuple[bool, str | None]]:
@@ -420,6 +423,15 @@ class Store:
             "SELECT canonical, last_fetched, last_status FROM urls WHERE kind != 'asset' AND "
             "coalesce(is_article, 0) = 0 AND last_fetched IS NOT NULL AND last_status IS NOT NULL").fetchall()
         return {canonical: (fetched, status) for canonical, fetched, status in rows}
+
+    def listed_by(self, urls: list[str]) -> dict[str, str | None]:
+        """Canonical URL → the sitemap or feed that last listed it."""
+        found: dict[str, str | None] = {}
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            found.update(self.db.execute(f"SELECT canonical, listed_by FROM urls WHERE canonical IN "
+                                         f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        return found
 
     def removed_articles(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT canonical FROM articles WHERE removed IS NOT NULL")}

@@ -57,7 +57,7 @@ from crawler.revisits import RevisitPolicy, choose
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
-SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author")
+SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author", "listed_by")
 GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is not an article answered
 # An article's lead image and stylesheets go right after it (above the articles still queued): the page and its
 # image are captured close in time, and no queue of assets builds up in memory behind thousands of articles.
@@ -83,6 +83,7 @@ class AlitaliyaSpider(scrapy.Spider):
         self.listed: set[str] = set()         # article URLs a sitemap or feed lists in this run
         self.sitemaps_read = 0
         self.sources_broken = 0                # sitemaps or feeds that failed or did not parse
+        self.failed_sources: set[str] = set()  # … which ones ("" when unknown)
         self.rechecked = False
         self.revisited = False
         self.clock: str | None = None          # ARSHIF_CLOCK: what scheduling decisions take for now
@@ -306,7 +307,7 @@ class AlitaliyaSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response):
         body = self.source_body(response)
         if body is None:
-            self._count_source("broken")
+            self._count_source("broken", response.url)
         else:
             yield from self._sitemap_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
@@ -323,7 +324,7 @@ class AlitaliyaSpider(scrapy.Spider):
         except Exception:  # lxml refuses some broken XML outright: count it, keep crawling
             self.crawler.stats.inc_value("arshif/discovery/sitemap_unparsable")
             self.logger.warning("not a sitemap: %s", url)
-            self._count_source("broken")
+            self._count_source("broken", url)
             return
         self._count_source("sitemaps")
         posts, other = is_posts_sitemap(url), sitemap_lists(url) == "other"
@@ -339,7 +340,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 kind = "article"  # a post whatever its URL's shape (`/?p=12`, `/slug/`)
             if kind == "article":
                 self._list(canonical(loc))
-            listed = {"listed_as_post": 1} if kind == "article" and not other else {}
+            listed = {"listed_as_post": 1, "listed_by": canonical(url)} if kind == "article" and not other else {}
             self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
             req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
                                sitemap_lastmod=entry.get("lastmod"), **listed)
@@ -352,7 +353,7 @@ class AlitaliyaSpider(scrapy.Spider):
     def parse_feed(self, response: Response):
         body = self.source_body(response)
         if body is None:
-            self._count_source("broken")
+            self._count_source("broken", response.url)
         else:
             yield from self._feed_entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
@@ -362,7 +363,7 @@ class AlitaliyaSpider(scrapy.Spider):
         page = parse_feed(body, url)
         if page is None:
             self.crawler.stats.inc_value("arshif/discovery/feed_unparsable")
-            self._count_source("broken")
+            self._count_source("broken", url)
             return
         revealed = 0
         for link, updated in page.entries:
@@ -375,7 +376,7 @@ class AlitaliyaSpider(scrapy.Spider):
                 self._list(canonical(link))
             said = {"feed_updated": updated, "feed_author": page.authors.get(link)}
             if kind == "article":
-                said["listed_as_post"] = 1
+                said.update(listed_as_post=1, listed_by=canonical(first_page(url)))
             req = self.request(link, kind if kind == "article" else "page", path, source="feed", **said)
             if req is None:
                 self.note(link, kind, **{k: v for k, v in said.items() if v})
@@ -501,7 +502,7 @@ class AlitaliyaSpider(scrapy.Spider):
             self.crawler.stats.inc_value("arshif/discovery/feed_end")
         else:
             self.crawler.stats.inc_value("arshif/discovery/source_failed")
-            self._count_source("broken")
+            self._count_source("broken", request.url if request is not None else None)
         yield from self.source_done()
 
     def source_done(self):
@@ -536,11 +537,13 @@ class AlitaliyaSpider(scrapy.Spider):
         self._sources_settled = not outstanding and self.rechecked
         return outstanding
 
-    def _count_source(self, counter: str) -> None:
+    def _count_source(self, counter: str, url: str | None = None) -> None:
         if counter == "sitemaps":
             self.sitemaps_read += 1
         else:
             self.sources_broken += 1
+            self.failed_sources.add(canonical(url) if url else "")
+            self.crawler.stats.set_value("arshif/discovery/sources_broken", self.sources_broken)
         if self.frontier is not None:
             self.frontier.add(counter)
 
@@ -600,12 +603,19 @@ class AlitaliyaSpider(scrapy.Spider):
         if shared is not None and not read and not broken:
             return  # the fleet has read no source yet (this worker idles before discovery began): later
         self.rechecked = True
-        if not read or broken:
+        if not read or (broken and (shared is not None or "" in self.failed_sources)):
             if broken:
                 self.logger.info("%d sitemap(s) or feed(s) failed: articles they no longer list are not re-checked "
                                  "in this run", broken)
             return
         unlisted = sorted(self.session.store.listed_articles() - self.listed - self.known)
+        if broken:  # a failed source withholds its own evidence only: the articles it was the last to list
+            listed_by = self.session.store.listed_by(unlisted)
+            withheld = [url for url in unlisted if listed_by.get(url) in self.failed_sources or not listed_by.get(url)]
+            unlisted = [url for url in unlisted if url not in set(withheld)]
+            self.crawler.stats.set_value("arshif/removals/withheld", len(withheld))
+            self.logger.info("%d sitemap(s) or feed(s) failed: %d article(s) they listed are not re-checked in this "
+                             "run", broken, len(withheld))
         if shared is not None and unlisted:  # listed by a source another worker read
             elsewhere = shared.listed(unlisted)
             unlisted = [url for url in unlisted if url not in elsewhere]
@@ -680,6 +690,13 @@ class AlitaliyaSpider(scrapy.Spider):
             scheduled += 1
         if scheduled:
             raise DontCloseSpider
+
+
+def first_page(url: str) -> str:
+    """A paged feed's first page: the source an entry belongs to, whichever page listed it."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith(("paged=", "page=", "start-index=")))
+    return parts._replace(query=query).geturl()
 
 
 def same_time(a: str, b: str) -> bool:

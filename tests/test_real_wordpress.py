@@ -239,3 +239,31 @@ def test_edits_and_removals_on_a_site_that_announces_nothing(real_wp_private, tm
     assert set(untouched.values()) == {1}
     stats = json.loads(arshif("--data", str(data), "stats", "--json").stdout)
     assert stats["revisits"]["checked_within_period"] == 1.0
+
+
+def test_a_failing_source_withholds_only_its_own_evidence(real_wp_private, tmp_path):
+    """The posts feed fails for a run: the removal check goes on for what the sitemaps say (a trashed post, gone
+    from them, is re-checked and marked removed), and stats says since when removal checks have been limited."""
+    site = real_wp_private("classic")
+    data = tmp_path / "data"
+    assert crawl(site, data, "--no-assets").returncode == 0
+    old = min(site.manifest["posts"], key=lambda p: p["published"])  # listed by the sitemap alone
+    with sqlite3.connect(data / "archive.db") as db:
+        listed_by = db.execute("SELECT listed_by FROM urls WHERE canonical = ?", [canonical(old["url"])]).fetchone()
+    assert "sitemap" in listed_by[0]
+    site.php(f"wp_trash_post({old['id']});")
+    plugins = site.docroot / "wp-content" / "mu-plugins"
+    plugins.mkdir(exist_ok=True)
+    failing = plugins / "arshif-test-failing-feed.php"
+    failing.write_text("<?php add_action('init', function () { if (rtrim(strtok($_SERVER['REQUEST_URI'], '?'), '/') "
+                       "=== '/feed') { status_header(500); exit('down'); } });\n")
+    run = crawl(site, data, "--no-assets", "--set", "RETRY_TIMES=0")
+    assert run.returncode == 0, run.stderr
+    assert [r for r in run.requests if r["path"] == "/feed/" and r["status"] == 500]
+    with sqlite3.connect(data / "archive.db") as db:
+        assert db.execute("SELECT removed FROM articles WHERE canonical = ?", [canonical(old["url"])]).fetchone()[0]
+    stats = json.loads(arshif("--data", str(data), "stats", "--json").stdout)
+    assert stats["removal_checks"]["limited_runs"] == 1 and stats["removal_checks"]["limited_since"]
+    failing.unlink()
+    assert crawl(site, data, "--no-assets").returncode == 0
+    assert json.loads(arshif("--data", str(data), "stats", "--json").stdout)["removal_checks"]["limited_runs"] == 0
