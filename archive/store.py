@@ -433,6 +433,10 @@ class Store:
                                          f"({', '.join('?' * len(chunk))})", chunk).fetchall())
         return found
 
+    def article_urls(self) -> set[str]:
+        """Every URL detected as an article at its last fetch: whatever its URL's shape, it is one next time."""
+        return {row[0] for row in self.db.execute("SELECT canonical FROM urls WHERE is_article = 1")}
+
     def removed_articles(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT canonical FROM articles WHERE removed IS NOT NULL")}
 

@@ -41,7 +41,7 @@ class RevisitPolicy:
         if changes:
             base *= self.changed_factor ** min(changes, 3)
         base = min(max(base, self.young_interval), self.period)
-        return base * (1 - 0.2 * spread(key)) if key else base
+        return max(1.0, base * (1 - 0.2 * spread(key)) if key else base)
 
     def urgency(self, age: float, since_check: float, changes: int = 0, key: str = "") -> float:
         """How overdue a check is: 1.0 exactly due, above 1 overdue; below 1 not due yet."""

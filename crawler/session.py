@@ -79,6 +79,7 @@ class ArchiveSession:
         self.site_name = settings.get("ARSHIF_SITE_NAME")
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
+        self.article_urls: set[str] = set()             # pages the archive knows as articles
         self.fetched_at: dict[str, tuple[str, int]] = {}
         self.touched: list[tuple[str, str]] = []
         self.checks: list[dict] = []                    # looks at article URLs, committed with their captures
@@ -139,6 +140,7 @@ class ArchiveSession:
         self.latest = self.store.latest_payloads()
         self.captured = {} if self.fresh else self.store.captured_pages()
         self.removed = self.store.removed_articles()
+        self.article_urls = set() if self.fresh else self.store.article_urls()
         self.fetched_at = {} if self.fresh else self.store.last_fetches()
         self.frontier = getattr(spider, "frontier", None)
         if self.frontier is not None and not self.fresh:
@@ -315,9 +317,11 @@ class ArchiveSession:
             self.touched.append((canonical(url), base["timestamp"]))  # still online, unchanged
         if request.meta.get("arshif_kind") == "article":
             self.checks.append({
-                "canonical": canonical(url), "checked": scheduling_now(self.clock).isoformat(timespec="seconds"),
+                # UTC, so that the latest check is also the greatest string whatever offset ARSHIF_CLOCK was given in
+                "canonical": canonical(url),
+                "checked": scheduling_now(self.clock).astimezone(UTC).isoformat(timespec="seconds"),
                 "why": request.meta.get("arshif_why") or "listed", "status": response.status,
-                "found": CHECK_FOUND.get(profile) if profile else "gone" if response.status in (404, 410)
+                "found": "gone" if response.status in (404, 410) else CHECK_FOUND.get(profile) if profile
                 else "fetched" if response.status == 200 else "error",
                 "timestamp": base["timestamp"], "crawl_id": self.crawl_id})
         good = response.status in (200, 304)

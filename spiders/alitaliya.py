@@ -115,9 +115,9 @@ class AlitaliyaSpider(scrapy.Spider):
                             for kind, value in settings.getdict("ARSHIF_REFETCH_INTERVALS").items()}
         spider.clock = settings.get("ARSHIF_CLOCK") or None
         spider.revisits_enabled = settings.getbool("ARSHIF_REVISITS", True)
-        spider.policy = RevisitPolicy(period=parse_duration(settings.get("ARSHIF_REVISIT_PERIOD") or "30d"),
-                                      young_interval=parse_duration(settings.get("ARSHIF_REVISIT_YOUNG_INTERVAL")
-                                                                    or "6h"),
+        spider.policy = RevisitPolicy(period=_positive(settings.get("ARSHIF_REVISIT_PERIOD") or "30d"),
+                                      young_interval=_positive(settings.get("ARSHIF_REVISIT_YOUNG_INTERVAL")
+                                                               or "6h"),
                                       budget=settings.getint("ARSHIF_REVISIT_BUDGET", 0))
         crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
@@ -202,11 +202,21 @@ class AlitaliyaSpider(scrapy.Spider):
             headers.update(conditional[0])
             meta["arshif_refers_to"] = conditional[1]
             self.crawler.stats.inc_value("arshif/conditional_requests")
+        if kind == "article" and self.refresh:
+            meta.setdefault("arshif_why", "refresh")
         req = scrapy.Request(url, callback=callback, errback=errback, priority=PRIORITY.get(kind, 0),
                              headers=headers or None, meta={"arshif_path": path, "arshif_kind": kind, **meta})
         if kind == "article":
             self.scheduled[url] = req
         return req
+
+    def classify(self, url: str) -> str:
+        """discovery.classify, but a page the archive knows as an article is one, whatever its URL's shape."""
+        kind = classify(url)
+        session = self.session
+        if kind == "page" and session is not None and canonical(url) in session.article_urls:
+            return "article"
+        return kind
 
     def unchanged_since_capture(self, url: str, facts: dict) -> bool:
         """The archive already holds this article and nothing the site says has changed since (docs/operating.md,
@@ -335,7 +345,7 @@ class AlitaliyaSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield from self.source(loc, "sitemap", path, self.parse_sitemap)
                 continue
-            kind = classify(loc)
+            kind = self.classify(loc)
             if posts and kind == "page":
                 kind = "article"  # a post whatever its URL's shape (`/?p=12`, `/slug/`)
             if kind == "article":
@@ -370,7 +380,7 @@ class AlitaliyaSpider(scrapy.Spider):
             if not same_site(link, self.site):
                 continue
             self.crawler.stats.inc_value("arshif/discovery/feed_entries")
-            kind = classify(link)
+            kind = self.classify(link)
             if kind in ("article", "page"):  # an item of a posts feed is a post, whatever its URL's shape
                 kind = "article"
                 self._list(canonical(link))
@@ -542,7 +552,7 @@ class AlitaliyaSpider(scrapy.Spider):
             self.sitemaps_read += 1
         else:
             self.sources_broken += 1
-            self.failed_sources.add(canonical(url) if url else "")
+            self.failed_sources.add(canonical(first_page(url)) if url else "")
             self.crawler.stats.set_value("arshif/discovery/sources_broken", self.sources_broken)
         if self.frontier is not None:
             self.frontier.add(counter)
@@ -611,7 +621,11 @@ class AlitaliyaSpider(scrapy.Spider):
         unlisted = sorted(self.session.store.listed_articles() - self.listed - self.known)
         if broken:  # a failed source withholds its own evidence only: the articles it was the last to list
             listed_by = self.session.store.listed_by(unlisted)
-            withheld = [url for url in unlisted if listed_by.get(url) in self.failed_sources or not listed_by.get(url)]
+            listers = set(listed_by.values())
+            # a failed sitemap index (or any failed source no article names) hides every sitemap of its kind
+            hidden = {classify(source) for source in self.failed_sources if source not in listers}
+            withheld = [url for url in unlisted if not listed_by.get(url) or listed_by[url] in self.failed_sources
+                        or classify(listed_by[url]) in hidden]
             unlisted = [url for url in unlisted if url not in set(withheld)]
             self.crawler.stats.set_value("arshif/removals/withheld", len(withheld))
             self.logger.info("%d sitemap(s) or feed(s) failed: %d article(s) they listed are not re-checked in this "
@@ -690,6 +704,13 @@ class AlitaliyaSpider(scrapy.Spider):
             scheduled += 1
         if scheduled:
             raise DontCloseSpider
+
+
+def _positive(value: str) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError(f"a revisit interval must be longer than zero, not {value!r}")
+    return seconds
 
 
 def first_page(url: str) -> str:
