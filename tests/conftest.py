@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from tests.crawling import CrawlRun, crawl
+from tests.crawling import crawl, shared_crawl
 from tests.replica_process import ReplicaProcess
 from tests.shared import shared, stop_leftovers
 from tests.wordpress.fixtures import real_wp_block, real_wp_classic, real_wp_private, wordpress_world  # noqa: F401
@@ -18,17 +17,6 @@ def shared_replica(tmp_path_factory, name: str, **options):
     with shared(tmp_path_factory, name, lambda folder: ReplicaProcess(folder, **options).start().state(),
                 stop=lambda state: ReplicaProcess.attach(state).stop()) as state:
         yield ReplicaProcess.attach(state)
-
-
-def shared_crawl(tmp_path_factory, name: str, site: ReplicaProcess):
-    """One crawl of a shared replica, made once for all test workers; tests only read the archive it made."""
-    def make(folder: Path) -> dict:
-        run = crawl(site, folder / "data")
-        assert run.returncode == 0, run.stderr
-        return {**asdict(run), "data": str(run.data)}
-
-    with shared(tmp_path_factory, name, make) as state:
-        yield CrawlRun(**{**state, "data": Path(state["data"])})
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -52,3 +52,17 @@ def crawl(site, data: Path, *extra: str) -> CrawlRun:
     result = arshif("--data", str(data), "crawl", "--site", site.url + "/", *extra)
     requests = [r for r in site.requests()[before:] if not (r["user_agent"] or "").startswith("arshif-tests")]
     return CrawlRun(data, result.returncode, result.stdout, result.stderr, requests)
+
+
+def shared_crawl(tmp_path_factory, name: str, site):
+    """One crawl of a site shared by the test workers, made once for all of them (tests/shared.py); the tests
+    only read the archive it made. A generator, for a session fixture to `yield from`."""
+    from tests.shared import shared
+
+    def make(folder: Path) -> dict:
+        run = crawl(site, folder / "data")
+        assert run.returncode == 0, run.stderr
+        return {**asdict(run), "data": str(run.data)}
+
+    with shared(tmp_path_factory, name, make) as state:
+        yield CrawlRun(**{**state, "data": Path(state["data"])})

@@ -13,38 +13,25 @@ import re
 import shutil
 import sqlite3
 from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from archive.urls import canonical
-from tests.crawling import CrawlRun, arshif, crawl
-from tests.shared import shared
+from tests.crawling import CrawlRun, arshif, crawl, shared_crawl
 
 pytestmark = pytest.mark.slow
 
 
-def _crawl_once(tmp_path_factory, site, name: str):
-    def make(folder: Path) -> dict:
-        run = crawl(site, folder / "data")
-        assert run.returncode == 0, run.stderr
-        return {**asdict(run), "data": str(run.data)}
-
-    with shared(tmp_path_factory, name, make) as state:
-        yield CrawlRun(**{**state, "data": Path(state["data"])})
-
-
 @pytest.fixture(scope="session")
 def crawled_wp_classic(real_wp_classic, tmp_path_factory):
-    yield from _crawl_once(tmp_path_factory, real_wp_classic, "crawl-real-wp-classic")
+    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-classic", real_wp_classic)
 
 
 @pytest.fixture(scope="session")
 def crawled_wp_block(real_wp_block, tmp_path_factory):
-    yield from _crawl_once(tmp_path_factory, real_wp_block, "crawl-real-wp-block")
+    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-block", real_wp_block)
 
 
 @pytest.fixture(params=["classic", "block"])
