@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import charts as charts_module
-from bench import crawl_vs_wget, extraction, hardware, incremental, memory, real_pages, search
+from bench import crawl_vs_wget, extraction, hardware, incremental, memory, real_pages, revisit_sim, search
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,11 +38,12 @@ def machine() -> str:
 # cost of a few seconds (start-up, opening the archive, closing its files), and wget at 50 ms latency fetches ~8
 # pages per article one after another.
 FULL = {"crawl": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000, "extraction": 1000,
-        "search": 100_000, "search_repeat": 5, "memory": 20_000, "real_pages": None}  # real_pages: every page
+        "search": 100_000, "search_repeat": 5, "memory": 20_000, "real_pages": None,  # real_pages: every page
+        "revisit_sim": "grid"}  # revisit_sim: the whole grid of policies over both simulated sites
 QUICK = {"crawl": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
          "search": 1000, "search_repeat": 3, "memory": 100,  # memory: only when the crawl part is not run too
-         "real_pages": 30}
-PARTS = ("crawl", "replica", "incremental", "extraction", "search", "memory", "real_pages")
+         "real_pages": 30, "revisit_sim": "quick"}
+PARTS = ("crawl", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -71,6 +72,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         return carry.pop("memory", None) or memory.run(sizes["memory"])
     if part == "real_pages":  # {"absent": why} when no set of real pages is on this machine
         return real_pages.run(sizes["real_pages"])
+    if part == "revisit_sim":  # a simulation: no site, no network; one process a core
+        return revisit_sim.run(quick=sizes["revisit_sim"] == "quick", full=False)
     raise ValueError(part)
 
 
@@ -145,6 +148,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
     if results.get("incremental"):
         text += [incremental.markdown(results["incremental"]),
                  *chart("incremental", "Re-crawl: requests and kB per new or edited article, arshif vs wget -N")]
+    if results.get("revisit_sim"):
+        text.append(revisit_sim.markdown(results["revisit_sim"]))
     if results.get("extraction"):
         text.append(extraction.markdown(results["extraction"]))
     if results.get("real_pages"):
@@ -168,8 +173,8 @@ def dump(results: dict) -> str:
 def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
-    `--only a,b`: run only these parts (crawl, replica, incremental, extraction, search, memory, real_pages) and
-    keep the saved numbers of the others."""
+    `--only a,b`: run only these parts (crawl, replica, incremental, extraction, search, memory, real_pages,
+    revisit_sim) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""
