@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+PAST_PERIOD = 1_000_000.0  # added to the urgency of an article unchecked for a whole period
 HOUR = 3600.0
 DAY = 24 * HOUR
 
@@ -25,7 +26,7 @@ class RevisitPolicy:
     period: float = 30 * DAY          # every article is checked at least this often (ARSHIF_REVISIT_PERIOD)
     young: float = 7 * DAY            # an article younger than this is checked every `young_interval`
     young_interval: float = 6 * HOUR  # ARSHIF_REVISIT_YOUNG_INTERVAL
-    age_share: float = 0.25           # past `young`: checked every age × this share (capped at the period)
+    age_share: float = 0.5            # past `young`: checked every age × this share (capped at the period)
     changed_factor: float = 0.5       # each earlier change (up to three) multiplies the interval by this
     budget: int = 0                   # at most this many revisits per run (0: no cap) (ARSHIF_REVISIT_BUDGET)
 
@@ -44,8 +45,11 @@ class RevisitPolicy:
         return max(1.0, base * (1 - 0.2 * spread(key)) if key else base)
 
     def urgency(self, age: float, since_check: float, changes: int = 0, key: str = "") -> float:
-        """How overdue a check is: 1.0 exactly due, above 1 overdue; below 1 not due yet."""
-        return since_check / self.interval(age, changes, key)
+        """How overdue a check is: 1.0 exactly due, above 1 overdue; below 1 not due yet. An article not looked at
+        for a whole period comes before every other, so that a budget never breaks the period's guarantee for the
+        oldest articles (ranked by the share alone, they would lose to young ones on every run)."""
+        ratio = since_check / self.interval(age, changes, key)
+        return ratio + PAST_PERIOD if since_check >= self.period else ratio
 
     def due(self, age: float, since_check: float, changes: int = 0, key: str = "") -> bool:
         return self.urgency(age, since_check, changes, key) >= 1.0
