@@ -211,6 +211,9 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
         f"log: {result.log_file}", err=True)
     if stats.get("arshif/recovery"):
         click.echo(f"recovered from an interrupted crawl: {stats['arshif/recovery']}", err=True)
+    if stats.get("arshif/revisits/left_out"):
+        click.echo(f"{stats['arshif/revisits/left_out']} article(s) due for a revisit were left for a later run "
+                   "(ARSHIF_REVISIT_BUDGET): the revisit period is not kept", err=True)
     if result.missed:
         click.echo(f"{sum(result.missed.values())} page(s) the site lists as posts are not stored as articles ("
                    + "; ".join(f"{n} {reason}" for reason, n in list(result.missed.items())[:3])

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from archive.urls import canonical
+from tests.conftest import REPORT
 from tests.crawling import CrawlRun, arshif, crawl, shared_crawl
 
 pytestmark = pytest.mark.slow
@@ -226,6 +227,13 @@ def test_edits_and_removals_on_a_site_that_announces_nothing(real_wp_private, tm
     assert set(untouched.values()) == {1}
     stats = json.loads(arshif("--data", str(data), "stats", "--json").stdout)
     assert stats["revisits"]["checked_within_period"] == 1.0
+    capped = crawl(site, data, *at(start + timedelta(days=70)), "--set", "ARSHIF_REVISIT_BUDGET=5")
+    assert "were left for a later run (ARSHIF_REVISIT_BUDGET)" in capped.stderr
+    assert json.loads(arshif("--data", str(data), "stats", "--json").stdout)["revisits"]["left_out_last_run"] > 0
+    REPORT.append(f"revisits on the real WordPress ({len(posts)} posts): first crawl {len(first.requests)} requests; "
+                  f"+30 min, nothing new: {len(quiet.requests)} (all sources); +1 h, 2 new, 2 edited, 1 trashed: "
+                  f"{len(changed.requests)} ({len(non_sources)} beyond the sources); +6.5 h: {len(later.requests)}; "
+                  f"+30 d: {len(month.requests)}")
 
 
 def test_a_failing_source_withholds_only_its_own_evidence(real_wp_private, tmp_path):
