@@ -7,6 +7,7 @@ fetch?"); otherwise it is the system clock. WARC dates and capture times never r
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 
 def scheduling_now(setting: str | None = None) -> datetime:
@@ -21,7 +22,8 @@ def scheduling_now(setting: str | None = None) -> datetime:
 
 
 def instant(value: str | None) -> datetime | None:
-    """An ISO 8601 string or a 14-digit WARC timestamp as an aware datetime; None when it is neither."""
+    """An ISO 8601 string, a 14-digit WARC timestamp or an RFC 822 date (RSS pubDate) as an aware datetime (UTC
+    when it names no offset); None when it is none of them."""
     if not value:
         return None
     value = value.strip()
@@ -30,5 +32,8 @@ def instant(value: str | None) -> datetime | None:
             return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return None
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
@@ -241,7 +240,7 @@ class AlitaliyaSpider(scrapy.Spider):
         if not interval or self.refresh or session is None or url not in session.fetched_at:
             return False
         when, status = session.fetched_at[url]
-        then = _instant(when) if when else None
+        then = instant(when)
         return status in statuses and then is not None and \
             (scheduling_now(self.clock) - then).total_seconds() < interval
 
@@ -725,19 +724,7 @@ def same_time(a: str, b: str) -> bool:
     without milliseconds, RFC 822 pubDate); unparsable values compare as text."""
     if a == b:
         return True
-    return _instant(a) == _instant(b) is not None
-
-
-def _instant(value: str) -> datetime | None:
-    value = value.strip()
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return instant(a) == instant(b) is not None
 
 
 def _encoding(response: Response) -> str:

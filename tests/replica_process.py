@@ -22,6 +22,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def read_request_log(path: Path) -> list[dict]:
+    """The JSON lines a test server logged, one per request answered; a line still being written is left out."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines() if line.strip()]
+
+
 def stop_pid(pid: int, timeout: float = 10) -> None:
     """SIGTERM a process that is not our child, then SIGKILL it if it is still there after `timeout`."""
     try:
@@ -129,10 +137,7 @@ class ReplicaProcess:
         return self._manifest
 
     def requests(self) -> list[dict]:
-        if not self.log_path.exists():
-            return []
-        with self.log_path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return read_request_log(self.log_path)
 
     def clear_log(self) -> None:
         self.log_path.write_text("")

@@ -218,7 +218,6 @@ def test_edits_and_removals_on_a_site_that_announces_nothing(real_wp_private, tm
 
     later = crawl(site, data, *at(start + timedelta(hours=6, minutes=30)))
     assert versions(later)[posts[young]] == 2, "the young post's edit is seen 6 hours after it"
-    assert versions(later)[posts[old]] == 1 or versions(later)[posts[old]] == 2
     month = crawl(site, data, *at(start + timedelta(days=30, hours=1)))
     assert month.returncode == 0, month.stderr
     final = versions(month)

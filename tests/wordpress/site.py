@@ -30,7 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.replica_process import free_port, read_request_log
 from tests.wordpress.content import plan
+from tools.system_needs import which
 
 HERE = Path(__file__).resolve().parent
 WORDPRESS = Path("/usr/share/wordpress")
@@ -46,15 +48,8 @@ WORKERS = 4  # php -S serves this many requests at once (PHP_CLI_SERVER_WORKERS)
 PHP_FLAGS = ("-d", "display_errors=0", "-d", "log_errors=1", "-d", "memory_limit=512M")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _which(command: str) -> str:
-    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin", "/usr/local/sbin"])
-    found = shutil.which(command, path=path)
+    found = which(command)
     if not found:
         raise FileNotFoundError(f"{command} not found (see tools/system-needs.txt)")
     return found
@@ -356,10 +351,7 @@ class WordPressSite:
         """Every request the site answered, in the order the answers ended (as tests/replica_process.py's log):
         time (when it arrived), method, path (as sent, still percent-encoded), query, status, bytes, user_agent,
         accept_encoding, if_none_match, if_modified_since, ms. A line still being written is left out."""
-        if not self.log_path.exists():
-            return []
-        text = self.log_path.read_text(encoding="utf-8")
-        return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines() if line.strip()]
+        return read_request_log(self.log_path)
 
     def clear_log(self) -> None:
         self.log_path.write_text("")
