@@ -17,6 +17,7 @@ from lxml import etree, html
 from w3lib.encoding import html_body_declared_encoding
 
 from archive.urls import canonical
+from crawler.requisites import page_requisites
 
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/(?:\d{2}/)?[^/]+(?:/|\.html?)$")
 LISTING_PATH = re.compile(r"(^/$|/page/\d+/?$|^/(category|tag|author|search/label)/|^/\d{4}/(\d{2}/)?$|^/search$)")
@@ -171,9 +172,10 @@ class PageFacts:
     is_article: bool
     links: list[str]              # absolute <a href> targets, in page order
     feeds: list[str]              # <link rel=alternate> RSS/Atom
-    assets: list[str]             # the lead image and the stylesheets
+    assets: list[str]             # an article's lead image, then its requisites (crawler.requisites)
     canonical: str | None         # rel=canonical, absolute
     reason: str = ""
+    lead_image: str | None = None  # og:image, else the first image of the body
 
 
 def jsonld_objects(doc):
@@ -305,21 +307,21 @@ def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
         '//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href')) if u]
     feeds = [u for u in (absolute(h) for h in doc.xpath(
         '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href')) if u]
-    stylesheets = [u for u in (absolute(h) for h in doc.xpath('//link[contains(@rel, "stylesheet")]/@href')) if u]
     canonical_href = doc.xpath('string(//link[@rel="canonical"]/@href)')
     canon = absolute(canonical_href) if canonical_href else None
     is_article, reason = detect_article(doc, url, canon, listed)
 
-    assets = list(stylesheets)
+    assets: list[str] = []
+    lead_image = None
     if is_article:
         lead = doc.xpath('string(//meta[@property="og:image"]/@content)').strip()
         if not lead:
             imgs = doc.xpath('(//article//img/@src | //*[contains(@class, "post-body") or contains(@class, '
                              '"entry-content") or contains(@class, "post-thumbnail")]//img/@src)')
             lead = imgs[0] if imgs else ""
-        if lead:
-            assets.insert(0, absolute(lead) or lead)
-    return PageFacts(is_article, links, feeds, [a for a in dict.fromkeys(assets) if a], canon, reason)
+        lead_image = (absolute(lead) or lead) if lead else None
+        assets = [a for a in dict.fromkeys([lead_image, *page_requisites(doc, base)]) if a]
+    return PageFacts(is_article, links, feeds, assets, canon, reason, lead_image)
 
 
 def detect_article(doc, url: str, canon: str | None = None, listed: bool = False) -> tuple[bool, str]:

@@ -303,8 +303,7 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
         image = image.get("url")
     if isinstance(image, list):
         image = image[0] if image else None
-    lead = next((a for a in facts.assets if not a.endswith(".css") and ".css?" not in a), None)
-    image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, lead)
+    image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, facts.lead_image)
     author = _author(doc, ld, listed_author)
     # trafilatura's precision mode prunes <header> elements, and with an article's own header it has been seen
     # to take the body that follows (every field above has been read from the tree already)

@@ -26,7 +26,8 @@ events {{ worker_connections 1024; }}
 http {{
     access_log off;
     types {{ application/xml xml; application/rss+xml rss; application/atom+xml atom;
-            text/css css; image/jpeg jpg; image/png png; text/plain txt; }}
+            text/css css; image/jpeg jpg; image/png png; text/plain txt; application/javascript js;
+            font/ttf ttf; }}
     default_type text/html;
     charset_types text/html application/xml application/rss+xml application/atom+xml;
     gzip on; gzip_types application/xml application/rss+xml application/atom+xml text/css;
@@ -51,7 +52,7 @@ http {{
 
 def _site_targets(app: ReplicaApp) -> list[str]:
     site, urls = app.site, app.urls
-    targets = ["/robots.txt", "/", urls.stylesheet().split("?")[0], urls.logo(), *urls.static_pages()]
+    targets = ["/robots.txt", "/", *urls.theme_files(), *urls.static_pages()]
     targets += [urls.article(i) for i in site.live]
     for key, ids in site.by_section.items():
         targets += [urls.section(key, p) for p in range(1, -(-len(ids) // 10) + 1)]
@@ -99,7 +100,7 @@ def export_site(config: ReplicaConfig, root: Path) -> int:
         _write(root / "site" / _file_for(target).lstrip("/"), reply.body, reply.compress)
         count += 1
     _write(root / "site" / "__404.html", app.pages.not_found().encode(), True)
-    cdn_targets = ["/static/v1/widgets/widgets.css"]
+    cdn_targets = ["/static/v1/widgets/widgets.css", "/static/v1/widgets/bullet.png"]
     cdn_targets += [app.urls.image(i, app.site.article(i).image_format) for i in app.site.live]
     for target in cdn_targets:
         reply = app.cdn_reply(target, {})

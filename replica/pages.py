@@ -65,7 +65,8 @@ class Pages:
         if self.theme == "wordpress":
             feeds = (f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; الخلاصة" '
                      f'href="{self.absolute("/feed/")}">\n')
-            css = f'<link rel="stylesheet" id="theme-css" href="{self.absolute(self.urls.stylesheet())}">'
+            css = (f'<link rel="stylesheet" id="theme-css" href="{self.absolute(self.urls.stylesheet())}">\n'
+                   f'<script src="{self.absolute(self.urls.script())}" defer></script>')
             meta = f'<meta charset="{charset}">'
         else:
             feeds = (f'<link rel="alternate" type="application/atom+xml" title="{SITE_NAME} - Atom" '
@@ -73,7 +74,8 @@ class Pages:
                      f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} - RSS" '
                      f'href="{self.absolute("/feeds/posts/default?alt=rss")}">\n')
             css = (f'<link rel="stylesheet" href="{self.cdn}/static/v1/widgets/widgets.css">\n'
-                   f'<link rel="stylesheet" href="{self.absolute(self.urls.stylesheet())}">')
+                   f'<link rel="stylesheet" href="{self.absolute(self.urls.stylesheet())}">\n'
+                   f"<script src='{self.absolute(self.urls.script())}' type='text/javascript'></script>")
             meta = (f"<meta content='text/html; charset={charset.upper()}' http-equiv='Content-Type'>\n"
                     "<meta content='blogger' name='generator'>")
         return (f"<!DOCTYPE html>\n<html dir=\"rtl\" lang=\"ar\">\n<head>\n{meta}\n"

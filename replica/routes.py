@@ -112,6 +112,21 @@ class Urls:
     def logo(self) -> str:
         return "/wp-content/themes/alitaliya/logo.png" if self.theme == "wordpress" else "/static/logo.png"
 
+    def script(self) -> str:
+        """The theme's navigation script (a page requisite, like its stylesheet)."""
+        return "/wp-content/themes/alitaliya/js/navigation.js?ver=2.4" if self.theme == "wordpress" \
+            else "/static/navigation.js"
+
+    def theme_files(self) -> dict[str, str]:
+        """Path → name of every file of the theme: the stylesheet and what it names (a font, a background
+        image), the script, the logo."""
+        folder = "/wp-content/themes/alitaliya/" if self.theme == "wordpress" else "/static/"
+        files = {self.stylesheet().split("?")[0]: "style.css", self.logo(): "logo.png",
+                 self.script().split("?")[0]: "navigation.js"}
+        files.update({folder + "fonts/alitaliya-icons.ttf": "alitaliya-icons.ttf",
+                      folder + "images/header-pattern.png": "header-pattern.png"})
+        return files
+
     def image(self, i: int, fmt: str) -> str:
         """The lead image's path on the image host (second origin)."""
         when = self.site.published(i)
@@ -132,8 +147,8 @@ class Urls:
             return Route("robots")
         if path in self.static_pages():
             return Route("page", params={"name": self.static_pages()[path]})
-        if path in (self.stylesheet().split("?")[0], self.logo()):
-            return Route("asset", params={"name": path.rsplit("/", 1)[-1]})
+        if path in self.theme_files():
+            return Route("asset", params={"name": self.theme_files()[path]})
         if self.theme == "wordpress":
             return self._resolve_wordpress(path, query)
         return self._resolve_blogger(path, query)

@@ -230,6 +230,12 @@ class ReplicaApp:
         if name.endswith(".css"):
             css = assets.WORDPRESS_CSS if self.urls.theme == "wordpress" else assets.BLOGGER_CSS
             return self._cacheable(Reply(200, css.encode(), "text/css", kind="asset"))
+        if name.endswith(".js"):
+            return self._cacheable(Reply(200, assets.NAVIGATION_JS.encode(), "application/javascript", kind="asset"))
+        if name.endswith(".ttf"):
+            return self._cacheable(Reply(200, assets.icon_font(), "font/ttf", kind="asset"))
+        if name == "header-pattern.png":
+            return self._cacheable(Reply(200, assets.header_pattern(), "image/png", kind="asset", compress=False))
         return self._cacheable(Reply(200, assets.logo(), "image/png", kind="asset", compress=False))
 
     # -- the image host -------------------------------------------------------------------------------------
@@ -237,6 +243,8 @@ class ReplicaApp:
         path = urlsplit(target).path
         if path == "/static/v1/widgets/widgets.css":
             return self._cacheable(Reply(200, assets.WIDGETS_CSS.encode(), "text/css", kind="asset"))
+        if path == "/static/v1/widgets/bullet.png":
+            return self._cacheable(Reply(200, assets.bullet(), "image/png", kind="asset", compress=False))
         m = re.search(r"/lead-(\d+)\.(jpg|png)$", path)
         if m:
             i, fmt = int(m.group(1)), m.group(2)

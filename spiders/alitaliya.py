@@ -52,6 +52,7 @@ from crawler.discovery import (
     sitemap_lists,
 )
 from crawler.items import ArticlePage
+from crawler.requisites import css_references, is_stylesheet
 from crawler.revisits import RevisitPolicy, choose
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -191,7 +192,7 @@ class AlitaliyaSpider(scrapy.Spider):
         elif kind != "asset":
             # a redirect's target goes through the same rules as any discovered URL (parse_page)
             meta.update(dont_redirect=True, handle_httpstatus_list=list(REDIRECTS))
-        if kind in ("sitemap", "feed", "listing"):
+        if kind in ("sitemap", "feed", "listing", "asset"):  # an asset's 304: a stylesheet still names its fonts
             meta.setdefault("handle_httpstatus_list", []).append(304)
         self.facts.setdefault(url, {}).update(facts)
         headers = {"Referer": referrer} if referrer else {}
@@ -492,9 +493,26 @@ class AlitaliyaSpider(scrapy.Spider):
                 yield req
 
     def parse_asset(self, response: Response):
+        """A stylesheet's own requisites (fonts, images, imported stylesheets) are the page's too. A 304 answer
+        still names them: they are read from the archived stylesheet it confirms."""
         self.crawler.stats.inc_value("arshif/assets")
         self.note(response.url, "asset", is_article=0, fetched=_now(), status=response.status)
-        return None
+        mime = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        if response.status == 304:
+            body = self.session.archived_body(response.url) if self.session is not None else None
+            mime = None  # a 304 carries no Content-Type: the URL decides
+        elif response.status == 200:
+            body = response.body
+        else:
+            return
+        if not body or not is_stylesheet(response.url, mime):
+            return
+        text = body.decode(_css_charset(response, body), errors="replace")
+        for ref in css_references(text, response.url):
+            if self._asset_allowed(ref):
+                req = self.request(ref, "asset", response.meta.get("arshif_path", "") + "E", referrer=response.url)
+                if req:
+                    yield req
 
     def _asset_allowed(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -733,3 +751,19 @@ def _encoding(response: Response) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _css_charset(response: Response, body: bytes) -> str:
+    """A stylesheet's charset: its HTTP header, else its @charset rule, else UTF-8 (CSS Syntax §3.2)."""
+    declared = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    if "charset=" in declared:
+        name = declared.split("charset=", 1)[1].split(";")[0].strip().strip('"')
+    elif body.startswith(b'@charset "'):
+        name = body[10:body.find(b'"', 10)].decode("ascii", "replace")
+    else:
+        name = "utf-8"
+    try:
+        "".encode(name)
+    except LookupError:
+        return "utf-8"
+    return name

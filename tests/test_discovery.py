@@ -55,14 +55,19 @@ def test_no_variant_is_fetched_again_and_robots_is_obeyed(any_crawl):
     assert sum(1 for r in requests if r["path"] == "/robots.txt") == 1
 
 
-def test_lead_images_and_stylesheets_are_captured_once(any_crawl):
+def test_page_requisites_are_captured_once(any_crawl):
+    """Lead images, stylesheets, the script, and what the stylesheets name (a font, a background image; on
+    Blogger also an image of the widgets' stylesheet on the image host): each captured, each once."""
     site, run = any_crawl
     captures = article_rows(run)
     for article in site.manifest["articles"]:
         assert captures.get(article["image"]) == [(200, "response")], article["image"]
-    css = [url for url in captures if urlsplit(url).path.endswith(".css")]
-    assert css and all(len(captures[u]) == 1 for u in css)
-    images = [r for r in run.requests if r["origin"] == "images" and r["path"].endswith((".jpg", ".png"))]
+    paths = {urlsplit(url).path: url for url in captures}
+    named = [p for p in paths if p.endswith((".css", ".js", ".ttf", "/header-pattern.png", "/bullet.png"))]
+    expected = {".css", ".js", ".ttf", "/header-pattern.png"} | ({"/bullet.png"} if site.theme == "blogger" else set())
+    assert {next(e for e in expected if p.endswith(e)) for p in named} == expected, named
+    assert all(captures[paths[p]] == [(200, "response")] for p in named)
+    images = [r for r in run.requests if r["origin"] == "images" and "/lead-" in r["path"]]
     assert len(images) == len({r["path"] for r in images}) == len(site.manifest["articles"])
 
 
