@@ -471,7 +471,7 @@ def _copy_index(source: Path, target: Path, report: BackupReport) -> None:
                 listed.add(name)
     for name in sorted(present - listed):
         kept.extend(cdxj.index_lines(target / name, name))
-    _write_atomic(target / cdxj.INDEX_NAME, "".join(line + "\n" for line in sorted(set(kept))))
+    _write_atomic(target / cdxj.INDEX_NAME, "".join(line + "\n" for line in sorted(set(cdxj.for_pywb(kept)))))
 
 
 def _drop_superseded(target: Path, report: BackupReport) -> None:

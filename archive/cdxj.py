@@ -2,11 +2,19 @@
 
 Lines come from cdxj-indexer itself (the archivists' own tool), so pywb and we agree on the format; merging a
 closed file's lines rewrites the index atomically (write, fsync, rename).
+
+One difference, for replay (docs/archiving.md, Replaying revisits): a server-not-modified revisit (the HTTP 304 a
+conditional request got) is a record with a 304 status line and no body. pywb replays any revisit whose own status
+is a redirect or 304 as it is, empty (`ResolvingLoader.load_headers_and_payload`, "always replay zero-length
+payload"), and wabac.js answers a 304 index entry with no body (`isNullBodyStatus`). So the line of such a revisit
+is resolved to the response it confirms — in the archive's index for pywb (`for_pywb`), in a WACZ's for wabac.js
+(`for_wabac`) — while the record itself stays the honest 304 it was.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -23,9 +31,73 @@ def index_lines(path: Path, name: str | None = None) -> list[str]:
     return [line for line in out.getvalue().splitlines() if line]
 
 
+def _parse(line: str) -> tuple[str, str, dict] | None:
+    try:
+        key, stamp, fields = line.split(" ", 2)
+        return key, stamp, json.loads(fields)
+    except (ValueError, TypeError):
+        return None
+
+
+def _is_not_modified(fields: dict) -> bool:
+    return fields.get("mime") == "warc/revisit" and str(fields.get("status")) == "304"
+
+
+def _resolve(lines: list[str], rewrite) -> list[str]:
+    """Each server-not-modified revisit line passed through `rewrite(revisit fields, original fields)`, the original
+    being the latest response for the same URL key with the payload digest the revisit confirms, at or before it.
+    A revisit whose original the lines lack is left as cdxj-indexer made it. Only the lines of URLs that have such a
+    revisit are parsed: the index of years of crawls is mostly other lines."""
+    pending = {n: item for n, line in enumerate(lines)
+               if '"warc/revisit"' in line and (item := _parse(line)) and _is_not_modified(item[2])}
+    if not pending:
+        return lines
+    keys = {item[0] for item in pending.values()}
+    originals: dict[tuple[str, str], list[tuple[str, dict]]] = {}
+    for line in lines:
+        if line.split(" ", 1)[0] in keys and (item := _parse(line)) and item[2].get("mime") != "warc/revisit" \
+                and item[2].get("digest"):
+            originals.setdefault((item[0], item[2]["digest"]), []).append((item[1], item[2]))
+    out = list(lines)
+    for n, (key, stamp, fields) in pending.items():
+        earlier = [o for o in originals.get((key, fields.get("digest")), []) if o[0] <= stamp]
+        if earlier:
+            original = max(earlier, key=lambda o: o[0])[1]
+            out[n] = f"{key} {stamp} {json.dumps(rewrite(dict(fields), original))}"
+    return out
+
+
+def _for_pywb(fields: dict, original: dict) -> dict:
+    """Point at the confirmed response (pywb takes the status line from the record it loads); `revisit.*` keep
+    where the revisit record itself is, as pywb's own `orig.*` keys do the other way round."""
+    resolved = {"url": fields["url"], "mime": original.get("mime"), "status": original.get("status"),
+                "digest": fields.get("digest")}
+    for name in ("length", "offset", "filename"):
+        resolved[name] = original.get(name)
+    for name in ("length", "offset", "filename"):
+        resolved[f"revisit.{name}"] = fields.get(name)
+    return resolved
+
+
+def _for_wabac(fields: dict, original: dict) -> dict:
+    """Keep pointing at the revisit record (wabac.js checks the loaded record's date against the line's), with the
+    confirmed response's status and type: wabac.js then follows WARC-Refers-To-Target-URI to the payload."""
+    fields["mime"] = original.get("mime")
+    fields["status"] = original.get("status")
+    return fields
+
+
+def for_pywb(lines: list[str]) -> list[str]:
+    return _resolve(lines, _for_pywb)
+
+
+def for_wabac(lines: list[str]) -> list[str]:
+    return _resolve(lines, _for_wabac)
+
+
 def merge(index: Path, lines: list[str]) -> None:
     existing = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
-    merged = sorted(set(existing) | set(lines))
+    merged = sorted(set(for_pywb(sorted(set(existing) | set(lines)))))
     tmp = index.with_name(index.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         f.write("".join(line + "\n" for line in merged))

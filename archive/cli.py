@@ -757,9 +757,12 @@ def reindex(ctx, data):
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "wacz"]), required=True,
               help="JSON Lines, CSV, or WACZ (the articles' captures, for ReplayWeb.page and pywb).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--requisites/--no-requisites", default=True, show_default=True,
+              help="WACZ only: carry each capture's stylesheets, scripts, body images and the fonts and images its "
+                   "stylesheets name, as captured nearest to it (without: the captures and the lead image).")
 @search_filters
 @click.pass_context
-def export(ctx, data, query, fmt, output, lang, section, tag, author, since, until, all_versions):
+def export(ctx, data, query, fmt, output, requisites, lang, section, tag, author, since, until, all_versions):
     """Export articles, one per line (JSON Lines) or row (CSV, UTF-8 with BOM), with their metadata and body.
 
     With a QUERY (the language of `arshif search`), the matching articles, best first; without one, every
@@ -779,7 +782,7 @@ def export(ctx, data, query, fmt, output, lang, section, tag, author, since, unt
     filters = _filters(lang, section, tag, author, since, until)
     try:
         if fmt == "wacz":
-            count = write_wacz(data_dir, Path(output), query, filters, all_versions)
+            count = write_wacz(data_dir, Path(output), query, filters, all_versions, requisites=requisites)
         else:
             count = write(articles(data_dir, query, filters, all_versions), fmt, Path(output),
                           with_query=query is not None)

@@ -71,14 +71,14 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
 
 
 def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filters | None = None,
-               all_versions: bool = False) -> int:
+               all_versions: bool = False, requisites: bool = True) -> int:
     from archive import wacz
 
     store = Store(Path(data) / "archive.db")
     try:
         ids = matching_ids(store, query, filters, all_versions)
         return wacz.write(Path(data), store.db.conn, ids, Path(output),
-                          title=f"arshif: {query}" if query else "arshif export")
+                          title=f"arshif: {query}" if query else "arshif export", requisites=requisites)
     finally:
         store.close()
 
