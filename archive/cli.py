@@ -59,10 +59,11 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
 @click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
               help="Delay every response by this many milliseconds.")
-@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles", "body"]),
+@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles", "body", "validators"]),
               help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources; "
                    "'articles': sitemaps, feeds and listings list no article; 'body': article pages carry no "
-                   "text (a redesign that renders them with scripts).")
+                   "text (a redesign that renders them with scripts); 'validators': no ETag or Last-Modified "
+                   "and never a 304, as WordPress serves its pages.")
 @click.option("--manifest", type=click.Path(dir_okay=False, writable=True),
               help="Write the ground-truth manifest (JSON) here.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, writable=True),

@@ -408,11 +408,11 @@ class Store:
                LEFT JOIN urls u ON u.canonical = c.canonical""").fetchall()
         return {canonical: (lastmod, updated) for canonical, lastmod, updated in rows}
 
-    def last_response(self, canonical_url: str) -> tuple[str, int, int, str, str] | None:
-        """(WARC file, offset, length, payload digest, WARC-Date) of the latest 200 response for this URL: the
-        validators of a conditional request, and the body a 304 stands for."""
+    def last_response(self, canonical_url: str) -> tuple[str, int, int, str, str, str] | None:
+        """(WARC file, offset, length, payload digest, WARC-Date, record id) of the latest 200 response for this
+        URL: the validators of a conditional request, and the body a 304 stands for."""
         return self.db.execute(
-            "SELECT warc_file, offset, length, digest, date FROM captures WHERE canonical = ? AND "
+            "SELECT warc_file, offset, length, digest, date, record_id FROM captures WHERE canonical = ? AND "
             "record_type = 'response' AND status = 200 ORDER BY id DESC LIMIT 1", [canonical_url]).fetchone()
 
     def last_fetches(self) -> dict[str, tuple[str, int]]:

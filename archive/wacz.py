@@ -8,8 +8,10 @@ digest and signature of the original capture valid: an export is a subset of the
 
 For each article: every capture of it (responses and revisits, with their request records) and the responses its
 revisits refer to; and for each of those captures, its requisites (crawler.requisites: stylesheets, scripts, body
-images, and what the stylesheets name) as captured nearest in time to it, each record stored once, with the response
-a requisite's revisit confirms. A page replays as it looked at each capture, with what it needed then.
+images, and what the stylesheets name) as captured nearest in time to it, each stored once. A requisite is carried
+by the response that holds its bytes: when its nearest capture is a revisit, the response that revisit confirms
+(the same bytes, so a replay tool's nearest match shows the same thing), and without its request record, which no
+replay reads. A page replays as it looked at each capture, with what it needed then; the archive keeps the rest.
 
 The one difference between `indexes/index.cdx` and what cdxj-indexer makes of the WARC: the line of a
 server-not-modified revisit carries the status and type of the response it confirms (archive.cdxj.for_wabac), so
@@ -157,10 +159,12 @@ class Selection:
                 continue
             seen.add(url)
             found = self.nearest(url, page.moment)
+            if found is not None and found.record_type == "revisit":
+                found = self.original(found)  # the same bytes: what replays is the response it confirms
             if found is None:
                 self.requisites_missing += 1
                 continue
-            self.add(found)
+            self.records.setdefault(found.record_id, found)
             if depth[url] < IMPORT_DEPTH and (found.mime == "text/css" or url.split("?")[0].endswith(".css")):
                 for ref in self.references(found):
                     depth.setdefault(ref, depth[url] + 1)

@@ -61,11 +61,14 @@ def response_record(writer, request: Request, response: Response, warc_date: str
 
 
 def revisit_record(writer, response: Response, digest: str, refers_uri: str | None, refers_date: str | None,
-                   warc_date: str, ip: str | None, profile: str):
-    """A revisit: identical payload to an earlier capture, or a 304 (server-not-modified)."""
+                   warc_date: str, ip: str | None, profile: str, refers_id: str | None = None):
+    """A revisit: identical payload to an earlier capture, or a 304 (server-not-modified). WARC-Refers-To names
+    the record it stands for when we know it (not when only another fleet worker's capture is known)."""
     headers = {"WARC-Date": warc_date}
     if ip:
         headers["WARC-IP-Address"] = ip
+    if refers_id:
+        headers["WARC-Refers-To"] = refers_id
     record = writer.create_revisit_record(response.url, digest, refers_uri, refers_date,
                                           http_headers=response_headers(response), warc_headers_dict=headers)
     if profile == "server-not-modified":

@@ -282,10 +282,11 @@ class ArchiveSession:
             refers = request.meta.get("arshif_refers_to") or previous
             record = records.revisit_record(self.writer, response, refers[0] if refers else digest,
                                             url if refers else None, refers[1] if refers else None, date, ip,
-                                            profile)
+                                            profile, refers[2] if refers and len(refers) > 2 else None)
         elif previous and previous[0] == digest:
             profile = "identical-payload-digest"
-            record = records.revisit_record(self.writer, response, digest, url, previous[1], date, ip, profile)
+            record = records.revisit_record(self.writer, response, digest, url, previous[1], date, ip, profile,
+                                            previous[2])
         else:
             profile = None
             record = records.response_record(self.writer, request, response, date, ip)
@@ -379,7 +380,7 @@ class ArchiveSession:
             headers["If-None-Match"] = etag
         if modified:
             headers["If-Modified-Since"] = modified
-        return (headers, (row[3], row[4])) if headers else None
+        return (headers, (row[3], row[4], row[5])) if headers else None
 
     def _fleet_conditional(self, url: str) -> tuple[dict[str, str], tuple[str, str]] | None:
         """The same, from what another worker's capture told the frontier."""

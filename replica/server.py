@@ -58,7 +58,8 @@ class ReplicaConfig:
     host: str = "127.0.0.1"
     port: int = 0
     cdn_port: int = 0
-    without: tuple[str, ...] = ()   # "sitemap", "feeds": serve the site without them (404), to test discovery
+    without: tuple[str, ...] = ()   # "sitemap", "feeds": serve the site without them (404), to test discovery;
+    #                                 "validators": no ETag or Last-Modified, never a 304 (refetches: full 200s)
 
 
 class ReplicaApp:
@@ -168,6 +169,8 @@ class ReplicaApp:
         return Reply(404, self.pages.not_found().encode(), kind=kind)
 
     def _cacheable(self, reply: Reply, last_modified: datetime | None = None) -> Reply:
+        if "validators" in self.config.without:
+            return reply
         reply.headers["ETag"] = '"' + hashlib.sha1(reply.body).hexdigest()[:20] + '"'
         if last_modified:
             reply.headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
@@ -181,8 +184,10 @@ class ReplicaApp:
         etag = f'"{digest}{"-m" if mobile else ""}"'
         last_modified = format_datetime(a.modified.astimezone(UTC), usegmt=True)
         validators = {"ETag": etag, "Last-Modified": last_modified, "Cache-Control": "max-age=600"}
+        if "validators" in self.config.without:  # as WordPress serves its pages: every refetch a full 200
+            validators = {}
         fault = self.fault_of(i)
-        if _not_modified(headers, etag, a.modified):
+        if validators and _not_modified(headers, etag, a.modified):
             return Reply(304, b"", headers=validators, kind="article")
         if fault == "500-once" and self._first_hit(i):
             return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>",
