@@ -10,20 +10,18 @@ import os
 
 import pytest
 
-from tools.system_needs import install_hint, read_needs
+from tools.system_needs import read_needs, skip_reason
 
 NEEDS = {need.package: need for need in read_needs()}
 
 
 def need(package: str, *more: str) -> str:
-    """The command's path (or the font's name) that the first package provides; skip the test, naming every
-    package that is absent, when any is."""
+    """The command's path (or the font's name, or an npm package's folder: `npm:NAME@VERSION`) that the first
+    package provides; skip the test, naming every package that is absent, when any is."""
     absent = [name for name in (package, *more) if not NEEDS[name].locate()]
     if not absent:
         return NEEDS[package].locate()
-    plural = "s" if len(absent) > 1 else ""
-    message = (f"needs the Debian package{plural} {', '.join(absent)}: {install_hint(absent)} "
-               "(`make test` run as root installs them)")
+    message = skip_reason(absent)
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

@@ -3,6 +3,14 @@
 One list (tools/system-needs.txt) serves both sides: this script installs from it, and the tests skip by it
 (tests/system.py), so the line a non-root user reads and the reason a test skips name the same package.
 
+Two kinds of need: Debian packages, installed with apt as root, and npm packages pinned to a version and to the
+registry's integrity hash (`npm:NAME@VERSION`, checked `npm-pack sha512-… FILE…`). An npm package is fetched with
+`npm pack` by whoever runs the install, root or not (it needs the npm command, itself a Debian package on the list),
+the tarball's hash compared with the pinned one, and only the files named unpacked, outside the work tree, into that
+user's cache: ~/.cache/arshif/npm/NAME-VERSION/ (under $XDG_CACHE_HOME when set). They are unpacked into a folder
+beside it first, renamed into place once complete, with a record of the tarball's integrity and each file's sha256
+that says whether they are there. A hash that differs is an error (exit status 1) and leaves nothing behind.
+
 Installing must not leave the machine different in ways nobody asked for: packages such as redis-server, nginx or
 mariadb-server start and enable their service on install. A temporary `policy-rc.d` that answers 101 stops every
 start, and whatever the install enabled (systemd `.wants` links, SysV `S` links) is disabled again, so the tests
@@ -16,12 +24,17 @@ Standard library only: `make` runs it with the system's python3, before any virt
 
 from __future__ import annotations
 
+import base64
 import glob
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,20 +42,28 @@ LIST = Path(__file__).with_name("system-needs.txt")
 POLICY = Path("/usr/sbin/policy-rc.d")
 # Where a root install finds commands that a non-root PATH often lacks (nginx lives in /usr/sbin).
 EXTRA_PATH = ("/usr/sbin", "/sbin", "/usr/local/sbin")
+NPM_PREFIX = "npm:"
+NPM_RECORD = ".arshif-npm-pack.json"  # in an npm package's folder: what was unpacked, from which tarball
 
 
 @dataclass(frozen=True)
 class Need:
     package: str
-    check: str  # "command NAME", "font FAMILY", "file PATH" or "php-module NAME"
+    check: str  # "command NAME", "font FAMILY", "file PATH", "php-module NAME" or "npm-pack INTEGRITY FILE…"
     needed_by: str
+
+    @property
+    def from_npm(self) -> bool:
+        return self.package.startswith(NPM_PREFIX)
 
     def present(self) -> bool:
         return bool(self.locate())
 
     def locate(self) -> str:
-        """The command's path, or the font's name, when present; "" when not."""
+        """The command's path, the font's name, or an npm package's folder, when present; "" when not."""
         kind, _, name = self.check.partition(" ")
+        if kind == "npm-pack":
+            return npm_folder(self)
         if kind == "command":
             return which(name)
         if kind == "font":
@@ -92,7 +113,143 @@ def missing(needs: list[Need] | None = None) -> list[Need]:
 
 
 def install_hint(packages: list[str]) -> str:
-    return f"apt-get install --no-install-recommends {' '.join(packages)}"
+    debian = [name for name in packages if not name.startswith(NPM_PREFIX)]
+    hints = [f"apt-get install --no-install-recommends {' '.join(debian)}"] if debian else []
+    if len(debian) < len(packages):
+        hints.append("python3 tools/system_needs.py install (as any user; it needs the npm command)")
+    return ", then ".join(hints)
+
+
+def skip_reason(packages: list[str]) -> str:
+    """Why a test that needs these absent packages skips (tests/system.py): what they are, how to install them."""
+    debian = [name for name in packages if not name.startswith(NPM_PREFIX)]
+    npm = [name.removeprefix(NPM_PREFIX) for name in packages if name.startswith(NPM_PREFIX)]
+    what = []
+    if debian:
+        what.append(f"the Debian package{'s' if len(debian) > 1 else ''} {', '.join(debian)}")
+    if npm:
+        what.append(f"the npm package{'s' if len(npm) > 1 else ''} {', '.join(npm)}")
+    runs = "run as root installs them" if not npm else "installs them, the Debian packages only when run as root"
+    return f"needs {' and '.join(what)}: {install_hint(packages)} (`make test` {runs})"
+
+
+# -- npm packages ------------------------------------------------------------------------------------------------
+class NpmFetchError(Exception):
+    """npm could not fetch the package (no registry, no such version): its tests skip."""
+
+
+class IntegrityError(Exception):
+    """The tarball is not what the list pins (its hash, a file named): nothing is installed, and install fails."""
+
+
+def npm_spec(need: Need) -> tuple[str, str, list[str]]:
+    """(NAME@VERSION, the pinned integrity "ALGORITHM-BASE64", the files to unpack) of an `npm-pack` need."""
+    kind, *fields = need.check.split()
+    if (kind != "npm-pack" or len(fields) < 2 or "-" not in fields[0] or "@" not in need.package[len(NPM_PREFIX) + 1:]
+            or any(name.startswith("/") or ".." in name.split("/") for name in fields[1:])):
+        raise ValueError(f"{LIST}: {need.package}: expected `npm:NAME@VERSION  npm-pack ALGORITHM-BASE64 FILE…` "
+                         "(FILEs relative to the tarball's package/)")
+    return need.package.removeprefix(NPM_PREFIX), fields[0], fields[1:]
+
+
+def npm_cache() -> Path:
+    """Where npm packages are unpacked: the user's cache, never the work tree."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "arshif" / "npm"
+
+
+def npm_target(need: Need) -> Path:
+    spec, _, _ = npm_spec(need)
+    name, _, version = spec.rpartition("@")
+    return npm_cache() / f"{name.lstrip('@').replace('/', '+')}-{version}"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def npm_folder(need: Need) -> str:
+    """The folder holding the need's files when every one is there as unpacked from the pinned tarball, else ""."""
+    spec, integrity, files = npm_spec(need)
+    folder = npm_target(need)
+    try:
+        record = json.loads((folder / NPM_RECORD).read_text(encoding="utf-8"))
+        same = (record["spec"] == spec and record["integrity"] == integrity and sorted(record["files"]) == sorted(files)
+                and all(sha256(folder / name) == digest for name, digest in record["files"].items()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+    return str(folder) if same else ""
+
+
+def integrity_of(data: bytes, algorithm: str) -> str:
+    """The tarball's hash as npm's registry writes it (Subresource Integrity form: ALGORITHM-BASE64)."""
+    return f"{algorithm}-{base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
+
+
+def npm_fetch(need: Need, npm: str) -> Path:
+    """`npm pack` the pinned version into a scratch folder beside the target, check the tarball against the pinned
+    integrity, unpack the files named, then rename the folder into place: complete, or not there at all."""
+    spec, integrity, files = npm_spec(need)
+    target = npm_target(need)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as scratch:
+        work = Path(scratch)
+        pack = subprocess.run([npm, "pack", spec, "--json", "--ignore-scripts", "--pack-destination", str(work)],
+                              cwd=work, capture_output=True, text=True, timeout=600)
+        tarballs = sorted(work.glob("*.tgz"))
+        if pack.returncode != 0 or len(tarballs) != 1:
+            said = [line for line in pack.stderr.splitlines() if line.strip() and "complete log" not in line]
+            raise NpmFetchError(f"npm pack {spec} failed (exit status {pack.returncode}): "
+                                + (" / ".join(said[:2]) or "no tarball written"))
+        data = tarballs[0].read_bytes()
+        got = integrity_of(data, integrity.partition("-")[0])
+        if got != integrity:
+            raise IntegrityError(f"{spec}: the tarball npm fetched has integrity {got}, not the pinned {integrity} "
+                                 f"({LIST.name}); nothing installed")
+        unpacked = work / "unpacked"
+        unpacked.mkdir()
+        record = {"spec": spec, "integrity": integrity, "files": {}}
+        with tarfile.open(tarballs[0], "r:gz") as tar:
+            for name in files:
+                member = next((m for m in tar.getmembers() if m.name == f"package/{name}" and m.isfile()), None)
+                source = tar.extractfile(member) if member else None
+                if source is None:
+                    raise IntegrityError(f"{spec}: the pinned tarball holds no file package/{name}; nothing installed")
+                (unpacked / name).parent.mkdir(parents=True, exist_ok=True)
+                (unpacked / name).write_bytes(source.read())
+                record["files"][name] = sha256(unpacked / name)
+        (unpacked / NPM_RECORD).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        if target.exists():  # an incomplete or older copy: replaced whole
+            shutil.rmtree(target)
+        unpacked.rename(target)
+    return target
+
+
+def install_npm(needs: list[Need]) -> int:
+    """Fetch the npm packages that are absent; as any user. Exit status 1 only when a tarball's hash is wrong."""
+    absent = [need for need in needs if not need.present()]
+    if not absent:
+        return 0
+    names = " ".join(need.package for need in absent)
+    npm = which("npm")
+    if not npm:
+        print(f"arshif: no npm command: the tests that need {names} will be skipped; to run them, install "
+              f"the Debian package npm ({install_hint(['npm'])}), then run python3 tools/system_needs.py install",
+              flush=True)
+        return 0
+    status = 0
+    for need in absent:
+        spec, integrity, files = npm_spec(need)
+        print(f"arshif: fetching {spec} with npm pack ({integrity.partition('-')[0]} checked; {', '.join(files)} "
+              f"into {npm_target(need)})", flush=True)
+        try:
+            npm_fetch(need, npm)
+        except IntegrityError as error:
+            print(f"arshif: error: {error}", file=sys.stderr, flush=True)
+            status = 1
+        except (NpmFetchError, OSError, subprocess.SubprocessError) as error:
+            print(f"arshif: could not fetch {spec}: the tests that need it will be skipped (CI=true makes them "
+                  f"fail): {error}", flush=True)
+    return status
 
 
 def can_install() -> bool:
@@ -157,6 +314,11 @@ def apt_install(packages: list[str]) -> bool:
 
 def install() -> int:
     needs = read_needs()
+    install_debian([need for need in needs if not need.from_npm])
+    return install_npm([need for need in needs if need.from_npm])  # after apt, which may have brought npm
+
+
+def install_debian(needs: list[Need]) -> int:
     absent = missing(needs)
     if not absent:
         return 0
