@@ -79,20 +79,18 @@ def _for_pywb(fields: dict, original: dict) -> dict:
     return resolved
 
 
-def _for_wabac(fields: dict, original: dict) -> dict:
-    """Keep pointing at the revisit record (wabac.js checks the loaded record's date against the line's), with the
-    confirmed response's status and type: wabac.js then follows WARC-Refers-To-Target-URI to the payload."""
-    fields["mime"] = original.get("mime")
-    fields["status"] = original.get("status")
-    return fields
+def without_not_modified(lines: list[str]) -> list[str]:
+    """The lines but those of server-not-modified revisits whose confirmed response the lines hold. For wabac.js:
+    it serves such a revisit as the 304's own headers over the confirmed body (`RemoteArchiveDB.loadPayload`) —
+    no Content-Type, no Content-Encoding, so a gzip-encoded page arrives as bytes a browser will not show — and it
+    refuses a line pointing at another record. Without the line, the capture at that moment is the nearest one:
+    the response the 304 confirmed, for a page's latest capture."""
+    confirmed = _resolve(lines, lambda fields, original: {**fields, "_resolved": True})
+    return [line for line, resolved in zip(lines, confirmed, strict=True) if line == resolved]
 
 
 def for_pywb(lines: list[str]) -> list[str]:
     return _resolve(lines, _for_pywb)
-
-
-def for_wabac(lines: list[str]) -> list[str]:
-    return _resolve(lines, _for_wabac)
 
 
 def merge(index: Path, lines: list[str]) -> None:

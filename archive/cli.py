@@ -59,7 +59,8 @@ def cli(ctx: click.Context, data: str | None) -> None:
               help="Share of article URLs that fail (500 once, 2 s stall, cut body once, wrong charset).")
 @click.option("--latency", "latency_ms", default=0, show_default=True, type=click.IntRange(min=0),
               help="Delay every response by this many milliseconds.")
-@click.option("--without", "without", multiple=True, type=click.Choice(["sitemap", "feeds", "articles", "body", "validators"]),
+@click.option("--without", "without", multiple=True,
+              type=click.Choice(["sitemap", "feeds", "articles", "body", "validators"]),
               help="Serve the site without its sitemaps or feeds (404), to test discovery from other sources; "
                    "'articles': sitemaps, feeds and listings list no article; 'body': article pages carry no "
                    "text (a redesign that renders them with scripts); 'validators': no ETag or Last-Modified "

@@ -35,7 +35,7 @@ from lxml import html as lxml_html
 from warcio.warcwriter import WARCWriter
 
 from archive import __version__
-from archive.cdxj import for_wabac, index_lines
+from archive.cdxj import index_lines, without_not_modified
 from archive.urls import canonical
 
 WARC_NAME = "data.warc.gz"
@@ -243,7 +243,7 @@ def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], outp
                 for fh in handles.values():
                     fh.close()
         index = work / "index.cdxj"
-        index.write_text("".join(line + "\n" for line in sorted(for_wabac(index_lines(warc, WARC_NAME)))),
+        index.write_text("".join(line + "\n" for line in sorted(without_not_modified(index_lines(warc, WARC_NAME)))),
                          encoding="utf-8")
         pages_file = work / "pages.jsonl"
         with pages_file.open("w", encoding="utf-8") as f:

@@ -31,7 +31,8 @@ BLOGGER_CSS = """/* Blogger theme (replica) */
 @font-face{font-family:'alitaliya-icons';src:url('fonts/alitaliya-icons.ttf') format('truetype')}
 body{font:normal normal 16px Tahoma,Arial,sans-serif;direction:rtl;background:#fff;color:#333}
 .header-outer{background:#243447 url(images/header-pattern.png) repeat-x}
-.share-buttons span::before{font-family:'alitaliya-icons';content:"\\e001"}.header h1.title a{color:#fff;text-decoration:none}
+.share-buttons span::before{font-family:'alitaliya-icons';content:"\\e001"}
+.header h1.title a{color:#fff;text-decoration:none}
 .tabs-outer ul{display:flex;gap:12px;list-style:none}.post-title{font-size:26px}
 .post-body{font-size:18px;line-height:1.8}.date-header{font-size:14px;color:#777}
 .sidebar{width:300px}.comments dt{font-weight:bold}.blog-pager{margin:16px 0}

@@ -106,16 +106,27 @@ def test_no_reply_copies_and_nothing_asked_twice(real_crawl):
 
 
 def test_what_the_requests_were(real_crawl):
-    """The first crawl's requests are the posts, their lead images, the sources, and the other listed pages."""
+    """The first crawl's requests are the posts, their lead images (with the resized copies WordPress lists in
+    their srcset), the theme's requisites, the sources, and the other listed pages."""
     site, run = real_crawl
     posts = {urlsplit(canonical(p["url"])).path for p in site.manifest["posts"]}
+    leads = {urlsplit(p["image"]).path.rsplit(".", 1)[0] for p in site.manifest["posts"] if p.get("image")}
     kinds = Counter()
+    images = []
     for r in run.requests:
         path = urlsplit(canonical(site.url + r["path"])).path
-        kinds["post" if path in posts else "image" if "/wp-content/uploads/" in path else
-              "source" if re.search(r"(robots\.txt|sitemap|/feed/)", path) else "other"] += 1
+        kind = ("post" if path in posts else "image" if "/wp-content/uploads/" in path else
+                "source" if re.search(r"(robots\.txt|sitemap|/feed/)", path) else
+                "theme" if "/wp-content/themes/" in path or "/wp-includes/" in path else "other")
+        kinds[kind] += 1
+        if kind == "image":
+            images.append(path)
     assert kinds["post"] == len(posts)
-    assert kinds["image"] <= sum(1 for p in site.manifest["posts"] if p.get("image")) * 1
+    # every image asked for is a post's lead image or one of its resized copies (`name-300x169.jpg`), once
+    assert {re.sub(r"-\d+x\d+$", "", path.rsplit(".", 1)[0]) for path in images} <= leads
+    assert len(images) == len(set(images))
+    assert kinds["theme"] >= 1
+    REPORT.append(f"real WordPress ({site.manifest.get('theme', '?')}), first crawl: {dict(kinds)} requests")
 
 
 def test_a_listed_post_not_stored_is_said_and_listed(real_wp_private, tmp_path):

@@ -256,3 +256,65 @@ def test_wacz_validates_and_requisites_stay_small(replay_archives, tmp_path):
     REPORT.append(f"WACZ per article with/without requisites (3 crawls, {len(ratios)} articles): "
                   f"max {max(ratios):.3f}, median {sorted(ratios)[len(ratios) // 2]:.3f}")
     assert max(ratios) <= 1.3, max(ratios)
+
+
+# -- ReplayWeb.page 2.5.3 in headless Chromium, on the exported WACZ --------------------------------------------------
+THEME_ONLY = (".site-header", "background-color", "rgb(11, 61, 110)")  # set by the theme's style.css, nowhere else
+
+
+@pytest.fixture(scope="module")
+def viewer_parts():
+    from tests.replay_viewer import REPLAYWEBPAGE, chromium_driver
+    from tests.system import need
+
+    rwp = need(REPLAYWEBPAGE)
+    driver = chromium_driver(need("chromium", "chromium-driver", "fonts-noto-core"), need("chromium-driver"))
+    yield driver, rwp
+    driver.quit()
+
+
+def _article_wacz(data: Path, url: str, out: Path) -> Path:
+    from archive import wacz
+
+    with sqlite3.connect(data / "archive.db") as conn:
+        wacz.write(data, conn, [article_id(data, url)], out)
+    return out
+
+
+def test_replaywebpage_shows_an_edited_article_styled_at_each_capture(viewer_parts, replay_archives, tmp_path):
+    """Edition 1, edition 2, then the 304 of --refresh: each capture shows its own title in the innermost replay
+    frame, with the theme's stylesheet in effect; the page list opens the latest one, a 304, and shows the page."""
+    from tests.replay_viewer import ReplayWebPage
+
+    driver, rwp = viewer_parts
+    edited = Path(replay_archives["edited"])
+    url, old, new = edited_article(replay_archives)
+    stamps = [c[0] for c in captures(edited, url)]
+    selector, prop, value = THEME_ONLY
+    with ReplayWebPage(driver, _article_wacz(edited, url, tmp_path / "edited.wacz"), rwp) as viewer:
+        for stamp, title in zip(stamps, (old, new, new), strict=True):
+            shown = viewer.open(url, ts=stamp)
+            assert shown.loaded and shown.title == title + SUFFIX, (stamp, shown)
+            assert shown.style(selector, prop) == value, (stamp, shown.style(selector, prop))
+        listed = viewer.pages()
+        assert [(p["url"], p["timestamp"]) for p in listed] == [(url, stamps[-1])]
+        latest = viewer.open(url)
+        assert latest.loaded and latest.title == new + SUFFIX, latest
+
+
+def test_replaywebpage_shows_an_identical_payload_revisit_styled(viewer_parts, replay_archives, tmp_path):
+    """A site without validators: the second capture of the page (and of its stylesheet) is an identical-payload
+    revisit whose original is in the first crawl's WARC file; both captures show the page, styled."""
+    from tests.replay_viewer import ReplayWebPage
+
+    driver, rwp = viewer_parts
+    plain = Path(replay_archives["plain"])
+    article = next(a for a in replay_archives["plain_manifest"]["articles"] if a["encoding"] == "utf-8")
+    found = captures(plain, article["url"])
+    assert [c[3] for c in found] == [None, "identical-payload-digest"]
+    selector, prop, value = THEME_ONLY
+    with ReplayWebPage(driver, _article_wacz(plain, article["url"], tmp_path / "plain.wacz"), rwp) as viewer:
+        for stamp, *_ in reversed(found):  # the revisit first: nothing loaded before it
+            shown = viewer.open(article["url"], ts=stamp)
+            assert shown.loaded and shown.title == article["title"] + SUFFIX, (stamp, shown)
+            assert shown.style(selector, prop) == value, stamp
