@@ -9,7 +9,14 @@ import pytest
 from tests.crawling import crawl, shared_crawl
 from tests.replica_process import ReplicaProcess
 from tests.shared import shared, stop_leftovers
-from tests.wordpress.fixtures import real_wp_block, real_wp_classic, real_wp_private, wordpress_world  # noqa: F401
+from tests.wordpress.fixtures import (  # noqa: F401
+    crawled_wp_block,
+    crawled_wp_classic,
+    real_wp_block,
+    real_wp_classic,
+    real_wp_private,
+    wordpress_world,
+)
 
 
 def shared_replica(tmp_path_factory, name: str, **options):

@@ -20,19 +20,11 @@ import pytest
 
 from archive.urls import canonical
 from tests.conftest import REPORT
-from tests.crawling import CrawlRun, arshif, crawl, shared_crawl
+from tests.crawling import CrawlRun, arshif, crawl
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def crawled_wp_classic(real_wp_classic, tmp_path_factory):
-    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-classic", real_wp_classic)
-
-
-@pytest.fixture(scope="session")
-def crawled_wp_block(real_wp_block, tmp_path_factory):
-    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-block", real_wp_block)
 
 
 @pytest.fixture(params=["classic", "block"])

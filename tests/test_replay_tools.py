@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.urls import canonical
 from tests.conftest import REPORT
 from tests.crawling import arshif, crawl
 from tests.http_client import fetch
@@ -318,3 +319,23 @@ def test_replaywebpage_shows_an_identical_payload_revisit_styled(viewer_parts, r
             shown = viewer.open(article["url"], ts=stamp)
             assert shown.loaded and shown.title == article["title"] + SUFFIX, (stamp, shown)
             assert shown.style(selector, prop) == value, stamp
+
+
+def test_replaywebpage_shows_a_real_wordpress_post_in_its_theme(viewer_parts, real_wp_classic, crawled_wp_classic,
+                                                                  tmp_path):
+    """Real software's requisites: Twenty Twenty-One's stylesheets, scripts and the post's images, captured by the
+    crawl of a real WordPress and carried by the export; the page's background is the theme's own green."""
+    from tests.replay_viewer import ReplayWebPage
+
+    driver, rwp = viewer_parts
+    data = crawled_wp_classic.data
+    post = next(p for p in real_wp_classic.manifest["posts"] if p.get("image"))
+    url = canonical(post["url"])
+    out = _article_wacz(data, url, tmp_path / "wordpress.wacz")
+    carried = index_of(out)
+    assert any("/themes/twentytwentyone/style" in u and ".css" in u for u in carried), sorted(carried)  # -rtl
+    with ReplayWebPage(driver, out, rwp) as viewer:
+        shown = viewer.open(url)
+        assert shown.loaded and shown.title.startswith(post["title"]), shown
+        assert shown.style("body", "background-color") == "rgb(209, 228, 221)"
+        assert shown.script("return [...document.images].filter(i => i.complete && i.naturalWidth > 0).length") >= 1

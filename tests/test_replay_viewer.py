@@ -3,8 +3,7 @@ two-edition archive, exported with `arshif export --format wacz`, opened in Repl
 Chromium at its first capture (a 200 response) and at its latest (the 304 of the --refresh crawl, a
 server-not-modified revisit).
 
-What the latest capture shows, and the stylesheet's effect, are printed after the results (`arshif measurements`),
-not asserted: both are being fixed in the WACZ export.
+Styles and revisit profiles are tested in tests/test_replay_tools.py; this module tests the harness itself.
 """
 
 from __future__ import annotations
@@ -125,18 +124,16 @@ def test_first_capture_shows_the_article(viewer, exported):
                   f"{shown.seconds} s; .site-header background-color {header!r}")
 
 
-def test_latest_capture_is_reported_as_shown(viewer, exported):
-    """Not asserted either way (the WACZ export of 304 revisits is being fixed): whatever ReplayWeb.page shows,
-    the harness comes back within its timeout and says what it was."""
+def test_latest_capture_shows_the_article(viewer, exported):
+    """The latest capture is a 304 (a server-not-modified revisit): the WACZ's index has no line for it, so
+    ReplayWeb.page shows the response it confirmed (docs/archiving.md, Replaying revisits)."""
     article, captures, _ = exported
     latest = captures[-1]
     shown = viewer.open(article["url"])  # no ts: the latest capture
-    assert shown.seconds < viewer.timeout + 15
+    assert shown.loaded and shown.title.startswith(article["title"]), shown
     chosen = shown.resolved.partition("mp_/")[0].rpartition("/")[2]
-    REPORT.append(f"ReplayWeb.page 2.5.3, latest capture {latest[0]} ({latest[2]} {latest[3]}): loaded "
-                  f"{shown.loaded}, the frame's request redirected to capture {chosen or '-'}, answered "
-                  f"{shown.status} {shown.mime or '(no Content-Type)'}{', ' + shown.error if shown.error else ''}; "
-                  f"title {shown.title!r}, text {shown.text[:40]!r}, frame at {shown.frame_url[:30]!r}, "
+    REPORT.append(f"ReplayWeb.page 2.5.3, latest capture {latest[0]} ({latest[2]} {latest[3]}): the frame's "
+                  f"request went to capture {chosen or '-'}, answered {shown.status} {shown.mime}, "
                   f"in {shown.seconds} s")
 
 

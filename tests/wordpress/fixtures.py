@@ -55,3 +55,18 @@ def real_wp_private(wordpress_world: WordPressWorld, tmp_path) -> Iterator[Calla
     yield make
     for site in made:
         wordpress_world.discard_site(site)
+
+
+@pytest.fixture(scope="session")
+def crawled_wp_classic(real_wp_classic, tmp_path_factory):
+    """One crawl of the shared classic-theme WordPress, made once for all workers and modules."""
+    from tests.crawling import shared_crawl
+
+    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-classic", real_wp_classic)
+
+
+@pytest.fixture(scope="session")
+def crawled_wp_block(real_wp_block, tmp_path_factory):
+    from tests.crawling import shared_crawl
+
+    yield from shared_crawl(tmp_path_factory, "crawl-real-wp-block", real_wp_block)
