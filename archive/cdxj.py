@@ -6,9 +6,9 @@ closed file's lines rewrites the index atomically (write, fsync, rename).
 One difference, for replay (docs/archiving.md, Replaying revisits): a server-not-modified revisit (the HTTP 304 a
 conditional request got) is a record with a 304 status line and no body. pywb replays any revisit whose own status
 is a redirect or 304 as it is, empty (`ResolvingLoader.load_headers_and_payload`, "always replay zero-length
-payload"), and wabac.js answers a 304 index entry with no body (`isNullBodyStatus`). So the line of such a revisit
-is resolved to the response it confirms — in the archive's index for pywb (`for_pywb`), in a WACZ's for wabac.js
-(`for_wabac`) — while the record itself stays the honest 304 it was.
+payload"), and wabac.js answers a 304 index entry with no body (`isNullBodyStatus`). So in the archive's index
+such a line is resolved to the response it confirms (`for_pywb`), and a WACZ's index leaves it out
+(`without_not_modified`), while the record itself stays the honest 304 it was.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ by the response that holds its bytes: when its nearest capture is a revisit, the
 (the same bytes, so a replay tool's nearest match shows the same thing), and without its request record, which no
 replay reads. A page replays as it looked at each capture, with what it needed then; the archive keeps the rest.
 
-The one difference between `indexes/index.cdx` and what cdxj-indexer makes of the WARC: the line of a
-server-not-modified revisit carries the status and type of the response it confirms (archive.cdxj.for_wabac), so
-that ReplayWeb.page follows it to that response instead of answering an empty 304.
+The one difference between `indexes/index.cdx` and what cdxj-indexer makes of the WARC: a server-not-modified
+revisit has no line (archive.cdxj.without_not_modified), so that ReplayWeb.page shows the response it confirms at
+that moment instead of an empty 304 or the 304's headers over a gzip-encoded body.
 """
 
 from __future__ import annotations
