@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.store import Store
-from archive.warcfiles import parse_size
 
 MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
 MIN_PAGES_FOR_FAILURE_SHARE = 5
@@ -46,6 +45,8 @@ def run_crawl(data: Path, site: str | None = None, warc_max_size: str | None = N
     log_file = data / "logs" / f"{stamp}.log"
     site = site or settings.get("ARSHIF_SITE")
     if warc_max_size:
+        from archive.warcfiles import parse_size  # warcio: not for `stats`, which reads this module
+
         parse_size(warc_max_size)  # a bad size is a usage error before anything starts
         settings.set("ARSHIF_WARC_MAX_SIZE", warc_max_size, priority="cmdline")
     settings.set("ARSHIF_DATA", str(data), priority="cmdline")

@@ -14,9 +14,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
     path = tmp_path / "archive.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
+    db = store.Database(conn)
     store.MIGRATIONS[0](db)
     conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
     conn.execute("INSERT INTO crawls (started, site, status) VALUES ('2025-01-01', 'http://x/', 'finished')")
