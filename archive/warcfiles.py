@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from warcio.warcwriter import WARCWriter
+from warcio.warcwriter import GzippingWrapper, WARCWriter
 
 OPEN_SUFFIX = ".open"
 NAME = re.compile(r"^arshif-(\d{14})(?:-([A-Za-z0-9_]+))?-(\d{5})\.warc\.gz$")
@@ -94,6 +94,30 @@ class ClosedFile:
     records: int
 
 
+GZIP_LEVEL = 6
+
+
+class _Member(GzippingWrapper):
+    """One record's gzip member at zlib's default level. warcio compresses at 9: on our records (pages, many
+    already gzip-encoded as sent, and images) 9 costs 1.6× the CPU of 6 for 1 % smaller files (issue 21)."""
+
+    def __init__(self, out):
+        import zlib
+
+        super().__init__(out)
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
+class MemberWriter(WARCWriter):
+    """warcio's WARCWriter, each record its own gzip member at GZIP_LEVEL."""
+
+    def __init__(self, filebuf, **kwargs):
+        super().__init__(filebuf, gzip=False, **kwargs)
+
+    def _write_warc_record(self, out, record):
+        return super()._write_warc_record(_Member(out), record)
+
+
 class RotatingWarcWriter:
     """Writes warcio records into rotating gzip WARC/1.1 files and says where each one landed."""
 
@@ -127,7 +151,7 @@ class RotatingWarcWriter:
     def _open(self) -> None:
         self.name = self._next_name()
         self._fh = AppendOnlyFile(self.directory / (self.name + OPEN_SUFFIX))
-        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        self._writer = MemberWriter(self._fh, warc_version="1.1")
         self.records = 0
         if self.on_open:
             self.on_open(self.name)
