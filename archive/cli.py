@@ -784,7 +784,12 @@ def export(ctx, data, query, fmt, output, requisites, lang, section, tag, author
     filters = _filters(lang, section, tag, author, since, until)
     try:
         if fmt == "wacz":
-            count = write_wacz(data_dir, Path(output), query, filters, all_versions, requisites=requisites)
+            written = write_wacz(data_dir, Path(output), query, filters, all_versions, requisites=requisites)
+            count = written.pages
+            if written.requisites_missing or written.unreadable:
+                click.echo(f"{written.requisites_missing} requisites named by the exported pages were never "
+                           f"captured; {written.unreadable} pages or stylesheets could not be read (damaged "
+                           "records: `arshif verify`)", err=True)
         else:
             count = write(articles(data_dir, query, filters, all_versions), fmt, Path(output),
                           with_query=query is not None)

@@ -71,7 +71,7 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
 
 
 def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filters | None = None,
-               all_versions: bool = False, requisites: bool = True) -> int:
+               all_versions: bool = False, requisites: bool = True):
     from archive import wacz
 
     store = Store(Path(data) / "archive.db")

@@ -26,10 +26,12 @@ import json
 import sqlite3
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import html as lxml_html
 from warcio.warcwriter import WARCWriter
@@ -39,6 +41,13 @@ from archive.cdxj import index_lines, without_not_modified
 from archive.urls import canonical
 
 WARC_NAME = "data.warc.gz"
+
+
+class Written(NamedTuple):
+    """What an export wrote, and what it could not carry (said by `arshif export`, never dropped silently)."""
+    pages: int
+    requisites_missing: int
+    unreadable: int
 COLUMNS = "record_id, warc_file, offset, length, timestamp, record_type, url, status, mime, digest, " \
           "revisit_profile, refers_to_uri, refers_to_date"
 IMPORT_DEPTH = 3  # stylesheets @import-ing stylesheets: as deep as real themes go
@@ -72,7 +81,8 @@ class Selection:
     warc_dir: Path
     records: dict[str, Capture] = field(default_factory=dict)
     pages: list[dict] = field(default_factory=list)
-    requisites_missing: int = 0
+    requisites_missing: int = 0   # named by a page or stylesheet, never captured
+    unreadable: int = 0           # pages or stylesheets whose record could not be read (damaged)
     _handles: dict[str, object] = field(default_factory=dict)
     _refs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
@@ -117,7 +127,8 @@ class Selection:
             fh = self._handles[source.warc_file] = (self.warc_dir / source.warc_file).open("rb")
         try:
             return read_member(fh, source.offset, source.length).content_stream().read()
-        except Exception:  # a damaged record: the page goes without what it would have named
+        except (OSError, ValueError, EOFError, zlib.error):  # damaged: exported as it is, without what it names
+            self.unreadable += 1
             return None
 
     def nearest(self, url: str, moment: int) -> Capture | None:
@@ -220,8 +231,8 @@ def _iso(ts: str) -> str:
 
 
 def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], output: Path,
-          title: str = "arshif export", requisites: bool = True) -> int:
-    """Write the WACZ; returns the number of articles (pages) in it."""
+          title: str = "arshif export", requisites: bool = True) -> Written:
+    """Write the WACZ; returns how many articles (pages) are in it and what requisites it lacks."""
     ids = list(article_ids)
     warc_dir = Path(data) / "warc"
     chosen = select(conn, warc_dir, ids, requisites)
@@ -271,4 +282,4 @@ def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], outp
                                                 (digest_file, "datapackage-digest.json")]:
                 z.write(path, arcname, compress_type=zipfile.ZIP_DEFLATED)
         partial.replace(output)
-    return len(pages)
+    return Written(len(pages), chosen.requisites_missing, chosen.unreadable)

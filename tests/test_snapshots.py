@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -156,6 +157,8 @@ def test_wacz_export_validates_and_pywb_replays_it(two_editions, tmp_path):
     out = tmp_path / "edits.wacz"
     result = arshif("--data", str(data), "export", word, "--format", "wacz", "-o", str(out))
     assert result.returncode == 0, result.stderr
+    # crawled with --no-assets: what the pages name is not in the archive, and the export says so
+    assert re.search(r"\b[1-9]\d* requisites named by the exported pages were never captured", result.stderr)
     check = subprocess.run([str(_tool("wacz")), "validate", "-f", str(out)], capture_output=True, text=True)
     assert check.returncode == 0 and "succeeded" in check.stdout + check.stderr, check.stdout + check.stderr
     with zipfile.ZipFile(out) as z:
