@@ -49,7 +49,7 @@ def _resolve(lines: list[str], rewrite) -> list[str]:
     A revisit whose original the lines lack is left as cdxj-indexer made it. Only the lines of URLs that have such a
     revisit are parsed: the index of years of crawls is mostly other lines."""
     pending = {n: item for n, line in enumerate(lines)
-               if '"warc/revisit"' in line and (item := _parse(line)) and _is_not_modified(item[2])}
+               if '"warc/revisit"' in line and '"304"' in line and (item := _parse(line)) and _is_not_modified(item[2])}
     if not pending:
         return lines
     keys = {item[0] for item in pending.values()}
