@@ -122,3 +122,18 @@ def test_max_articles_stops_scheduling(replica_factory, tmp_path):
     fetched = [r for r in run.requests if r["kind"] == "article"]
     assert len(fetched) == 10
     assert not [r for r in run.requests if r["kind"] == "image"]
+
+
+def test_callbacks_return_no_value():
+    """settings.py turns off Scrapy's per-response check (it re-reads the callback's source every time): the same
+    check, once, on every method of our spider. A generator callback that returns a value loses it silently."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from spiders.alitaliya import AlitaliyaSpider
+
+    generators = [name for name, member in inspect.getmembers(AlitaliyaSpider, inspect.isfunction)
+                  if inspect.isgeneratorfunction(member)]
+    assert "parse_page" in generators and "parse_asset" in generators
+    assert [name for name in generators if is_generator_with_return_value(getattr(AlitaliyaSpider, name))] == []
