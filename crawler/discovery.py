@@ -385,6 +385,16 @@ def longest_text_block(doc) -> int:
     return max(words.values(), default=0)
 
 
+CHARSET = re.compile(r"charset=([\w-]+)")
+
+
+def html_encoding(body: bytes, content_type: str | None) -> str:
+    """The encoding to read a page with, given its Content-Type header: the same for the crawl and for extraction
+    from WARC records, so that a page is read one way whoever parses it."""
+    m = CHARSET.search(content_type or "")
+    return page_encoding(body, m.group(1) if m else None)
+
+
 def page_encoding(body: bytes, header_encoding: str | None) -> str:
     """The encoding to read a page with. Valid UTF-8 is trusted first (a wrong header charset is common, and an
     Arabic page in a legacy charset is practically never valid UTF-8), then the page's own declaration, then the

@@ -24,9 +24,9 @@ from crawler.discovery import (
     ARTICLE_TYPES,
     PageFacts,
     analyse_doc,
+    html_encoding,
     jsonld_objects,
     jsonld_types,
-    page_encoding,
     parse_html,
 )
 
@@ -230,15 +230,26 @@ def _drop_reader_comments(doc) -> None:
             element.drop_tree()
 
 
+# Letters of Persian, Urdu, Kurdish, Pashto written in the Arabic script that Arabic does not use: text without them
+# is Arabic whatever langdetect would add (ڤ, ڨ are left out: Arabic writes foreign names with them).
+NOT_ARABIC_LETTERS = frozenset("پچژگکیۀہۂےۓٹڈڑںۆۇۈۋێڕڵھ")
+ARABIC_SCRIPT_SHARE = 0.6  # above it, and without those letters, the script decides
+
+
 def detect_language(text: str) -> str | None:
-    """langdetect on whole bodies (seeded); the script decides for short texts, where langdetect guesses."""
+    """The script decides when it can: Arabic-script text without letters of other languages written in it is
+    Arabic (langdetect costs milliseconds a page to say so, and on our pages it always did: tests/test_language.py).
+    langdetect (seeded) for the rest — Latin-script text above all, where Italian and English differ by words."""
     text = text[:LANGDETECT_CHARS]  # a few sentences decide; the whole body only costs time
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return None
-    arabic = sum(1 for ch in letters if "\u0600" <= ch <= "\u06ff") / len(letters)
+    arabic_letters = [ch for ch in letters if "\u0600" <= ch <= "\u06ff"]
+    arabic = len(arabic_letters) / len(letters)
     if len(text) < 120:
         return "ar" if arabic > 0.5 else None
+    if arabic >= ARABIC_SCRIPT_SHARE and NOT_ARABIC_LETTERS.isdisjoint(arabic_letters):
+        return "ar"
     try:
         return detect(text)
     except LangDetectException:
@@ -247,31 +258,28 @@ def detect_language(text: str) -> str | None:
 
 def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
             site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
-            listed_author: str | None = None) -> Article | None:
+            listed_author: str | None = None, doc=None) -> Article | None:
     """The article on this page, or None when the page is not an article. Raises ExtractionFailed when it is
     one but its title or body cannot be read. See extract_page."""
-    return extract_page(body, url, headers, site_name, facts, listed, listed_author)[0]
+    return extract_page(body, url, headers, site_name, facts, listed, listed_author, doc)[0]
 
 
 def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
                  site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
-                 listed_author: str | None = None) -> tuple[Article | None, str]:
+                 listed_author: str | None = None, doc=None) -> tuple[Article | None, str]:
     """(the article or None, why detection decided so). Raises ExtractionFailed when the page is an article but
     its title or body cannot be read.
 
     `facts` is what the spider's discovery already learnt from the page (whether it is an article, its assets):
-    given, the page is not analysed twice. The page is parsed once here, and the same tree is handed to
-    trafilatura after every field read from it (trafilatura cleans the tree it is given).
+    given, the page is not analysed twice. `doc` is the tree the spider parsed the page into (crawler.discovery.
+    parse_html with html_encoding), handed over once the spider is done with it: it is changed here. Without it
+    the page is parsed here, the same way. The same tree is handed to trafilatura after every field read from it.
 
     `listed`: a sitemap of posts or a posts feed lists the URL (evidence that it is an article);
     `listed_author`: the author the feed named for it (dc:creator), the last resort for the author."""
-    header_charset = None
-    content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type") or ""
-    m = re.search(r"charset=([\w-]+)", content_type)
-    if m:
-        header_charset = m.group(1)
-    encoding = page_encoding(body, header_charset)
-    doc = parse_html(body, url, encoding)
+    if doc is None:
+        content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type")
+        doc = parse_html(body, url, html_encoding(body, content_type))
     if doc is None:
         return None, "unparsable"
     if facts is None:

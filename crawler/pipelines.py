@@ -79,8 +79,9 @@ class ArticleStorePipeline:
             return item
         try:
             # off the reactor thread: a multi-megabyte page takes seconds to parse; the store stays on it
+            doc, item.doc = item.doc, None  # the tree is the extraction's alone from here
             article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name, item.facts,
-                                              listed_author=item.listed_author)
+                                              listed_author=item.listed_author, doc=doc)
         except ExtractionFailed as exc:
             self.stats.inc_value("arshif/extract/failed")
             logger.warning("extraction failed for %s: %s", item.url, exc)

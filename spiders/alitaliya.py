@@ -43,12 +43,15 @@ from archive.durations import parse_duration
 from archive.urls import canonical, same_site
 from crawler.discovery import (
     COPY,
+    PageFacts,
+    analyse_doc,
     analyse_page,
     classify,
+    html_encoding,
     is_comments_feed,
     is_posts_sitemap,
-    page_encoding,
     parse_feed,
+    parse_html,
     sitemap_lists,
 )
 from crawler.items import ArticlePage
@@ -304,7 +307,8 @@ class AlitaliyaSpider(scrapy.Spider):
         for url in declared or [self.site.rstrip("/") + "/sitemap.xml"]:
             yield from self.source(url, "sitemap", "P", self.parse_sitemap)
         body = self.source_body(response) if response.status == 304 else response.body
-        facts = analyse_page(body or b"", response.url, _encoding(response))
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        facts = analyse_page(body or b"", response.url, html_encoding(body or b"", content_type))
         feeds = [u for u in facts.feeds if same_site(u, self.site) and not is_comments_feed(u)]
         if not feeds:
             base = self.site.rstrip("/")
@@ -417,7 +421,12 @@ class AlitaliyaSpider(scrapy.Spider):
             return
         url = canonical(response.url)
         said = {**self.facts.get(url, {}), **{k: response.meta[k] for k in SOURCE_FACTS if response.meta.get(k)}}
-        facts = analyse_page(response.body, response.url, _encoding(response), bool(said.get("listed_as_post")))
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        doc = parse_html(response.body, response.url, html_encoding(response.body, content_type))
+        if doc is None:
+            facts = PageFacts(False, [], [], [], None, "unparsable")
+        else:
+            facts = analyse_doc(doc, response.url, bool(said.get("listed_as_post")))
         kind = "article" if facts.is_article else response.meta.get("arshif_kind", "page")
         if kind == "article" and not facts.is_article:
             kind = "page"
@@ -428,9 +437,8 @@ class AlitaliyaSpider(scrapy.Spider):
             self.crawler.stats.inc_value("arshif/articles")
             record = response.meta.get("arshif_record") or {}
             yield ArticlePage(url, response.body,
-                              {"Content-Type": (response.headers.get("Content-Type") or b"").decode("latin-1")},
-                              record.get("record_id"), record.get("timestamp"), record.get("revisit"), facts,
-                              said.get("feed_author"))
+                              {"Content-Type": content_type}, record.get("record_id"), record.get("timestamp"),
+                              record.get("revisit"), facts, said.get("feed_author"), doc)
             yield from self.expand(response.meta.get("arshif_expand_from"))
             if self.assets_enabled:
                 for asset in facts.assets:
@@ -743,10 +751,6 @@ def same_time(a: str, b: str) -> bool:
     if a == b:
         return True
     return instant(a) == instant(b) is not None
-
-
-def _encoding(response: Response) -> str:
-    return page_encoding(response.body, getattr(response, "encoding", None))
 
 
 def _now() -> str:

@@ -1,0 +1,207 @@
+"""CPU per article archived: this tree against the commit issue 21 started from, side by side, same site, one run.
+
+Each theme of the replica is exported once and served by nginx (no latency: the crawler's CPU decides), then
+crawled by both trees in turn, alternating which goes first each round so that neither always meets a warm or a
+cold machine. CPU is the crawler process's own (wait4: user + system), divided by the articles it archived.
+
+Cheaper must not mean different: after each crawl pair the two archives are compared — every captured URL with
+its status, type, payload digest and length; every URL's kind and detection; every article's fields and number
+of versions. The real WordPress (Debian's packages, started on loopback as the tests start it) is crawled by both
+trees too, and compared the same way, when its packages are here.
+
+Run alone: .venv/bin/python -m bench.cpu_per_article [articles] [rounds]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.crawl_vs_wget import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+# The last commit before issue 21's work began (README status: replay of revisits and requisites done).
+BASELINE = "5d0053e26c8cacde3f490be0e0ed1a13529e0326"
+THEMES = ("wordpress", "blogger")
+
+# What must be the same in both archives. Not compared: ids, timestamps and record ids (new every crawl), which
+# WARC file and offset a record landed in, the extractor's version string, and URLs known but never fetched (which
+# of a listing's links were noted before the crawl ended depends on the order answers came in, run to run).
+CAPTURES = "SELECT record_type, url, status, mime, digest, payload_length, revisit_profile FROM captures"
+URLS = "SELECT canonical, kind, is_article, detection FROM urls WHERE last_fetched IS NOT NULL"
+ARTICLES = ("SELECT canonical, title, author, published, modified, section, tags, image, lang, body, word_count, "
+            "versions, removed FROM articles")
+
+
+def archive_facts(db: Path) -> dict[str, Counter]:
+    with sqlite3.connect(db) as conn:
+        return {name: Counter(conn.execute(sql).fetchall())
+                for name, sql in (("captures", CAPTURES), ("urls", URLS), ("articles", ARTICLES))}
+
+
+def differences(a: Path, b: Path, limit: int = 5) -> list[str]:
+    """What one archive holds that the other does not, table by table (at most `limit` rows of each side)."""
+    out = []
+    facts_a, facts_b = archive_facts(a), archive_facts(b)
+    for table in facts_a:
+        only_a = list((facts_a[table] - facts_b[table]).elements())
+        only_b = list((facts_b[table] - facts_a[table]).elements())
+        if only_a or only_b:
+            out.append(f"{table}: {len(only_a)} rows only in {a.parent.name}, {len(only_b)} only in {b.parent.name}")
+            out += [f"  {a.parent.name}: {str(row)[:300]}" for row in sorted(only_a, key=str)[:limit]]
+            out += [f"  {b.parent.name}: {str(row)[:300]}" for row in sorted(only_b, key=str)[:limit]]
+    return out
+
+
+def baseline_tree(commit: str, folder: Path) -> Path | None:
+    """A worktree of `commit` (run with this tree's virtualenv: the dependencies did not change); None when this
+    is not a git checkout holding that commit."""
+    if not (ROOT / ".git").exists():
+        return None
+    done = subprocess.run(["git", "worktree", "add", "--detach", str(folder), commit], cwd=ROOT,
+                          capture_output=True, text=True)
+    return folder if done.returncode == 0 else None
+
+
+def drop_tree(folder: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def crawl(tree: Path, site: str, data: Path) -> dict:
+    """One crawl by the arshif of `tree`: CPU and wall seconds, articles archived, exit status."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site],
+                            cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    with sqlite3.connect(data / "archive.db") as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        pages = conn.execute("SELECT count(*) FROM captures WHERE record_type != 'request'").fetchone()[0]
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "articles": articles, "pages": pages,
+            "exit": os.waitstatus_to_exitcode(status),
+            "cpu_ms_per_article": round(1000 * cpu / articles, 2) if articles else None}
+
+
+def which_tree_runs(tree: Path) -> str:
+    """Where `archive` is imported from when run from `tree` (a check that the baseline really runs its own code)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run([sys.executable, "-c", "import archive, crawler.extraction as e; print(e.__file__)"],
+                          cwd=tree, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def serve_export(theme: str, articles: int, work: Path) -> tuple[subprocess.Popen, str]:
+    port, cdn = free_port(), free_port()
+    export = work / f"export-{theme}"
+    subprocess.run([sys.executable, "-m", "archive", "replica", "--export", str(export), "--port", str(port),
+                    "--cdn-port", str(cdn), "--articles", str(articles), "--theme", theme], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(["nginx", "-p", str(export), "-c", str(export / "nginx.conf")],
+                              stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return server, f"http://127.0.0.1:{port}/"
+
+
+def side_by_side(trees: dict[str, Path], site: str, work: Path, rounds: int) -> dict:
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    diffs: list[str] = []
+    for n in range(rounds):
+        order = list(trees) if n % 2 == 0 else list(reversed(trees))
+        datas = {}
+        for name in order:
+            datas[name] = work / f"{name}-{n}"
+            runs[name].append(crawl(trees[name], site, datas[name]))
+        if n == 0:
+            diffs = differences(datas["baseline"] / "archive.db", datas["now"] / "archive.db")
+        for data in datas.values():
+            shutil.rmtree(data, ignore_errors=True)
+    out: dict = {"runs": runs, "same": not diffs, "differences": diffs}
+    for name, done in runs.items():
+        out[name] = {"cpu_ms_per_article": round(sum(r["cpu_s"] for r in done) * 1000
+                                                 / max(sum(r["articles"] for r in done), 1), 2),
+                     "articles": done[0]["articles"], "pages": done[0]["pages"]}
+    out["ratio"] = round(out["now"]["cpu_ms_per_article"] / out["baseline"]["cpu_ms_per_article"], 3)
+    return out
+
+
+def real_wordpress(trees: dict[str, Path], work: Path) -> dict:
+    """Both trees crawl each of the real WordPress's two sites (classic and block theme); compared like the
+    replica. {"absent": why} without its packages."""
+    try:
+        from tests.wordpress.site import WordPressWorld, _which
+
+        php = _which("php")
+    except (FileNotFoundError, ImportError) as exc:
+        return {"absent": f"no real WordPress here ({exc})"}
+    world = WordPressWorld(work / "wordpress", php)
+    try:
+        world.start()
+    except Exception as exc:  # noqa: BLE001 - a bench reports what it could not run
+        return {"absent": f"the real WordPress did not start: {exc}"}
+    try:
+        return {name: side_by_side(trees, site.manifest["home"], work / f"wp-{name}", 1)
+                for name, site in world.sites.items()}
+    finally:
+        world.stop()
+
+
+def run(articles: int = 2000, rounds: int = 2, baseline: str = BASELINE, wordpress: bool = True) -> dict:
+    if not shutil.which("nginx"):
+        return {"absent": "nginx is not installed"}
+    with tempfile.TemporaryDirectory(prefix="arshif-cpu-") as tmp:
+        work = Path(tmp)
+        old = baseline_tree(baseline, work / "baseline-tree")
+        if old is None:
+            return {"absent": f"commit {baseline[:7]} is not in this checkout (run from a git clone)"}
+        try:
+            trees = {"baseline": old, "now": ROOT}
+            out: dict = {"articles": articles, "rounds": rounds, "baseline": baseline[:7],
+                         "runs_from": {name: which_tree_runs(tree) for name, tree in trees.items()}}
+            for theme in THEMES:
+                server, site = serve_export(theme, articles, work)
+                try:
+                    out[theme] = side_by_side(trees, site, work / theme, rounds)
+                finally:
+                    server.terminate()
+                    server.wait()
+            if wordpress:
+                out["real_wordpress"] = real_wordpress(trees, work)
+        finally:
+            drop_tree(old)
+    return out
+
+
+def markdown(result: dict) -> str:
+    if "absent" in result:
+        return f"CPU per article against the issue's starting commit: not run ({result['absent']}).\n"
+    lines = [f"### CPU per article: now against {result['baseline']} (where issue 21 started), "
+             f"{result['articles']:,}-article replica, no latency (nginx), {result['rounds']} rounds alternating",
+             "", "| site | CPU ms/article at " + result["baseline"] + " | now | ratio now/then | pages | articles | "
+             "same captures, URLs, articles |", "|---|---:|---:|---:|---:|---:|---|"]
+    rows = [(f"replica, {theme} theme", result[theme]) for theme in THEMES if theme in result]
+    wp = result.get("real_wordpress") or {}
+    rows += [(f"real WordPress, {name} theme", r) for name, r in wp.items() if isinstance(r, dict)]
+    for label, r in rows:
+        lines.append(f"| {label} | {r['baseline']['cpu_ms_per_article']:.1f} | {r['now']['cpu_ms_per_article']:.1f}"
+                     f" | {r['ratio']:.2f}× | {r['now']['pages']:,} | {r['now']['articles']:,} | "
+                     f"{'yes' if r['same'] else 'NO: ' + '; '.join(r['differences'][:3])} |")
+    if "absent" in wp:
+        lines.append(f"| real WordPress | not run: {wp['absent']} | | | | | |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    result = run(size, int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    print(markdown(result), file=sys.stderr)
