@@ -83,6 +83,8 @@ DOWNLOADER_MIDDLEWARES = {
     # and server errors before they are retried (RetryMiddleware 550)
     "crawler.recorder.WarcRecorderMiddleware": 950,
     "crawler.backoff.RetryBackoffMiddleware": 560,
+    # just above HttpCompression (590): spares it guessing the charset of gzip bytes
+    "crawler.compression.CompressedEncodingHint": 595,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleStorePipeline": 300,

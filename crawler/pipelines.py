@@ -27,6 +27,10 @@ from crawler.extraction import ExtractionFailed, detect_language, extract
 from crawler.items import ArticlePage
 
 logger = logging.getLogger(__name__)
+# Pages this large are extracted in a thread of their own (a page with thousands of reader comments takes a tenth of
+# a second and more); the others on the reactor's thread, between downloads. Handing every page to a thread cost a
+# quarter of the crawl's CPU more: two busy threads pass Python's GIL back and forth (bench/cpu_per_article.py).
+THREAD_ABOVE = 1_000_000  # bytes of HTML
 
 
 class ArticleStorePipeline:
@@ -78,10 +82,12 @@ class ArticleStorePipeline:
             self.stats.inc_value("arshif/articles/unchanged")
             return item
         try:
-            # off the reactor thread: a multi-megabyte page takes seconds to parse; the store stays on it
             doc, item.doc = item.doc, None  # the tree is the extraction's alone from here
-            article = await asyncio.to_thread(extract, item.body, item.url, item.headers, self.site_name, item.facts,
-                                              listed_author=item.listed_author, doc=doc)
+            args = (item.body, item.url, item.headers, self.site_name, item.facts)
+            if len(item.body) < THREAD_ABOVE:
+                article = extract(*args, listed_author=item.listed_author, doc=doc)
+            else:  # off the reactor thread: the downloads go on meanwhile
+                article = await asyncio.to_thread(extract, *args, listed_author=item.listed_author, doc=doc)
         except ExtractionFailed as exc:
             self.stats.inc_value("arshif/extract/failed")
             logger.warning("extraction failed for %s: %s", item.url, exc)
