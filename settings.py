@@ -94,10 +94,13 @@ EXTENSIONS = {
     "crawler.progress.Progress": 200,
     "crawler.offline.OfflineSuffixList": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
+    # Scrapy 2.19's HTTP server that runs any Python code it is sent (a token in a file under the user's home
+    # guards it): an unattended archiver has no use for it, and its import (aiohttp) costs every run
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 ADDONS = {
-    "crawler.frontier.FrontierAddon": 0,  # ARSHIF_FRONTIER → scrapy-redis's SCHEDULER, DUPEFILTER_CLASS, REDIS_URL …
+    "crawler.frontier_addon.FrontierAddon": 0,  # ARSHIF_FRONTIER → scrapy-redis's SCHEDULER, DUPEFILTER_CLASS, …
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -227,7 +227,7 @@ def crawl(ctx, data, site, warc_max_size, max_articles, assets, refresh, fresh, 
 
 def _worker_id(worker: str | None, frontier: str | None) -> str | None:
     """--worker checked (it names WARC files), or the default a frontier needs; and the frontier reachable."""
-    from crawler.frontier import WORKER_ID, default_worker_id
+    from crawler.frontier_addon import WORKER_ID, default_worker_id
 
     if worker and not WORKER_ID.match(worker):
         raise click.BadParameter(f"{worker!r}: letters, digits and _ only, up to 40", param_hint="--worker")

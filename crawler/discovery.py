@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html
@@ -45,6 +46,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
+@lru_cache(maxsize=100_000)
 def classify(url: str) -> str:
     """article, listing, feed, sitemap, asset or page — from the URL alone, before fetching it."""
     path = urlsplit(url).path or "/"
@@ -303,14 +305,25 @@ def _copy_of(canon: str | None, url: str) -> str | None:
     return canon
 
 
+@lru_cache(maxsize=100_000)
+def _join_absolute(scheme: str, href: str) -> str:
+    """urljoin(base, href) for an href with a scheme and a host: only the base's scheme matters then, so the answer
+    is kept for the next page (a site's menus, sidebars and footers repeat the same links on every page)."""
+    return urljoin(f"{scheme}://base.invalid/", href)
+
+
 def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
     """`listed`: a sitemap of posts or a posts feed lists this URL (the weakest signal that it is an article)."""
     base = doc.xpath("string(//base/@href)") or url
+
+    scheme = base.split(":", 1)[0]
 
     def absolute(href: str) -> str | None:
         href = href.strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:", "whatsapp:")):
             return None
+        if href.startswith(("http://", "https://")) and href[href.index("//") + 2:][:1] not in ("", "/"):
+            return _join_absolute(scheme, href)
         return urljoin(base, href)
 
     # rel=nofollow links (comment replies, share buttons, log-in links) lead to copies and chrome, not content

@@ -232,9 +232,9 @@ def _drop_reader_comments(doc) -> None:
     replica) made every field's XPath and trafilatura's own pruning scan them all: seconds per page, and a
     commenter could be taken for the author. WordPress's classic themes and Blogger wrap them in id="comments";
     block themes in `div.wp-block-comments` (their id="comments" is on the heading)."""
-    for element in doc.xpath('//*[@id="comments"] | //*[contains(concat(" ", normalize-space(@class), " "), '
-                             '" wp-block-comments ")]'):
-        if element.getparent() is not None:
+    for element in doc.xpath('//*[@id="comments"] | //*[contains(@class, "wp-block-comments")]'):
+        if element.getparent() is not None and (element.get("id") == "comments"
+                                                or "wp-block-comments" in element.get("class").split()):
             element.drop_tree()
 
 
@@ -242,6 +242,8 @@ def _drop_reader_comments(doc) -> None:
 # is Arabic whatever langdetect would add (ڤ, ڨ are left out: Arabic writes foreign names with them).
 NOT_ARABIC_LETTERS = frozenset("پچژگکیۀہۂےۓٹڈڑںۆۇۈۋێڕڵھ")
 ARABIC_SCRIPT_SHARE = 0.6  # above it, and without those letters, the script decides
+# the letters of the Arabic block (U+0600-U+06FF), not its digits, punctuation or diacritics
+ARABIC_LETTER = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x600, 0x700) if chr(c).isalpha()) + "]")
 
 
 def detect_language(text: str) -> str | None:
@@ -249,11 +251,11 @@ def detect_language(text: str) -> str | None:
     Arabic (langdetect costs milliseconds a page to say so, and on our pages it always did: tests/test_language.py).
     langdetect (seeded) for the rest — Latin-script text above all, where Italian and English differ by words."""
     text = text[:LANGDETECT_CHARS]  # a few sentences decide; the whole body only costs time
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return None
-    arabic_letters = [ch for ch in letters if "\u0600" <= ch <= "\u06ff"]
-    arabic = len(arabic_letters) / len(letters)
+    arabic_letters = ARABIC_LETTER.findall(text)
+    arabic = len(arabic_letters) / letters
     if len(text) < 120:
         return "ar" if arabic > 0.5 else None
     if arabic >= ARABIC_SCRIPT_SHARE and NOT_ARABIC_LETTERS.isdisjoint(arabic_letters):

@@ -1,6 +1,7 @@
 """A frontier shared by several crawl workers, in Redis, on scrapy-redis (docs/scaling-out.md).
 
-`ARSHIF_FRONTIER=redis://HOST:PORT/DB` (`arshif crawl --frontier …`) makes the add-on below swap Scrapy's
+`ARSHIF_FRONTIER=redis://HOST:PORT/DB` (`arshif crawl --frontier …`) makes the add-on (crawler/frontier_addon.py,
+which every crawl loads: it imports nothing of Redis) swap Scrapy's
 scheduler and duplicate filter for scrapy-redis's, so that every worker started with the same frontier and site
 pops from one queue and filters through one set of fingerprints: each URL is fetched by one worker. Without the
 setting nothing changes.
@@ -35,25 +36,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
-import socket
 import threading
 import time
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request
-from scrapy.settings import BaseSettings
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.frontier_addon import default_worker_id, namespace
+
 logger = logging.getLogger(__name__)
 
-WORKER_ID = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # what a WARC file name can carry (archive.warcfiles.NAME)
 RUN_KEYS = ("requests", "dupefilter", "workers", "state", "sources", "sitemaps", "broken", "listed", "articles",
             "discovered")
 
@@ -101,47 +98,6 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('HSET', KEYS[2], ARGV[1], 'busy')
 return r[1]
 """
-
-
-def default_worker_id() -> str:
-    """Host name and process id: unique in a fleet without configuration, and legal in a WARC file name."""
-    host = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname().split(".")[0]).strip("_")[:30] or "worker"
-    return f"{host}_{os.getpid()}"
-
-
-def namespace(prefix: str, spider: str, site: str) -> str:
-    """Redis key prefix of one spider on one site (host and port: http and https of a host are one site)."""
-    parts = urlsplit(site)
-    host = (parts.hostname or "").lower()
-    if parts.port:
-        host = f"{host}_{parts.port}"
-    return f"{prefix}:{spider}:{re.sub(r'[^a-z0-9._-]', '_', host)}"
-
-
-class FrontierAddon:
-    """Turns `ARSHIF_FRONTIER` into scrapy-redis's settings, for `arshif crawl` and `scrapy crawl` alike."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        url = settings.get("ARSHIF_FRONTIER")
-        if not url:
-            return
-        if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-            raise ValueError(f"ARSHIF_FRONTIER must be a redis:// URL, not {url!r}")
-        worker = settings.get("ARSHIF_WORKER") or default_worker_id()
-        if not WORKER_ID.match(worker):
-            raise ValueError(f"worker id {worker!r}: letters, digits and _ only (it names WARC files), up to 40")
-        for name, value in {
-            "SCHEDULER": "crawler.frontier.SharedScheduler",
-            "DUPEFILTER_CLASS": "crawler.frontier.CanonicalRedisDupeFilter",
-            "SCHEDULER_QUEUE_CLASS": "crawler.frontier.FrontierQueue",
-            "REDIS_URL": url,
-            "SCHEDULER_PERSIST": True,           # a worker that closes must not clear what the others still use
-            "SCHEDULER_FLUSH_ON_START": False,   # nor one that starts: a new run gets new keys instead
-            "SCHEDULER_IDLE_BEFORE_CLOSE": 0,    # the fleet's idle rule below decides when a worker closes
-        }.items():
-            settings.set(name, value, priority="addon")
-        # settings.py declares it empty (project priority): the default must win over that, not over -s
-        settings.set("ARSHIF_WORKER", worker, priority=max(settings.getpriority("ARSHIF_WORKER") or 0, 15))
 
 
 class CanonicalRedisDupeFilter(RFPDupeFilter):

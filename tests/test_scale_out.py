@@ -34,7 +34,7 @@ def test_frontier_setting_becomes_scrapy_redis_settings():
     fingerprints, its keys kept when a worker closes, and a worker id fit for a WARC file name."""
     from scrapy.settings import Settings
 
-    from crawler.frontier import FrontierAddon, namespace
+    from crawler.frontier_addon import FrontierAddon, namespace
 
     plain = Settings({"ARSHIF_FRONTIER": ""})
     FrontierAddon().update_settings(plain)
