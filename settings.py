@@ -54,6 +54,10 @@ ARSHIF_FRONTIER_DEAD_AFTER = 60.0       # a worker silent this long is dead: it 
 ARSHIF_FRONTIER_IDLE_CLOSE = 5.0        # a worker closes once the whole fleet was idle, nothing queued, this long
 ARSHIF_FRONTIER_POLL = 0.5              # an idle worker of a fleet looks for work queued by the others this often
 
+# Python's garbage collector during a crawl (crawler/collector.py): a young collection every this many new objects
+# (Python's default is 700); empty: Python's defaults.
+ARSHIF_GC_THRESHOLD = [20000, 20, 20]
+
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -93,6 +97,7 @@ EXTENSIONS = {
     "crawler.session.ArchiveSession": 100,
     "crawler.progress.Progress": 200,
     "crawler.offline.OfflineSuffixList": 0,
+    "crawler.collector.CollectorTuning": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
     # Scrapy 2.19's HTTP server that runs any Python code it is sent (a token in a file under the user's home
     # guards it): an unattended archiver has no use for it, and its import (aiohttp) costs every run
