@@ -112,7 +112,56 @@ def serve_export(theme: str, articles: int, work: Path) -> tuple[subprocess.Pope
     return server, f"http://127.0.0.1:{port}/"
 
 
-def side_by_side(trees: dict[str, Path], site: str, work: Path, rounds: int) -> dict:
+def run_command(tree: Path, args: list[str]) -> dict:
+    """One `arshif …` command by the arshif of `tree`: CPU and wall seconds, exit status."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "archive", *args], cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "wall_s": round(time.monotonic() - started, 2),
+            "exit": os.waitstatus_to_exitcode(status)}
+
+
+def rebuilds(trees: dict[str, Path], data: Path, work: Path, rounds: int) -> dict:
+    """`reextract` and `rebuild` of the same archive (a copy each time) by both trees: articles per second of CPU
+    and of wall time."""
+    with sqlite3.connect(data / "archive.db") as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    out: dict = {"articles": articles}
+    for command in ("reextract", "rebuild"):
+        runs: dict[str, list[dict]] = {name: [] for name in trees}
+        for n in range(rounds):
+            for name in (list(trees) if n % 2 == 0 else list(reversed(trees))):
+                copy = work / f"{command}-{name}-{n}"
+                shutil.copytree(data, copy)
+                runs[name].append(run_command(trees[name], ["--data", str(copy), command]))
+                shutil.rmtree(copy, ignore_errors=True)
+        out[command] = {name: {"articles_per_cpu_s": round(articles * len(done) / sum(r["cpu_s"] for r in done), 1),
+                               "articles_per_s": round(articles * len(done) / sum(r["wall_s"] for r in done), 1),
+                               "exit": max(r["exit"] for r in done)}
+                        for name, done in runs.items()}
+    return out
+
+
+def startup(trees: dict[str, Path], data: Path, runs: int = 10) -> dict:
+    """Wall seconds of `arshif search`, `show` and `stats` on an archive (median of `runs` warm runs, after one
+    run to warm the caches), both trees."""
+    with sqlite3.connect(data / "archive.db") as conn:
+        url = conn.execute("SELECT canonical FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+    commands = {"search": ["search", "إيطاليا"], "show": ["show", url], "stats": ["stats"]}
+    out: dict = {}
+    for command, args in commands.items():
+        out[command] = {}
+        for name, tree in trees.items():
+            run_command(tree, ["--data", str(data), *args])
+            walls = sorted(run_command(tree, ["--data", str(data), *args])["wall_s"] for _ in range(runs))
+            out[command][name] = walls[len(walls) // 2]
+    return out
+
+
+def side_by_side(trees: dict[str, Path], site: str, work: Path, rounds: int, keep: Path | None = None) -> dict:
+    """keep: where to leave the first round's archive by this tree (for rebuilds and start-up)."""
     runs: dict[str, list[dict]] = {name: [] for name in trees}
     diffs: list[str] = []
     for n in range(rounds):
@@ -123,6 +172,8 @@ def side_by_side(trees: dict[str, Path], site: str, work: Path, rounds: int) -> 
             runs[name].append(crawl(trees[name], site, datas[name]))
         if n == 0:
             diffs = differences(datas["baseline"] / "archive.db", datas["now"] / "archive.db")
+            if keep is not None:
+                shutil.move(datas.pop("now"), keep)
         for data in datas.values():
             shutil.rmtree(data, ignore_errors=True)
     out: dict = {"runs": runs, "same": not diffs, "differences": diffs}
@@ -167,13 +218,17 @@ def run(articles: int = 2000, rounds: int = 2, baseline: str = BASELINE, wordpre
             trees = {"baseline": old, "now": ROOT}
             out: dict = {"articles": articles, "rounds": rounds, "baseline": baseline[:7],
                          "runs_from": {name: which_tree_runs(tree) for name, tree in trees.items()}}
+            kept = work / "kept"
             for theme in THEMES:
                 server, site = serve_export(theme, articles, work)
                 try:
-                    out[theme] = side_by_side(trees, site, work / theme, rounds)
+                    out[theme] = side_by_side(trees, site, work / theme, rounds,
+                                              keep=kept if theme == THEMES[0] else None)
                 finally:
                     server.terminate()
                     server.wait()
+            out["rebuilds"] = rebuilds(trees, kept, work, rounds)
+            out["startup"] = startup(trees, kept)
             if wordpress:
                 out["real_wordpress"] = real_wordpress(trees, work)
         finally:
@@ -197,6 +252,23 @@ def markdown(result: dict) -> str:
                      f"{'yes' if r['same'] else 'NO: ' + '; '.join(r['differences'][:3])} |")
     if "absent" in wp:
         lines.append(f"| real WordPress | not run: {wp['absent']} | | | | | |")
+    rb = result.get("rebuilds")
+    if rb:
+        base = result["baseline"]
+        lines += ["", f"Re-extraction from the WARC records of the {rb['articles']:,} articles of the {THEMES[0]} "
+                  "theme's archive (a copy each run), articles per second of CPU and of wall time:", "",
+                  f"| command | at {base}: per CPU s | now: per CPU s | ratio | at {base}: per s | now: per s |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for command in ("reextract", "rebuild"):
+            b, n = rb[command]["baseline"], rb[command]["now"]
+            lines.append(f"| `arshif {command}` | {b['articles_per_cpu_s']:.0f} | {n['articles_per_cpu_s']:.0f} | "
+                         f"{n['articles_per_cpu_s'] / b['articles_per_cpu_s']:.2f}× | {b['articles_per_s']:.0f} | "
+                         f"{n['articles_per_s']:.0f} |")
+    up = result.get("startup")
+    if up:
+        lines += ["", "Start-up on the same archive, wall seconds, median of 10 warm runs:", "",
+                  f"| command | at {result['baseline']} | now |", "|---|---:|---:|"]
+        lines += [f"| `arshif {command}` | {r['baseline']:.2f} | {r['now']:.2f} |" for command, r in up.items()]
     return "\n".join(lines) + "\n"
 
 
