@@ -23,7 +23,8 @@ from archive.indexer import capture_rows, index_cdxj, members
 from archive.store import Store
 from archive.verify import read_member
 from archive.warcfiles import NAME, sha256_of
-from crawler.extraction import ExtractionFailed, extract, extract_page
+from crawler.collector import tune_for_batch_work
+from crawler.extraction import ExtractionFailed, extract, extract_page, load_language_profiles
 
 Progress = Callable[[int, int], None]
 BATCH = 200
@@ -135,7 +136,8 @@ def _extractions(warc_dir: Path, rows: list, site_name: str | None,
     if workers < 2 or len(tasks) < PARALLEL_FROM:
         yield from map(one, tasks)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    load_language_profiles()  # before the fork: the workers share them
+    with ProcessPoolExecutor(workers, initializer=tune_for_batch_work) as pool:
         for start in range(0, len(tasks), WINDOW):
             yield from pool.map(one, tasks[start:start + WINDOW], chunksize=4)
 

@@ -12,10 +12,21 @@ closes.
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
-from scrapy import Spider, signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+if TYPE_CHECKING:  # `reextract` imports this module for tune_for_batch_work: no Scrapy there
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+
+BATCH_THRESHOLD = (20000, 20, 20)
+
+
+def tune_for_batch_work() -> None:
+    """The same tuning for a process that extracts pages one after another (`reextract`'s workers)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*BATCH_THRESHOLD)
 
 
 class CollectorTuning:
@@ -25,6 +36,9 @@ class CollectorTuning:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CollectorTuning:
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
         threshold = tuple(int(n) for n in crawler.settings.getlist("ARSHIF_GC_THRESHOLD"))
         if not threshold:
             raise NotConfigured

@@ -312,8 +312,10 @@ def _join_absolute(scheme: str, href: str) -> str:
     return urljoin(f"{scheme}://base.invalid/", href)
 
 
-def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
-    """`listed`: a sitemap of posts or a posts feed lists this URL (the weakest signal that it is an article)."""
+def analyse_doc(doc, url: str, listed: bool = False, links: bool = True) -> PageFacts:
+    """`listed`: a sitemap of posts or a posts feed lists this URL (the weakest signal that it is an article).
+    `links=False`: whether it is an article and its lead image only — what extraction needs — without the page's
+    links, feeds and requisites (the crawl's business; a third of the analysis' time)."""
     base = doc.xpath("string(//base/@href)") or url
 
     scheme = base.split(":", 1)[0]
@@ -327,10 +329,10 @@ def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
         return urljoin(base, href)
 
     # rel=nofollow links (comment replies, share buttons, log-in links) lead to copies and chrome, not content
-    links = [u for u in (absolute(h) for h in doc.xpath(
-        '//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href')) if u]
+    hrefs = [u for u in (absolute(h) for h in doc.xpath(
+        '//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href')) if u] if links else []
     feeds = [u for u in (absolute(h) for h in doc.xpath(
-        '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href')) if u]
+        '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href')) if u] if links else []
     canonical_href = doc.xpath('string(//link[@rel="canonical"]/@href)')
     canon = absolute(canonical_href) if canonical_href else None
     is_article, reason = detect_article(doc, url, canon, listed)
@@ -344,8 +346,9 @@ def analyse_doc(doc, url: str, listed: bool = False) -> PageFacts:
                              '"entry-content") or contains(@class, "post-thumbnail")]//img/@src)')
             lead = imgs[0] if imgs else ""
         lead_image = (absolute(lead) or lead) if lead else None
-        assets = [a for a in dict.fromkeys([lead_image, *page_requisites(doc, base)]) if a]
-    return PageFacts(is_article, links, feeds, assets, canon, reason, lead_image)
+        requisites = page_requisites(doc, base) if links else []
+        assets = [a for a in dict.fromkeys([lead_image, *requisites]) if a]
+    return PageFacts(is_article, hrefs, feeds, assets, canon, reason, lead_image)
 
 
 def detect_article(doc, url: str, canon: str | None = None, listed: bool = False) -> tuple[bool, str]:

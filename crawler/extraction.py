@@ -17,6 +17,7 @@ from importlib.metadata import version
 
 import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
+from langdetect.detector_factory import init_factory
 from lxml import etree
 
 from archive.urls import canonical
@@ -246,6 +247,12 @@ ARABIC_SCRIPT_SHARE = 0.6  # above it, and without those letters, the script dec
 ARABIC_LETTER = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x600, 0x700) if chr(c).isalpha()) + "]")
 
 
+def load_language_profiles() -> None:
+    """langdetect reads its 55 profiles on first use (a third of a second): done once in a process that forks
+    workers, they share it."""
+    init_factory()
+
+
 def detect_language(text: str) -> str | None:
     """The script decides when it can: Arabic-script text without letters of other languages written in it is
     Arabic (langdetect costs milliseconds a page to say so, and on our pages it always did: tests/test_language.py).
@@ -301,7 +308,7 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     if doc is None:
         return None, "unparsable"
     if facts is None:
-        facts = analyse_doc(doc, url, listed)
+        facts = analyse_doc(doc, url, listed, links=False)
     if not facts.is_article:
         return None, facts.reason
     _drop_reader_comments(doc)

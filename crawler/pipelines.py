@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from twisted.internet import task
 
 from archive.store import Store
-from crawler.extraction import ExtractionFailed, detect_language, extract
+from crawler.extraction import ExtractionFailed, extract, load_language_profiles
 from crawler.items import ArticlePage
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ArticleStorePipeline:
         # Scrapy opens pipelines before extensions: under `scrapy crawl` or Scrapyd the directory may not exist yet
         self.data.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data / "archive.db")
-        detect_language("Una frase abbastanza lunga " * 20)  # load langdetect's profiles once, before threads
+        load_language_profiles()  # once, before a page over 1 MB is extracted in a thread
         if self.commit_seconds > 0:
             self.timer = task.LoopingCall(self._flush_on_time)
             self.timer.start(self.commit_seconds, now=False)
