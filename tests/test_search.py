@@ -317,3 +317,23 @@ def test_words_from_the_corpus_find_their_article(crawled_wordpress, corpus, dat
     words = [w for w in words if len(w) > 1 and w.isalnum()]
     chosen = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=3))
     assert url in {h["url"] for h in hits(crawled_wordpress.data, *chosen)}, chosen
+
+
+HEAVY = {"scrapy", "twisted", "trafilatura", "lxml", "langdetect", "numpy", "sqlite_utils", "redis", "scrapy_redis",
+         "dateutil", "charset_normalizer", "jinja2"}
+
+
+@pytest.mark.parametrize("command", ["search", "show", "stats"])
+def test_reading_commands_import_nothing_heavy(crawled_wordpress, command):
+    """`search`, `show` and `stats` start in ~0.15 s (docs/BENCHMARKS.md; were 0.6-1.0 s) because they import
+    none of the crawl's libraries: a module-level import of any of them anywhere on their path would undo it. Not a
+    timing: the list of top-level packages Python reports loading (-X importtime)."""
+    url = crawled_wordpress.db().execute("SELECT canonical FROM articles LIMIT 1").fetchone()[0]
+    args = {"search": ["search", "إيطاليا"], "show": ["show", url], "stats": ["stats"]}[command]
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "archive", "--data", str(crawled_wordpress.data),
+                           *args], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert loaded, "no -X importtime lines: the check would pass whatever is imported"
+    assert "click" in loaded and "archive.cli" in loaded
+    assert loaded & HEAVY == set()
