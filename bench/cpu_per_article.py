@@ -160,6 +160,62 @@ def startup(trees: dict[str, Path], data: Path, runs: int = 10) -> dict:
     return out
 
 
+# Where a crawl's CPU goes, by the innermost part of arshif or of a library on the sampled stack: the first of these
+# (label, frame substrings) found anywhere on the stack names the sample.
+PROFILE_PARTS = (
+    ("imports (start-up)", ("_find_and_load",)),
+    ("trafilatura's readability/justext comparison", ("compare_extraction",)),
+    ("language identification (langdetect)", ("langdetect/",)),
+    ("trafilatura (body text)", ("trafilatura/",)),
+    ("HTML parsing (lxml)", ("document_fromstring",)),
+    ("Scrapy's decompression (and its charset guess)", ("httpcompression.py",)),
+    ("Scrapy's check of callbacks' source", ("warn_on_generator_with_return_value",)),
+    ("WARC records (warcio: gzip, digests)", ("warcio/", "archive/warcfiles.py", "crawler/records.py")),
+    ("article storage and search index", ("archive/store.py", "archive/search_index.py")),
+    ("metadata reading (extraction)", ("crawler/extraction.py",)),
+    ("page analysis (detection, links, requisites)", ("crawler/discovery.py", "crawler/requisites.py")),
+    ("spider (scheduling decisions)", ("spiders/alitaliya.py", "crawler/session.py")),
+    ("HTTP client (Twisted)", ("twisted/web/_newclient.py",)),
+)
+IDLE_LEAVES = ("_worker (", "Condition.wait (", "EpollSelector.select (", "Queue.get (", "wait (threading")
+
+
+def profile_shares(raw: Path) -> dict[str, float]:
+    """Shares of busy samples (a thread waiting is not busy) per PROFILE_PARTS label, the rest as Scrapy's,
+    Twisted's and asyncio's own machinery."""
+    counts: Counter = Counter()
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        frames = stack.split(";")
+        if not frames[-1].strip() or frames[-1].startswith(IDLE_LEAVES):
+            continue
+        label = next((label for label, keys in PROFILE_PARTS if any(k in f for f in frames for k in keys)),
+                     "Scrapy, Twisted and asyncio machinery")
+        counts[label] += int(n)
+    total = sum(counts.values()) or 1
+    return {label: round(n / total, 4) for label, n in counts.most_common()}
+
+
+def profiles(trees: dict[str, Path], site: str, work: Path) -> dict:
+    """One crawl by each tree under py-spy (sampling; {"absent": why} without it)."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        return {"absent": "py-spy is not installed (requirements.lock has it)"}
+    out: dict = {}
+    for name, tree in trees.items():
+        raw = work / f"profile-{name}.txt"
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        subprocess.run([str(spy), "record", "--rate", "150", "--format", "raw", "--output", str(raw), "--",
+                        sys.executable, "-m", "archive", "--data", str(work / f"profiled-{name}"), "crawl",
+                        "--site", site], cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not raw.exists():
+            return {"absent": "py-spy could not sample (ptrace not permitted?)"}
+        out[name] = profile_shares(raw)
+    return out
+
+
 def side_by_side(trees: dict[str, Path], site: str, work: Path, rounds: int, keep: Path | None = None) -> dict:
     """keep: where to leave the first round's archive by this tree (for rebuilds and start-up)."""
     runs: dict[str, list[dict]] = {name: [] for name in trees}
@@ -224,6 +280,8 @@ def run(articles: int = 2000, rounds: int = 2, baseline: str = BASELINE, wordpre
                 try:
                     out[theme] = side_by_side(trees, site, work / theme, rounds,
                                               keep=kept if theme == THEMES[0] else None)
+                    if theme == THEMES[0]:
+                        out["profile"] = profiles(trees, site, work / "profiles")
                 finally:
                     server.terminate()
                     server.wait()
@@ -264,6 +322,19 @@ def markdown(result: dict) -> str:
             lines.append(f"| `arshif {command}` | {b['articles_per_cpu_s']:.0f} | {n['articles_per_cpu_s']:.0f} | "
                          f"{n['articles_per_cpu_s'] / b['articles_per_cpu_s']:.2f}× | {b['articles_per_s']:.0f} | "
                          f"{n['articles_per_s']:.0f} |")
+    prof = result.get("profile") or {}
+    if "absent" in prof:
+        lines += ["", f"Profile: not run ({prof['absent']})."]
+    elif prof:
+        base, per = result["baseline"], {name: result[THEMES[0]][name]["cpu_ms_per_article"] for name in prof}
+        labels = sorted(set(prof["baseline"]) | set(prof["now"]), key=lambda k: -prof["baseline"].get(k, 0))
+        lines += ["", f"Where the CPU goes: one crawl of the {THEMES[0]} theme by each under `py-spy record` "
+                  "(sampling), as shares of busy samples and as milliseconds of the CPU per article measured above:",
+                  "", f"| part | at {base} | ms/article | now | ms/article |", "|---|---:|---:|---:|---:|"]
+        for label in labels:
+            b, n = prof["baseline"].get(label, 0), prof["now"].get(label, 0)
+            lines.append(f"| {label} | {100 * b:.1f} % | {b * per['baseline']:.1f} | {100 * n:.1f} % | "
+                         f"{n * per['now']:.1f} |")
     up = result.get("startup")
     if up:
         lines += ["", "Start-up on the same archive, wall seconds, median of 10 warm runs:", "",

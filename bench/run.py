@@ -16,7 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import charts as charts_module
-from bench import crawl_vs_wget, extraction, hardware, incremental, memory, real_pages, revisit_sim, search
+from bench import (
+    cpu_per_article,
+    crawl_vs_wget,
+    extraction,
+    hardware,
+    incremental,
+    memory,
+    real_pages,
+    revisit_sim,
+    search,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,13 +47,14 @@ def machine() -> str:
 # Sizes per part. Quick sizes keep `make bench-quick` near two minutes on 2 cores: each arshif crawl has a fixed
 # cost of a few seconds (start-up, opening the archive, closing its files), and wget at 50 ms latency fetches ~8
 # pages per article one after another.
-FULL = {"crawl": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000, "extraction": 1000,
-        "search": 100_000, "search_repeat": 5, "memory": 20_000, "real_pages": None,  # real_pages: every page
+FULL = {"crawl": 2000, "crawl_cpu": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000,
+        "extraction": 1000, "search": 100_000, "search_repeat": 5, "memory": 20_000,
+        "real_pages": None,  # real_pages: every page
         "revisit_sim": "grid"}  # revisit_sim: the whole grid of policies over both simulated sites
-QUICK = {"crawl": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
+QUICK = {"crawl": 20, "crawl_cpu": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
          "search": 1000, "search_repeat": 3, "memory": 100,  # memory: only when the crawl part is not run too
          "real_pages": 30, "revisit_sim": "quick"}
-PARTS = ("crawl", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim")
+PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -54,6 +65,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         if "memory" in crawl:
             carry["memory"] = crawl.pop("memory")
         return crawl
+    if part == "crawl_cpu":  # CPU per article against issue 21's starting commit; the real WordPress in full runs
+        return cpu_per_article.run(sizes["crawl_cpu"], rounds=1 if quick else 2, wordpress=not quick)
     if part == "replica":
         replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles",
                                   str(sizes["replica"]), "--big", str(sizes["replica_big"])], cwd=ROOT,
@@ -143,6 +156,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
         text += [crawl_vs_wget.markdown(crawl), crawl_vs_wget.per_article(crawl),
                  crawl_reading(crawl, results.get("extraction")), "",
                  *chart("crawl", "Crawl: pages/s and CPU ms per page, arshif vs wget --mirror")]
+    if results.get("crawl_cpu"):
+        text.append(cpu_per_article.markdown(results["crawl_cpu"]))
     if results.get("memory"):
         text += [memory.markdown(results["memory"]), *chart("memory", "Memory: RSS against pages crawled")]
     if results.get("incremental"):
@@ -173,8 +188,8 @@ def dump(results: dict) -> str:
 def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
-    `--only a,b`: run only these parts (crawl, replica, incremental, extraction, search, memory, real_pages,
-    revisit_sim) and keep the saved numbers of the others."""
+    `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, memory,
+    real_pages, revisit_sim) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""
