@@ -106,12 +106,27 @@ def _jsonld(doc) -> dict:
     return next((item for item in jsonld_objects(doc) if jsonld_types(item) & ARTICLE_TYPES), {})
 
 
-def _meta(doc, *names: str) -> str | None:
+def meta_tags(doc) -> dict[tuple[str, str], str]:
+    """(attribute, value) → the content of the first <meta> that has it, for `property`, `name` and `itemprop`:
+    every field reads meta tags, and one walk over them costs what one XPath over the whole page did."""
+    index: dict[tuple[str, str], str] = {}
+    for element in doc.iter("meta"):
+        content = element.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            value = element.get(attr)
+            if value is not None:
+                index.setdefault((attr, value), content)
+    return index
+
+
+def _meta(metas: dict[tuple[str, str], str], *names: str) -> str | None:
     for name in names:
         for attr in ("property", "name", "itemprop"):
-            found = doc.xpath(f'//meta[@{attr}="{name}"]/@content')
-            if found and found[0].strip():
-                return found[0].strip()
+            found = metas.get((attr, name))
+            if found and found.strip():
+                return found.strip()
     return None
 
 
@@ -151,7 +166,7 @@ def _strip_site_name(title: str, site_names: set[str]) -> str:
     return title
 
 
-def _title(doc, ld: dict, site_names: set[str]) -> str | None:
+def _title(doc, ld: dict, site_names: set[str], metas: dict) -> str | None:
     headings = [_text(h) for h in doc.xpath(
         '//*[contains(concat(" ", normalize-space(@class), " "), " entry-title ") or '
         'contains(concat(" ", normalize-space(@class), " "), " post-title ") or @itemprop="headline" or '
@@ -159,7 +174,7 @@ def _title(doc, ld: dict, site_names: set[str]) -> str | None:
     headings += [_text(h) for h in doc.xpath("//article//h1 | //main//h1")]
     headings = [h for h in headings if h and h not in site_names]
     title_tag = _strip_site_name(" ".join(doc.xpath("string(//title)").split()), site_names)
-    title = _first(_meta(doc, "og:title"), ld.get("headline"), *headings, title_tag)
+    title = _first(_meta(metas, "og:title"), ld.get("headline"), *headings, title_tag)
     if title in site_names:
         return None
     return _strip_site_name(title, site_names) if title else None
@@ -179,7 +194,7 @@ def is_name(text: str) -> bool:
     return 0 < len(words) <= NAME_WORDS and not NOT_A_NAME.search(bare)
 
 
-def _author(doc, ld: dict, listed_author: str | None = None) -> str | None:
+def _author(doc, ld: dict, metas: dict, listed_author: str | None = None) -> str | None:
     """JSON-LD, then the meta tags, then the page's byline and microdata, then what the feed said (dc:creator).
     The text of a `rel=author` link only when it is a name: themes print "View all of X's posts." there."""
     author = ld.get("author")
@@ -198,14 +213,14 @@ def _author(doc, ld: dict, listed_author: str | None = None) -> str | None:
         '//*[contains(@class, "author-title") or contains(@class, "author-name") or contains(@class, "author__name")]'
         '[not(self::a)][not(contains(@class, "comment"))]')]
     names += [text for text in boxed if is_name(text)]
-    meta = _meta(doc, "author", "article:author")
+    meta = _meta(metas, "author", "article:author")
     return _first(author, meta if meta and not meta.startswith("http") else None, *names, listed_author)
 
 
 IN_CATEGORY_TERMS = 'contains(concat(" ", normalize-space(@class), " "), " taxonomy-category ")'
 
 
-def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
+def _section_and_tags(doc, ld: dict, metas: dict) -> tuple[str | None, list[str]]:
     meta_tags = [t.strip() for t in doc.xpath('//meta[@property="article:tag"]/@content') if t.strip()]
     # classic themes mark category links rel="category tag"; block themes (WordPress's post-terms block) mark
     # them rel="tag" inside a `taxonomy-category` element
@@ -214,7 +229,7 @@ def _section_and_tags(doc, ld: dict) -> tuple[str | None, list[str]]:
     labels = [_text(a) for a in doc.xpath('//*[contains(@class, "post-labels")]//a')]
     crumbs = [_text(a) for a in doc.xpath('//*[contains(@class, "breadcrumb")]//a')][1:2]
     section = _first(ld.get("articleSection") if isinstance(ld.get("articleSection"), str) else None,
-                     _meta(doc, "article:section"), *categories, *crumbs, *labels[:1])
+                     _meta(metas, "article:section"), *categories, *crumbs, *labels[:1])
     tags = meta_tags
     if not tags:
         rel_tags = [_text(a) for a in doc.xpath('//a[contains(concat(" ", @rel, " "), " tag ")]'
@@ -316,28 +331,29 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     # when it is handed a tree (its own parser drops them first)
     etree.strip_tags(doc, etree.Comment)
     ld = _jsonld(doc)
-    names = {site_name, _meta(doc, "og:site_name") or ""}
+    metas = meta_tags(doc)
+    names = {site_name, _meta(metas, "og:site_name") or ""}
     publisher = ld.get("publisher")
     if isinstance(publisher, dict) and publisher.get("name"):
         names.add(publisher["name"])
     names.discard("")
-    title = _title(doc, ld, names)
+    title = _title(doc, ld, names, metas)
     times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime')
     abbr = doc.xpath('//abbr[contains(@class, "published")]/@title')
     microdata = doc.xpath('//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime')
-    stated = [_iso(ld.get("datePublished")), _iso(_meta(doc, "article:published_time")),
+    stated = [_iso(ld.get("datePublished")), _iso(_meta(metas, "article:published_time")),
               *(_iso(t) for t in times), *(_iso(t) for t in abbr), *(_iso(t) for t in microdata)]
     updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
-    modified = _first(_iso(ld.get("dateModified")), _iso(_meta(doc, "article:modified_time")),
+    modified = _first(_iso(ld.get("dateModified")), _iso(_meta(metas, "article:modified_time")),
                       *(_iso(t) for t in updated))
-    section, tags = _section_and_tags(doc, ld)
+    section, tags = _section_and_tags(doc, ld, metas)
     image = ld.get("image")
     if isinstance(image, dict):
         image = image.get("url")
     if isinstance(image, list):
         image = image[0] if image else None
-    image = _first(_meta(doc, "og:image"), image if isinstance(image, str) else None, facts.lead_image)
-    author = _author(doc, ld, listed_author)
+    image = _first(_meta(metas, "og:image"), image if isinstance(image, str) else None, facts.lead_image)
+    author = _author(doc, ld, metas, listed_author)
     # trafilatura's precision mode prunes <header> elements, and with an article's own header it has been seen
     # to take the body that follows (every field above has been read from the tree already)
     for header in doc.xpath("//article//header"):
