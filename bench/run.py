@@ -66,7 +66,7 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
             carry["memory"] = crawl.pop("memory")
         return crawl
     if part == "crawl_cpu":  # CPU per article against issue 21's starting commit; the real WordPress in full runs
-        return cpu_per_article.run(sizes["crawl_cpu"], rounds=1 if quick else 2, wordpress=not quick)
+        return cpu_per_article.run(sizes["crawl_cpu"], rounds=1 if quick else 3, wordpress=not quick)
     if part == "replica":
         replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles",
                                   str(sizes["replica"]), "--big", str(sizes["replica_big"])], cwd=ROOT,
