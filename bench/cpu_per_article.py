@@ -87,21 +87,25 @@ def drop_tree(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def crawl(tree: Path, site: str, data: Path) -> dict:
-    """One crawl by the arshif of `tree`: CPU and wall seconds, articles archived, exit status."""
+def run_command(tree: Path, args: list[str]) -> dict:
+    """One `arshif …` command by the arshif of `tree`: CPU and wall seconds, exit status."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site],
-                            cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "archive", *args], cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "wall_s": round(time.monotonic() - started, 2),
+            "exit": os.waitstatus_to_exitcode(status)}
+
+
+def crawl(tree: Path, site: str, data: Path) -> dict:
+    """One crawl by the arshif of `tree`: CPU and wall seconds, articles archived, exit status."""
+    done = run_command(tree, ["--data", str(data), "crawl", "--site", site])
     with sqlite3.connect(data / "archive.db") as conn:
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         pages = conn.execute("SELECT count(*) FROM captures WHERE record_type != 'request'").fetchone()[0]
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "articles": articles, "pages": pages,
-            "exit": os.waitstatus_to_exitcode(status),
-            "cpu_ms_per_article": round(1000 * cpu / articles, 2) if articles else None}
+    return {**done, "articles": articles, "pages": pages,
+            "cpu_ms_per_article": round(1000 * done["cpu_s"] / articles, 2) if articles else None}
 
 
 def which_tree_runs(tree: Path) -> str:
@@ -121,17 +125,6 @@ def serve_export(theme: str, articles: int, work: Path) -> tuple[subprocess.Pope
                               stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     return server, f"http://127.0.0.1:{port}/"
-
-
-def run_command(tree: Path, args: list[str]) -> dict:
-    """One `arshif …` command by the arshif of `tree`: CPU and wall seconds, exit status."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "archive", *args], cwd=tree, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 2), "wall_s": round(time.monotonic() - started, 2),
-            "exit": os.waitstatus_to_exitcode(status)}
 
 
 def rebuilds(trees: dict[str, Path], data: Path, work: Path, rounds: int) -> dict:
