@@ -103,9 +103,8 @@ def crawl_reading(crawl: dict, extraction: dict | None = None) -> str:
                "is extracting the article and storing it (text, metadata, language, versions, the search index: "
                "the extraction benchmark below), work wget does not do at all; the other "
                f"~{per_article - extracting:.0f} ms are the crawl (fetching, discovery and article detection, WARC "
-               "records with two digests, capture rows, Scrapy's own machinery, and the extraction thread's "
-               f"contention with it), where wget spends {wget_article:.0f} ms per article on its {wget_pages:.0f} "
-               "pages.")
+               "records with two digests, capture rows, Scrapy's own machinery), where wget spends "
+               f"{wget_article:.0f} ms per article on its {wget_pages:.0f} pages.")
     return ("How to read it. arshif finds the articles in the sitemaps and fetches each canonical URL once, plus each "
             "article's lead image on the second origin; `wget --mirror` follows every link, so it fetches every "
             "listing, tag and archive page and the `?m=1`, `utm_*` and `fbclid` variants of each article as separate "
