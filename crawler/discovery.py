@@ -221,10 +221,15 @@ def parse_html(body: bytes, url: str, encoding: str | None = None):
 
 def analyse_page(body: bytes, url: str, encoding: str | None = None, listed: bool = False) -> PageFacts:
     """Links, feeds, assets, canonical, and whether this page is an article."""
+    return parse_and_analyse(body, url, encoding, listed)[1]
+
+
+def parse_and_analyse(body: bytes, url: str, encoding: str | None = None, listed: bool = False):
+    """(the page's lxml tree or None, its PageFacts): the crawl hands the tree on to extraction."""
     doc = parse_html(body, url, encoding)
     if doc is None:
-        return PageFacts(False, [], [], [], None, "unparsable")
-    return analyse_doc(doc, url, listed)
+        return None, PageFacts(False, [], [], [], None, "unparsable")
+    return doc, analyse_doc(doc, url, listed)
 
 
 # WordPress names the kind of every page in <body class>: posts are "single"; archives, the front page, search

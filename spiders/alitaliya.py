@@ -43,15 +43,13 @@ from archive.durations import parse_duration
 from archive.urls import canonical, same_site
 from crawler.discovery import (
     COPY,
-    PageFacts,
-    analyse_doc,
     analyse_page,
     classify,
     html_encoding,
     is_comments_feed,
     is_posts_sitemap,
+    parse_and_analyse,
     parse_feed,
-    parse_html,
     sitemap_lists,
 )
 from crawler.items import ArticlePage
@@ -307,8 +305,7 @@ class AlitaliyaSpider(scrapy.Spider):
         for url in declared or [self.site.rstrip("/") + "/sitemap.xml"]:
             yield from self.source(url, "sitemap", "P", self.parse_sitemap)
         body = self.source_body(response) if response.status == 304 else response.body
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        facts = analyse_page(body or b"", response.url, html_encoding(body or b"", content_type))
+        facts = analyse_page(body or b"", response.url, html_encoding(body or b"", _content_type(response)))
         feeds = [u for u in facts.feeds if same_site(u, self.site) and not is_comments_feed(u)]
         if not feeds:
             base = self.site.rstrip("/")
@@ -421,12 +418,9 @@ class AlitaliyaSpider(scrapy.Spider):
             return
         url = canonical(response.url)
         said = {**self.facts.get(url, {}), **{k: response.meta[k] for k in SOURCE_FACTS if response.meta.get(k)}}
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        doc = parse_html(response.body, response.url, html_encoding(response.body, content_type))
-        if doc is None:
-            facts = PageFacts(False, [], [], [], None, "unparsable")
-        else:
-            facts = analyse_doc(doc, response.url, bool(said.get("listed_as_post")))
+        content_type = _content_type(response)
+        doc, facts = parse_and_analyse(response.body, response.url, html_encoding(response.body, content_type),
+                                       bool(said.get("listed_as_post")))
         kind = "article" if facts.is_article else response.meta.get("arshif_kind", "page")
         if kind == "article" and not facts.is_article:
             kind = "page"
@@ -505,7 +499,7 @@ class AlitaliyaSpider(scrapy.Spider):
         still names them: they are read from the archived stylesheet it confirms."""
         self.crawler.stats.inc_value("arshif/assets")
         self.note(response.url, "asset", is_article=0, fetched=_now(), status=response.status)
-        mime = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        mime = _content_type(response) or None
         if response.status == 304:
             body = self.session.archived_body(response.url) if self.session is not None else None
             mime = None  # a 304 carries no Content-Type: the URL decides
@@ -753,13 +747,17 @@ def same_time(a: str, b: str) -> bool:
     return instant(a) == instant(b) is not None
 
 
+def _content_type(response: Response) -> str:
+    return (response.headers.get("Content-Type") or b"").decode("latin-1")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _css_charset(response: Response, body: bytes) -> str:
     """A stylesheet's charset: its HTTP header, else its @charset rule, else UTF-8 (CSS Syntax §3.2)."""
-    declared = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+    declared = _content_type(response).lower()
     if "charset=" in declared:
         name = declared.split("charset=", 1)[1].split(";")[0].strip().strip('"')
     elif body.startswith(b'@charset "'):
