@@ -35,10 +35,11 @@ TEST_WORKERS ?= 2
 
 test: install system-needs
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 demo: install
-	$(BIN)/python -m archive.demo
+	$(BIN)/python -m archive.ops.demo
 
 # Benchmarks stay out of `make test`: they take minutes and need wget and nginx (apt-get install wget nginx-light).
 bench: install
@@ -54,6 +55,7 @@ drills: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) $(PYWB_VENV) build *.egg-info .pytest_cache

@@ -33,7 +33,7 @@ ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, bel
 # page are fetched on every run. Listing pages (and other pages that are not articles) once a day by default, so that
 # a run on an unchanged site costs its sources and its revisits, not the site.
 ARSHIF_REFETCH_INTERVALS = {"sitemap": "0", "feed": "0", "listing": "1d"}
-# Revisits (crawler/revisits.py): known articles whose changes the site does not announce (no sitemap lastmod) are
+# Revisits (archive/pages/revisits.py): known articles whose changes the site does not announce (no sitemap lastmod) are
 # looked at again, young ones every ARSHIF_REVISIT_YOUNG_INTERVAL, older ones less often, every one at least once
 # per ARSHIF_REVISIT_PERIOD; ARSHIF_REVISIT_BUDGET caps the revisits of one run (0: no cap; the run says what it
 # left out).
@@ -54,8 +54,8 @@ ARSHIF_FRONTIER_DEAD_AFTER = 60.0       # a worker silent this long is dead: it 
 ARSHIF_FRONTIER_IDLE_CLOSE = 5.0        # a worker closes once the whole fleet was idle, nothing queued, this long
 ARSHIF_FRONTIER_POLL = 0.5              # an idle worker of a fleet looks for work queued by the others this often
 
-# Python's garbage collector during a crawl (crawler/collector.py): a young collection every this many new objects
-# (Python's default is 700); empty: Python's defaults.
+# Python's garbage collector during a crawl (crawler/extensions/collector.py): a young collection every this many
+# new objects (Python's default is 700); empty: Python's defaults.
 ARSHIF_GC_THRESHOLD = [20000, 20, 20]
 
 # -- politeness ------------------------------------------------------------------------------------------------
@@ -85,19 +85,19 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     # above 600: sees redirects (RedirectMiddleware 600), raw compressed bodies (HttpCompression 590)
     # and server errors before they are retried (RetryMiddleware 550)
-    "crawler.recorder.WarcRecorderMiddleware": 950,
-    "crawler.backoff.RetryBackoffMiddleware": 560,
+    "crawler.middlewares.recorder.WarcRecorderMiddleware": 950,
+    "crawler.middlewares.backoff.RetryBackoffMiddleware": 560,
     # just above HttpCompression (590): spares it guessing the charset of gzip bytes
-    "crawler.compression.CompressedEncodingHint": 595,
+    "crawler.middlewares.compression.CompressedEncodingHint": 595,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ArticleStorePipeline": 300,
+    "crawler.pipelines.articles.ArticleStorePipeline": 300,
 }
 EXTENSIONS = {
-    "crawler.session.ArchiveSession": 100,
-    "crawler.progress.Progress": 200,
-    "crawler.offline.OfflineSuffixList": 0,
-    "crawler.collector.CollectorTuning": 0,
+    "crawler.extensions.session.ArchiveSession": 100,
+    "crawler.extensions.progress.Progress": 200,
+    "crawler.extensions.offline.OfflineSuffixList": 0,
+    "crawler.extensions.collector.CollectorTuning": 0,
     "scrapy.extensions.telnet.TelnetConsole": None,
     # Scrapy 2.19's HTTP server that runs any Python code it is sent (a token in a file under the user's home
     # guards it): an unattended archiver has no use for it, and its import (aiohttp) costs every run

@@ -51,7 +51,7 @@ def archive_facts(db: Path) -> dict[str, Counter]:
 def _is_source(table: str, row: tuple) -> bool:
     """A feed or sitemap page: how far a crawl pages a feed depends on which answers came first (paging stops at a
     page that shows nothing new, and a sitemap answered earlier makes its posts known), in one tree as in the other."""
-    from crawler.discovery import classify
+    from archive.pages.detection import classify
 
     url = row[1] if table == "captures" else row[0]
     return table in ("captures", "urls") and classify(url) in ("feed", "sitemap")
@@ -111,7 +111,7 @@ def crawl(tree: Path, site: str, data: Path) -> dict:
 def which_tree_runs(tree: Path) -> str:
     """Where `archive` is imported from when run from `tree` (a check that the baseline really runs its own code)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    return subprocess.run([sys.executable, "-c", "import archive, crawler.extraction as e; print(e.__file__)"],
+    return subprocess.run([sys.executable, "-c", "import archive; print(archive.__file__)"],
                           cwd=tree, env=env, capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -174,11 +174,15 @@ PROFILE_PARTS = (
     ("HTML parsing (lxml)", ("document_fromstring",)),
     ("Scrapy's decompression (and its charset guess)", ("httpcompression.py",)),
     ("Scrapy's check of callbacks' source", ("warn_on_generator_with_return_value",)),
-    ("WARC records (warcio: gzip, digests)", ("warcio/", "archive/warcfiles.py", "crawler/records.py")),
-    ("article storage and search index", ("archive/store.py", "archive/search_index.py")),
-    ("metadata reading (extraction)", ("crawler/extraction.py",)),
-    ("page analysis (detection, links, requisites)", ("crawler/discovery.py", "crawler/requisites.py")),
-    ("spider (scheduling decisions)", ("spiders/alitaliya.py", "crawler/session.py")),
+    # each module under its path in this tree and in the baseline's
+    ("WARC records (warcio: gzip, digests)", ("warcio/", "archive/warc/", "archive/warcfiles.py",
+                                              "crawler/records.py")),
+    ("article storage and search index", ("archive/store/", "archive/search/index.py", "archive/store.py",
+                                          "archive/search_index.py")),
+    ("metadata reading (extraction)", ("archive/pages/extraction.py", "crawler/extraction.py")),
+    ("page analysis (detection, links, requisites)", ("archive/pages/detection.py", "archive/pages/requisites.py",
+                                                      "crawler/discovery.py", "crawler/requisites.py")),
+    ("spider (scheduling decisions)", ("spiders/", "crawler/extensions/session.py", "crawler/session.py")),
     ("HTTP client (Twisted)", ("twisted/web/_newclient.py",)),
 )
 IDLE_LEAVES = ("_worker (", "Condition.wait (", "EpollSelector.select (", "Queue.get (", "wait (threading")

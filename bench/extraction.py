@@ -14,8 +14,8 @@ from pathlib import Path
 
 import trafilatura
 
-from archive.store import Store
-from crawler.extraction import extract
+from archive.pages.extraction import extract
+from archive.store.database import Store
 from replica.server import ReplicaApp, ReplicaConfig
 
 

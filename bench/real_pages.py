@@ -49,11 +49,11 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.discovery import analyse_page, parse_html
-from crawler.extraction import ExtractionFailed, extract
+from archive.pages.detection import analyse_page, parse_html
+from archive.pages.extraction import ExtractionFailed, extract
 
 try:  # the encoding arshif reads a page with; analyse_page guesses when it is not given
-    from crawler.discovery import page_encoding
+    from archive.pages.detection import page_encoding
 except ImportError:  # pragma: no cover - renamed by a change to crawler/
     def page_encoding(body: bytes, header_encoding: str | None) -> str | None:
         return None

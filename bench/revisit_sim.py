@@ -1,4 +1,4 @@
-"""The revisit policy (crawler/revisits.py) replayed over a simulated year of a site that announces nothing.
+"""The revisit policy (archive/pages/revisits.py) replayed over a simulated year of a site that announces nothing.
 
 Run: .venv/bin/python -m bench.revisit_sim [--quick] [--json] [--jobs N]
 
@@ -51,7 +51,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
-from crawler.revisits import DAY, HOUR, RevisitPolicy, spread
+from archive.pages.revisits import DAY, HOUR, RevisitPolicy, spread
 
 try:
     import numpy as np
@@ -116,7 +116,7 @@ MAX_YOUNG_MEDIAN = 12 * HOUR
 @dataclass
 class Site:
     """One article a row: publication, first fetch (a tick), edits (two columns, inf: none, sorted), deletion (inf:
-    none), URL spread (crawler.revisits.spread), which of the independent sites it is on; the counting window in
+    none), URL spread (archive.pages.revisits.spread), which of the independent sites it is on; the counting window in
     ticks."""
     pub: np.ndarray
     first: np.ndarray
@@ -711,7 +711,8 @@ def markdown(result: dict) -> str:
     pg = result["page"]
     text = [
         title, "",
-        "`python -m bench.revisit_sim`: crawler/revisits.py's policy replayed over a model of a site that announces "
+        "`python -m bench.revisit_sim`: archive/pages/revisits.py's policy replayed over a model of a site that "
+        "announces "
         f"no change (no `lastmod`, no validators), with a run every 30 minutes ({m['runs_per_day']} a day). The site "
         f"has {m['back_catalogue_days']:.0f} days of articles when the crawler first runs, then publishes for "
         f"{m['days']:.0f} days more; edits and deletions of that year are counted, checks go on "

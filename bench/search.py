@@ -22,11 +22,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from archive import search_index
-from archive.arabic import TOKEN
-from archive.query import parse, to_match
-from archive.search import Searcher
-from archive.store import Store, open_db
+from archive.core.arabic import TOKEN
+from archive.search import index as search_index
+from archive.search.query import parse, to_match
+from archive.search.searcher import Searcher
+from archive.store.database import Store, open_db
 from replica.content import Site
 
 _site: Site | None = None

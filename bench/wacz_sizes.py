@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from archive import wacz
+from archive.export import wacz
 from bench.crawl_vs_wget import ROOT, free_port, start_replica
 
 

@@ -1,7 +1,7 @@
 """Request fingerprints over the canonical URL, so the duplicate filter treats every form of a URL as one.
 
 Scrapy's default fingerprint keeps `utm_*`, `fbclid`, `?m=1` and the difference between raw Arabic and its
-escapes; ours computes the fingerprint from `archive.urls.canonical`, the same function the store and every
+escapes; ours computes the fingerprint from `archive.core.urls.canonical`, the same function the store and every
 command use.
 """
 
@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from archive.urls import canonical
+from archive.core.urls import canonical
 
 
 class CanonicalRequestFingerprinter:

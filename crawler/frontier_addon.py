@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-WORKER_ID = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # what a WARC file name can carry (archive.warcfiles.NAME)
+WORKER_ID = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # what a WARC file name can carry (archive.warc.writer.NAME)
 
 
 def default_worker_id() -> str:

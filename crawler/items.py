@@ -14,6 +14,6 @@ class ArticlePage:
     record_id: str | None = None  # the WARC record this page was captured as
     timestamp: str | None = None  # its 14-digit capture time
     revisit: str | None = None    # revisit profile, when the payload was identical to the previous capture
-    facts: Any = None             # crawler.discovery.PageFacts from the spider: extraction need not analyse again
+    facts: Any = None             # archive.pages.detection.PageFacts from the spider: extraction need not analyse again
     listed_author: str | None = None  # the author a feed named for it (dc:creator)
     doc: Any = field(default=None, repr=False)  # the spider's lxml tree of the page, extraction's from then on

@@ -12,7 +12,7 @@ Sources, most reliable first:
    otherwise go idle), so a site whose sitemap or feeds are complete costs no listing pages at all, and a site
    without them is still walked completely.
 
-Every URL is canonicalised (archive.urls) before it is requested, and the duplicate filter compares canonical
+Every URL is canonicalised (archive.core.urls) before it is requested, and the duplicate filter compares canonical
 forms, so `?utm_…`, `fbclid`, `?m=1`, raw-Arabic and lower-case-escape variants are never fetched again.
 
 With a shared frontier (crawler/frontier.py) a request this process schedules may be answered in another worker,
@@ -38,10 +38,10 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
-from archive.clock import instant, scheduling_now
-from archive.durations import parse_duration
-from archive.urls import canonical, same_site
-from crawler.discovery import (
+from archive.core.clock import instant, scheduling_now
+from archive.core.durations import parse_duration
+from archive.core.urls import canonical, same_site
+from archive.pages.detection import (
     COPY,
     analyse_page,
     classify,
@@ -52,9 +52,9 @@ from crawler.discovery import (
     parse_feed,
     sitemap_lists,
 )
+from archive.pages.requisites import css_references, is_stylesheet
+from archive.pages.revisits import RevisitPolicy, choose
 from crawler.items import ArticlePage
-from crawler.requisites import css_references, is_stylesheet
-from crawler.revisits import RevisitPolicy, choose
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
@@ -128,7 +128,7 @@ class AlitaliyaSpider(scrapy.Spider):
     # -- bookkeeping ----------------------------------------------------------------------------------------
     @property
     def session(self):
-        from crawler.session import ArchiveSession
+        from crawler.extensions.session import ArchiveSession
 
         return self.crawler.get_extension(ArchiveSession)
 
@@ -583,7 +583,7 @@ class AlitaliyaSpider(scrapy.Spider):
 
     def _publish_discovery(self) -> None:
         """Before the source is counted done: a worker that then re-checks must find every listed article; and
-        a worker that discovered nothing itself must not report a site that lists nothing (archive.crawl)."""
+        a worker that discovered nothing itself must not report a site that lists nothing (archive.ops.crawl)."""
         if self.frontier is None:
             return
         if self._listed_new:
@@ -662,7 +662,7 @@ class AlitaliyaSpider(scrapy.Spider):
 
     def revisit(self):
         """Known articles whose changes the site does not announce, looked at again when the revisit policy says
-        they are due (crawler/revisits.py): young ones often, ones that changed before sooner, every one at least
+        they are due (archive/pages/revisits.py): young ones often, ones that changed before sooner, every one at least
         once per period; the most overdue first when a budget caps them. Conditional requests where the archive
         holds validators; otherwise the text decides whether anything changed."""
         if self.revisited or not self.revisits_enabled or self.refresh or self.session is None \

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.arabic import clitic_variants, fold, light_stem, normal, strip_article, tokens
+from archive.core.arabic import clitic_variants, fold, light_stem, normal, strip_article, tokens
 from replica import planted
 
 

@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from archive.backup import FIXITY, MANIFEST, UNDER_WAY, BackupError, backup
-from archive.recovery import recover
-from archive.store import Store
-from archive.verify import verify
+from archive.ops.backup import FIXITY, MANIFEST, UNDER_WAY, BackupError, backup
+from archive.ops.recovery import recover
+from archive.ops.verify import verify
+from archive.store.database import Store
 from tests.conftest import REPORT
 from tests.crawling import ROOT, arshif, crawl
 from tests.replica_process import ReplicaProcess

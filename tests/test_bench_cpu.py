@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.store import Store
+from archive.store.database import Store
 from bench.cpu_per_article import differences, profile_shares
 
 SITE = "http://127.0.0.1:9"

@@ -10,8 +10,8 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
+from archive.pages.revisits import DAY, HOUR, RevisitPolicy, choose  # noqa: E402
 from bench import revisit_sim as rs  # noqa: E402
-from crawler.revisits import DAY, HOUR, RevisitPolicy, choose  # noqa: E402
 
 TICK = rs.TICK
 

@@ -100,7 +100,7 @@ def test_records_are_linked_and_stored_as_received(captured, wordpress_site):
     for article, encoded in ((zipped, True), (plain, False)):
         row = conn.execute("SELECT warc_file, offset, length FROM captures WHERE canonical = ? AND "
                            "record_type = 'response'", [article["url"]]).fetchone()
-        from archive.verify import read_member
+        from archive.warc.reader import read_member
 
         with (captured.data / "warc" / row[0]).open("rb") as f:
             record = read_member(f, row[1], row[2])

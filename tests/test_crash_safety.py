@@ -90,7 +90,7 @@ def test_kill_after_twenty_records_then_resume(replica_factory, tmp_path):
 def _kill_mid_record(proc: subprocess.Popen, data: Path, large: str, site) -> bool:
     """Freeze the crawl (SIGSTOP) whenever its open WARC file grows; kill it (SIGKILL) when frozen in the middle
     of a record, else let it go on. True once killed mid-record; False if the large record slipped by."""
-    from archive.indexer import complete_length
+    from archive.warc.indexer import complete_length
 
     wait_for(lambda: any(r["path"] == large and r["status"] == 200 for r in site.requests()), step=0.002)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import analyse_page, is_comments_feed, is_posts_sitemap
-from crawler.extraction import extract, extract_page, is_name
+from archive.pages.detection import analyse_page, is_comments_feed, is_posts_sitemap
+from archive.pages.extraction import extract, extract_page, is_name
 
 URL = "http://127.0.0.1:8765/2021/09/rifugiati-a-lampedusa.html"
 BODY_WORDS = ("وأوضح «ماريو روسي» (Mario Rossi)، رئيس بلدية الجزيرة، أن مراكز الاستقبال تعمل بأكثر من طاقتها منذ "

@@ -78,7 +78,7 @@ def test_redirects_and_errors_are_recorded(any_crawl):
     row = conn.execute("SELECT status, warc_file, offset, length FROM captures WHERE canonical = ? AND "
                        "record_type = 'response'", [moved["from"]]).fetchone()
     assert row is not None and row[0] == 301
-    from archive.verify import read_member
+    from archive.warc.reader import read_member
 
     with (run.data / "warc" / row[1]).open("rb") as f:
         record = read_member(f, row[2], row[3])

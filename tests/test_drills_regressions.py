@@ -21,10 +21,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.cli import cli
-from archive.indexer import Damage, complete_length, members
-from archive.rebuild import rebuild
-from archive.snapshots import DamagedRecord, NotArchived, captures, raw_record
-from archive.verify import read_member, verify
+from archive.history.snapshots import DamagedRecord, NotArchived, captures, raw_record
+from archive.ops.rebuild import rebuild
+from archive.ops.verify import verify
+from archive.warc.indexer import Damage, complete_length, members
+from archive.warc.reader import read_member
 
 NAME = "arshif-20260101000000-00000.warc.gz"
 PAGES = 6

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from langdetect import DetectorFactory, LangDetectException, detect
 
-from crawler.extraction import LANGDETECT_CHARS, detect_language
+from archive.pages.extraction import LANGDETECT_CHARS, detect_language
 from replica.content import Site
 
 DetectorFactory.seed = 0

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive import search_index
-from archive.query import QueryError, parse, to_match
+from archive.search import index as search_index
+from archive.search.query import QueryError, parse, to_match
 
 DOCS = ["زار الرئيس «بُوتِين» موسكو والتقى بالأسد", "مؤتمر في ميلانو حول المسؤولية الاجتماعية",
         "Il sindacato chiede un incontro sulla libertà di stampa", "أغلق الممر الإنساني بعد 13-09-2021"]

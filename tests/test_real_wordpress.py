@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from archive.urls import canonical
+from archive.core.urls import canonical
 from tests.conftest import REPORT
 from tests.crawling import CrawlRun, arshif, crawl
 

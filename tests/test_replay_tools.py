@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.urls import canonical
+from archive.core.urls import canonical
 from tests.conftest import REPORT
 from tests.crawling import arshif, crawl
 from tests.http_client import fetch
@@ -164,7 +164,7 @@ def test_pywb_shows_a_page_at_its_identical_payload_revisit(pywb_on, replay_arch
 def test_index_is_cdxj_indexer_output_but_for_resolved_304s(replay_archives):
     """docs/archiving.md names the one difference: a server-not-modified revisit's line points at the response it
     confirms (its status, type and place), `revisit.*` keeping where the revisit record is."""
-    from archive.cdxj import index_lines
+    from archive.warc.cdxj import index_lines
 
     edited = Path(replay_archives["edited"])
     ours = set((edited / "warc" / "index.cdxj").read_text(encoding="utf-8").splitlines())
@@ -206,7 +206,7 @@ def index_of(wacz: Path) -> dict[str, list[tuple[str, dict]]]:
 
 
 def test_wacz_carries_each_captures_requisites_once(replay_archives, tmp_path):
-    from archive import wacz
+    from archive.export import wacz
 
     edited = Path(replay_archives["edited"])
     url, _, _ = edited_article(replay_archives)
@@ -235,7 +235,7 @@ def test_wacz_validates_and_requisites_stay_small(replay_archives, tmp_path):
     """`wacz validate` accepts it; each article's WACZ is at most 1.3× the same export without requisites."""
     import subprocess
 
-    from archive import wacz
+    from archive.export import wacz
     from tests.test_snapshots import _tool
 
     edited = Path(replay_archives["edited"])
@@ -272,7 +272,7 @@ def viewer_parts():
 
 
 def _article_wacz(data: Path, url: str, out: Path) -> Path:
-    from archive import wacz
+    from archive.export import wacz
 
     with sqlite3.connect(data / "archive.db") as conn:
         wacz.write(data, conn, [article_id(data, url)], out)

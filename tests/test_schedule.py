@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.lock import DataLock
+from archive.core.lock import DataLock
 from tests.crawling import ROOT, arshif, crawl
 
 pytestmark = pytest.mark.slow

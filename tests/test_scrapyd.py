@@ -171,7 +171,7 @@ def test_deploy_and_crawl_through_scrapyd(tmp_path, scrapyd, small_site):
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode()
     for needed in ("settings.py", "archive/__init__.py", "archive/web/app.py", "archive/web/templates/base.html",
-                   "archive/web/static/style.css", "crawler/session.py", "spiders/alitaliya.py"):
+                   "archive/web/static/style.css", "crawler/extensions/session.py", "spiders/alitaliya.py"):
         assert needed in names, f"{needed} missing from the egg"
     assert "[scrapy]\nsettings = settings" in entry_points, entry_points
 

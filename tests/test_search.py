@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive import search_index
 from archive.cli import cli
-from archive.store import Store
+from archive.search import index as search_index
+from archive.store.database import Store
 from tests.conftest import REPORT
 from tests.crawling import ROOT, arshif
 from tests.search_queries import labelled_queries

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from archive import store
-from archive.store import SCHEMA_VERSION, Store, StoreError
+from archive.store import database as store
+from archive.store.database import SCHEMA_VERSION, Store, StoreError
 
 
 def test_an_old_database_is_upgraded_in_place(tmp_path):

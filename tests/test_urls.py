@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.urls import canonical
+from archive.core.urls import canonical
 
 CANON = "http://127.0.0.1:8000/2021/09/14/%D9%82%D9%85%D8%A9-%D8%A8%D9%88%D8%AA%D9%8A%D9%86/"
 
@@ -41,7 +41,7 @@ def test_canonical_is_idempotent(url):
 def test_offline_suffix_list():
     from scrapy.downloadermiddlewares import cookies
 
-    from crawler.offline import OfflineSuffixList
+    from crawler.extensions.offline import OfflineSuffixList
 
     OfflineSuffixList()
     assert cookies._split_domain.suffix_list_urls == ()

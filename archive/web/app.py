@@ -27,10 +27,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from archive import changes as ch
-from archive.query import QueryError
-from archive.search import Filters, Searcher
-from archive.snapshots import NotArchived, captures, nearest, payload, resolve
+from archive.history import changes as ch
+from archive.history.snapshots import NotArchived, captures, nearest, payload, resolve
+from archive.search.query import QueryError
+from archive.search.searcher import Filters, Searcher
 from archive.web.replay import Pywb
 
 HERE = Path(__file__).parent

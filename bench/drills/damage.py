@@ -133,7 +133,7 @@ def _rebuild(result: DrillResult, data: Path, copy: Path, cut_name: str, cut_at:
     result.check("after the rebuild, `index.cdxj` still lists every record of the bit-flipped file but the "
                  "damaged one (pywb replays the others)", lines["after"] == lines["before"] - 1,
                  f"{lines['before']} lines before, {lines['after']} after: cdxj-indexer stops at the damaged "
-                 "record (archive/cdxj.py index_lines)")
+                 "record (archive/warc/cdxj.py index_lines)")
 
 
 def _cdxj_lines(warc: Path, name: str) -> int:

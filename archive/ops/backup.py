@@ -1,0 +1,501 @@
+"""`arshif backup DEST`: a consistent copy of the archive, taken while a crawl writes (docs/operating.md, Backing up).
+
+Why it works this way:
+- The database is copied with SQLite's online backup API from a read-only connection. In WAL mode a reader sees
+  one committed snapshot and never blocks the crawl's writer, so the copy is consistent without stopping the
+  schedule (`cp archive.db` during a commit can copy half a transaction, or miss what is still in the -wal).
+  The copy is checked with `PRAGMA integrity_check`; it stays in WAL mode like the archive (one file once its
+  connection closes), so that `arshif verify` opening it does not rewrite it and its recorded SHA-256 stays true.
+- The WARC files to copy are named by that snapshot, not by listing `warc/`: the backed-up database is the
+  inventory. A closed file is copied whole and its SHA-256 checked against the fixity row recorded at close. A file
+  still being written is copied up to the end of the last record the snapshot points into and keeps its `.open`
+  suffix: exactly what a crawl interrupted at that moment would have left, so `arshif verify` finds every record
+  the copy references (and reports that file as left open, as it would on the live archive at that moment), and
+  after a restore the next crawl's recovery closes it like any interrupted file.
+- Everything is written under a temporary name, fsynced, then renamed; `backup.incomplete` marks a backup under
+  way and is removed only after `backup.json` is written, so a half-written backup is never taken for a good one.
+- Nightly runs are incremental: a closed file already in DEST with its fixity row's size and SHA-256 is skipped.
+  Its hash is not read again when its size and mtime are those the previous backup.json recorded (`rehash=True`
+  reads every copy again, to catch bit rot on the backup disk).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import warnings
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from archive import __version__
+from archive.warc.reader import read_member
+from archive.warc.writer import OPEN_SUFFIX, fsync_dir, sha256_of
+
+PART = ".part"                       # suffix of everything written before it is complete
+MANIFEST = "backup.json"
+FIXITY = "warc-fixity.sha256"
+UNDER_WAY = "backup.incomplete"
+LOCK = ".backup.lock"
+CHUNK = 1 << 20
+
+Progress = Callable[[int, int], None]
+
+
+class BackupError(Exception):
+    """The backup could not be made; the message is the one line the operator sees."""
+
+
+@dataclass
+class WarcEntry:
+    """One WARC file the backed-up database knows, and what this backup did with it."""
+
+    name: str
+    state: str                # "closed" (has fixity) or "open" (being written at backup time)
+    size: int | None          # closed: size recorded at close; open: bytes up to the last record indexed
+    sha256: str | None        # closed: the fixity row; open: SHA-256 of the copied prefix (not a fixity value)
+    action: str = "listed"    # copied, unchanged, missing, damaged, or listed (--no-warc)
+    mtime_ns: int | None = None  # of the copy in DEST: lets the next backup trust it without reading it
+
+
+@dataclass
+class BackupReport:
+    dest: str
+    source: str
+    started: str
+    finished: str = ""
+    seconds: float = 0.0
+    arshif_version: str = __version__
+    schema_version: int = 0
+    database: dict = field(default_factory=dict)   # bytes, sha256, seconds (the online backup and its check)
+    counts: dict = field(default_factory=dict)     # articles, versions, captures, warc_files
+    files: list[WarcEntry] = field(default_factory=list)
+    copied_bytes: int = 0
+    repaired: list[str] = field(default_factory=list)  # copies in DEST that no longer matched: copied again
+    problems: list[str] = field(default_factory=list)
+    warc_copied: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    def named(self, *actions: str) -> list[str]:
+        return [f.name for f in self.files if f.action in actions]
+
+    @property
+    def open_files(self) -> list[str]:
+        return [f.name + OPEN_SUFFIX for f in self.files if f.state == "open"]
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        out["complete"] = self.complete
+        out["open_files"] = self.open_files
+        out["copied"] = self.named("copied")
+        out["unchanged"] = self.named("unchanged")
+        return out
+
+    def summary(self) -> str:
+        db = self.database
+        line = (f"archive.db {db.get('bytes', 0) / 1e6:.1f} MB ({self.counts.get('captures', 0)} captures, "
+                f"{self.counts.get('articles', 0)} articles, integrity ok, {db.get('seconds', 0):.1f} s)")
+        closed = [f for f in self.files if f.state == "closed"]
+        if self.warc_copied:
+            line += (f"; {len(closed)} closed WARC files: {len(self.named('copied'))} copied "
+                     f"({self.copied_bytes / 1e6:.1f} MB), {len(self.named('unchanged'))} already there")
+            if self.open_files:
+                line += f"; {len(self.open_files)} open, copied up to its last indexed record"
+        else:
+            line += f"; {len(closed)} closed WARC files listed with their fixity (not copied)"
+        return f"{line} → {self.dest} in {self.seconds:.1f} s"
+
+
+def backup(data: Path, dest: Path, progress: Progress | None = None, copy_warc: bool = True,
+           rehash: bool = False) -> BackupReport:
+    """Back up the archive in `data` into `dest`; safe while a crawl writes `data`, never writes to it.
+
+    Raises BackupError when nothing trustworthy could be made (no archive, DEST unusable, integrity check
+    failed); problems with single WARC files (missing from the source, SHA-256 not matching the fixity row) are
+    in `report.problems`, the rest of the backup done all the same."""
+    data, dest = Path(data), Path(dest)
+    source_db = data / "archive.db"
+    if not source_db.is_file():
+        raise BackupError(f"no archive at {data} (archive.db not found)")
+    _check_places(data, dest)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot create {dest}: {exc.strerror}") from exc
+    if not os.access(dest, os.W_OK | os.X_OK):
+        raise BackupError(f"{dest} is not writable")
+    if (dest / "archive.db").exists() and not (dest / MANIFEST).exists() and not (dest / UNDER_WAY).exists():
+        raise BackupError(f"{dest} holds an archive.db that is not an arshif backup (no {MANIFEST}): "
+                          "refusing to overwrite it")
+    clock = time.monotonic()
+    report = BackupReport(dest=str(dest), source=str(data.resolve()), started=_now(), warc_copied=copy_warc)
+    try:
+        with _locked(dest):
+            _run(data, dest, report, progress, copy_warc, rehash, clock)
+    except OSError as exc:  # a full or failing backup disk: one line; the next run clears the .part files
+        raise BackupError(f"{exc.strerror or exc}: {exc.filename or dest} (the backup is incomplete; files "
+                          "already copied are kept for the next run)") from exc
+    return report
+
+
+def _run(data: Path, dest: Path, report: BackupReport, progress: Progress | None, copy_warc: bool,
+         rehash: bool, clock: float) -> None:
+    _write_atomic(dest / UNDER_WAY, f"backup from {report.source} started {report.started}, pid {os.getpid()}\n")
+    _remove_leftovers(dest)
+    previous = _previous_copies(dest)
+    db_part = dest / ("archive.db" + PART)
+    last_records = _copy_database(data / "archive.db", db_part, report)
+    try:
+        if copy_warc:
+            _copy_warc(data / "warc", dest / "warc", last_records, report, previous, progress, rehash)
+        _write_atomic(dest / FIXITY, "".join(f"{f.sha256}  warc/{f.name}\n" for f in report.files
+                                             if f.state == "closed"))
+        os.replace(db_part, dest / "archive.db")
+    except BaseException:
+        _discard(db_part)
+        raise
+    fsync_dir(dest)
+    if copy_warc:
+        _drop_superseded(dest / "warc", report)
+    report.finished = _now()
+    report.seconds = round(time.monotonic() - clock, 3)
+    _write_atomic(dest / MANIFEST, json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    (dest / UNDER_WAY).unlink()
+    fsync_dir(dest)
+
+
+# -- where -------------------------------------------------------------------------------------------------------
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _check_places(data: Path, dest: Path) -> None:
+    """A backup inside the archive would be backed up into itself, and one onto the archive's own warc/ would
+    "copy" files onto themselves: refuse both, symlinks resolved."""
+    data_r, dest_r = data.resolve(), dest.resolve()
+    if _inside(dest_r, data_r):
+        raise BackupError(f"{dest} is inside the data directory {data}: back up to another directory (another disk)")
+    warc_r, dest_warc_r = (data / "warc").resolve(), (dest / "warc").resolve()
+    if _inside(dest_warc_r, warc_r) or _inside(warc_r, dest_warc_r) or _inside(data_r, dest_warc_r):
+        raise BackupError(f"{dest}/warc is the archive's own WARC directory {warc_r}")
+    if dest.exists() and not dest.is_dir():
+        raise BackupError(f"{dest} exists and is not a directory")
+
+
+@contextmanager
+def _locked(dest: Path) -> Iterator[None]:
+    """Two backups into one DEST (an overlapping cron run) would rename files under each other."""
+    try:
+        fd = os.open(dest / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise BackupError(f"cannot write to {dest}: {exc.strerror}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(f"another backup into {dest} is running") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(dest: Path) -> None:
+    """Temporary files of a backup that was killed: never complete, never worth keeping."""
+    for path in [*dest.glob("*" + PART), *dest.glob("*" + PART + "-*"), *(dest / "warc").glob("*" + PART)]:
+        path.unlink(missing_ok=True)
+
+
+def _previous_copies(dest: Path) -> dict[str, tuple[int, str, int]]:
+    """name → (size, sha256, mtime_ns) of the closed copies the last backup made or checked."""
+    try:
+        files = json.loads((dest / MANIFEST).read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {f["name"]: (f["size"], f["sha256"], f["mtime_ns"]) for f in files
+            if isinstance(f, dict) and f.get("state") == "closed" and f.get("action") in ("copied", "unchanged")
+            and f.get("mtime_ns") is not None}
+
+
+# -- the database ------------------------------------------------------------------------------------------------
+def _copy_database(source: Path, part: Path, report: BackupReport) -> dict[str, tuple[str, int, int]]:
+    """SQLite's online backup, in one step: from one read transaction (one snapshot), which in WAL mode does not
+    block the crawl's commits. (Copying in several steps restarts whenever another process commits, which a busy
+    crawl can do forever.) The copy is then checked and read for its inventory, over the connection that made it:
+    once that closes, the copy is one file (a read-only connection would leave its -wal and -shm behind).
+
+    Returns the last record (id, offset, length) of each file still open, for checking the copied prefix."""
+    start = time.monotonic()
+    try:
+        src = sqlite3.connect(_read_only(source), uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot open {source}: {exc}") from exc
+    try:
+        dst = sqlite3.connect(part, isolation_level=None)
+        try:
+            src.backup(dst)
+            result = [row[0] for row in dst.execute("PRAGMA integrity_check")]
+            last_records = _inventory(dst, report) if result == ["ok"] else {}
+        finally:
+            dst.close()
+    except BackupError:
+        _discard(part)
+        raise
+    except sqlite3.Error as exc:
+        _discard(part)
+        raise BackupError(f"the online backup of {source} failed: {exc}") from exc
+    except OSError as exc:
+        _discard(part)
+        raise BackupError(f"cannot write {part}: {exc.strerror}") from exc
+    finally:
+        src.close()
+    if result != ["ok"]:
+        _discard(part)
+        raise BackupError("integrity check of the copied database failed: " + "; ".join(result[:3]))
+    if part.with_name(part.name + "-wal").exists():  # closing the last connection checkpoints and removes it
+        _discard(part)
+        raise BackupError(f"the copied database left {part.name}-wal behind: the copy is not one file")
+    fsync_dir(part)  # any path: it opens it read-only and fsyncs
+    report.database = {"bytes": part.stat().st_size, "sha256": sha256_of(part),
+                       "seconds": round(time.monotonic() - start, 3)}
+    return last_records
+
+
+def _discard(part: Path) -> None:
+    """A database copy that will not be used, with the journal or WAL its connection may have left."""
+    for path in (part, *(part.with_name(part.name + suffix) for suffix in ("-journal", "-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+
+
+def _inventory(conn: sqlite3.Connection, report: BackupReport) -> dict[str, tuple[str, int, int]]:
+    """The WARC files of the snapshot into report.files: closed ones with their fixity, open ones with how far the
+    snapshot reads into them."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "schema_version" not in tables or "warc_files" not in tables:
+        raise BackupError(f"{report.source}/archive.db is not an arshif archive (no schema_version/warc_files)")
+    report.schema_version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    report.counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                     for table in ("articles", "article_versions", "captures", "warc_files") if table in tables}
+    ends = dict(conn.execute("SELECT warc_file, max(offset + length) FROM captures GROUP BY warc_file"))
+    files = []
+    for name, closed, size, sha256 in conn.execute(
+            "SELECT name, closed, size, sha256 FROM warc_files ORDER BY name"):
+        if closed is not None and size is not None and sha256:
+            files.append(WarcEntry(name, "closed", size, sha256))
+        else:
+            files.append(WarcEntry(name, "open", ends.get(name), None))
+    report.files = files
+    last_records = {}
+    for entry in files:
+        if entry.state == "open":
+            row = conn.execute("SELECT record_id, offset, length FROM captures WHERE warc_file = ? "
+                               "ORDER BY offset + length DESC LIMIT 1", [entry.name]).fetchone()
+            if row:
+                last_records[entry.name] = row
+    return last_records
+
+
+# -- the WARC files ----------------------------------------------------------------------------------------------
+def _copy_warc(source: Path, target: Path, last_records: dict[str, tuple[str, int, int]], report: BackupReport,
+               previous: dict[str, tuple[int, str, int]], progress: Progress | None, rehash: bool) -> None:
+    target.mkdir(exist_ok=True)
+    total = sum(f.size or 0 for f in report.files)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(min(done, total), total)
+
+    for entry in report.files:
+        if entry.state == "closed":
+            _closed_file(source, target, entry, report, previous, advance, rehash)
+        else:
+            _open_file(source, target, last_records.get(entry.name), entry, report, advance)
+    _copy_index(source, target, report)
+    fsync_dir(target)
+
+
+def _closed_file(source: Path, target: Path, entry: WarcEntry, report: BackupReport,
+                 previous: dict[str, tuple[int, str, int]], advance: Callable[[int], None], rehash: bool) -> None:
+    copy = target / entry.name
+    if copy.exists():
+        st = copy.stat()
+        if st.st_size == entry.size:
+            trusted = not rehash and previous.get(entry.name) == (entry.size, entry.sha256, st.st_mtime_ns)
+            if trusted or sha256_of(copy) == entry.sha256:
+                entry.action, entry.mtime_ns = "unchanged", st.st_mtime_ns
+                advance(entry.size)
+                return
+        report.repaired.append(entry.name)
+    original = source / entry.name
+    if not original.is_file():
+        entry.action = "missing"
+        report.problems.append(f"warc/{entry.name} is recorded as closed but is not in {source}")
+        advance(entry.size)
+        return
+    part = target / (entry.name + PART)
+    with original.open("rb") as src:
+        digest, size = _copy_bytes(src, part, None, advance)
+    if (size, digest) != (entry.size, entry.sha256):
+        part.unlink()
+        entry.action = "damaged"
+        report.problems.append(f"warc/{entry.name}: the copy has SHA-256 {digest[:16]}… and {size} bytes, its fixity "
+                               f"row {entry.sha256[:16]}… and {entry.size} bytes: the source file is damaged or "
+                               "changed (run arshif verify); not copied")
+        return
+    os.replace(part, copy)
+    entry.action, entry.mtime_ns = "copied", copy.stat().st_mtime_ns
+    report.copied_bytes += size
+
+
+def _open_file(source: Path, target: Path, last: tuple[str, int, int] | None, entry: WarcEntry, report: BackupReport,
+               advance: Callable[[int], None]) -> None:
+    """The part of a file being written that the snapshot references, under its `.open` name. The crawl may close
+    (rename) it at any moment: it is opened by either name, and being append-only, its first bytes are the same."""
+    src = _open_either(source / (entry.name + OPEN_SUFFIX), source / entry.name)
+    if src is None:
+        entry.action = "missing"
+        report.problems.append(f"warc/{entry.name}{OPEN_SUFFIX} (being written) is not in {source}")
+        return
+    part = target / (entry.name + OPEN_SUFFIX + PART)
+    with src:
+        if entry.size is None:  # no record indexed yet: the warcinfo record alone, if it is complete
+            entry.size = _first_member_end(src)
+            src.seek(0)
+        digest, size = _copy_bytes(src, part, entry.size, advance)
+    problem = None
+    if size < entry.size:
+        problem = f"ends at {size} bytes, before the last record the database references ({entry.size})"
+    elif last:
+        record_id, offset, length = last
+        try:
+            with part.open("rb") as fh:
+                found = read_member(fh, offset, length).rec_headers.get_header("WARC-Record-ID")
+        except Exception as exc:  # noqa: BLE001 - warcio raises bare exceptions on garbage
+            found = f"nothing readable ({exc})"
+        if found != record_id:
+            problem = f"holds {found} where the database's last record {record_id} should end it"
+    if problem:
+        part.unlink()
+        entry.action = "damaged"
+        report.problems.append(f"warc/{entry.name}{OPEN_SUFFIX} (being written) {problem}; not copied")
+        return
+    os.replace(part, target / (entry.name + OPEN_SUFFIX))
+    entry.sha256, entry.action = digest, "copied"
+    report.copied_bytes += size
+
+
+def _open_either(*paths: Path) -> BinaryIO | None:
+    for path in paths:
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _first_member_end(fh: BinaryIO) -> int:
+    """Where the first gzip member (the warcinfo record) ends; 0 when it is not complete yet."""
+    decomp = zlib.decompressobj(wbits=31)
+    consumed = 0
+    while not decomp.eof:
+        block = fh.read(CHUNK)
+        if not block:
+            return 0
+        try:
+            decomp.decompress(block)
+        except zlib.error:
+            return 0
+        consumed += len(block) - (len(decomp.unused_data) if decomp.eof else 0)
+    return consumed
+
+
+def _copy_bytes(src: BinaryIO, part: Path, limit: int | None, advance: Callable[[int], None]) -> tuple[str, int]:
+    """Copy (the first `limit` bytes of) src into part, hashing what is read; fsynced, the source's mtime kept.
+    On any error (a full backup disk) the part is removed."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with part.open("wb") as out:
+            while limit is None or size < limit:
+                block = src.read(CHUNK if limit is None else min(CHUNK, limit - size))
+                if not block:
+                    break
+                digest.update(block)
+                out.write(block)
+                size += len(block)
+                advance(len(block))
+            out.flush()
+            os.fsync(out.fileno())
+        stat = os.fstat(src.fileno())
+        os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest(), size
+
+
+def _copy_index(source: Path, target: Path, report: BackupReport) -> None:
+    """warc/index.cdxj for pywb, limited to the closed files in DEST: the live index may already list files closed
+    after the snapshot, or not yet list the last one closed before it (those lines are made from the copy)."""
+    with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which warns about pkg_resources: cron mails it
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        from archive.warc import cdxj
+    index = source / cdxj.INDEX_NAME
+    if not index.is_file():
+        return
+    present = {f.name for f in report.files if f.state == "closed" and f.action in ("copied", "unchanged")}
+    kept: list[str] = []
+    listed: set[str] = set()
+    with index.open(encoding="utf-8") as f:  # replaced atomically by the crawl: this handle reads one version
+        for line in f:
+            try:
+                name = json.loads(line.split(" ", 2)[2])["filename"]
+            except (IndexError, ValueError, KeyError, TypeError):
+                continue
+            if name in present:
+                kept.append(line.rstrip("\n"))
+                listed.add(name)
+    for name in sorted(present - listed):
+        kept.extend(cdxj.index_lines(target / name, name))
+    _write_atomic(target / cdxj.INDEX_NAME, "".join(line + "\n" for line in sorted(set(cdxj.for_pywb(kept)))))
+
+
+def _drop_superseded(target: Path, report: BackupReport) -> None:
+    """A partial `.open` copy made by an earlier backup, of a file now closed and copied whole."""
+    for entry in report.files:
+        if entry.state == "closed" and entry.action in ("copied", "unchanged"):
+            with suppress(FileNotFoundError):
+                (target / (entry.name + OPEN_SUFFIX)).unlink()
+
+
+# -- small things ------------------------------------------------------------------------------------------------
+def _write_atomic(path: Path, text: str) -> None:
+    part = path.with_name(path.name + PART)
+    with part.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(part, path)
+
+
+def _read_only(path: Path) -> str:
+    """A read-only URI: the backup never writes to the archive it copies."""
+    return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

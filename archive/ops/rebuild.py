@@ -1,0 +1,304 @@
+"""The archive's last line of defence: everything derived, again from the WARC files (docs/archiving.md, rebuild).
+
+`reextract` rebuilds articles and versions from the captured records already indexed (after an extractor
+upgrade: one extractor over the whole history, so only real text changes make versions). `rebuild` first indexes
+every WARC file into a new database (captures, files with their fixity), then re-extracts. `ingest`
+(archive/ops/ingest.py) is the same indexing and the same extraction for files made elsewhere. Captures are replayed in
+time order, as the crawls saw them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from archive.core import collector
+from archive.pages.extraction import ExtractionFailed, extract, extract_page, load_language_profiles
+from archive.store.database import Store
+from archive.warc import cdxj
+from archive.warc.indexer import capture_rows, index_cdxj, members
+from archive.warc.reader import read_member
+from archive.warc.writer import NAME, sha256_of
+
+Progress = Callable[[int, int], None]
+BATCH = 200
+
+
+def _record_body(warc_dir: Path, row) -> tuple[bytes, dict[str, str]]:
+    with (warc_dir / row["warc_file"]).open("rb") as fh:
+        record = read_member(fh, row["offset"], row["length"])
+        headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
+        return record.content_stream().read(), headers
+
+
+def reextract(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
+    """Articles and versions again from the captures (HTML 200 responses and identical-payload revisits), every
+    captured page through detection again: an archive made by an older version gains the articles it missed and
+    loses its false ones. The outcome counts them: `gained` and `lost` articles."""
+    data = Path(data)
+    store = Store(data / "archive.db")
+    before = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
+    store.clear_articles()
+    outcome = extract_captures(store, data / "warc", article_captures(store), progress, site_name)
+    mark_removals(store)
+    after = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
+    outcome["gained"], outcome["lost"] = len(after - before), len(before - after)
+    store.close()
+    return outcome
+
+
+ARTICLE_CAPTURES = (
+    "SELECT id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
+    "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
+    "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL)")
+
+
+def article_captures(store: Store, where: str = "", params: list | tuple = ()) -> list[sqlite3.Row]:
+    """The captures articles come from (HTML 200 responses, identical-payload revisits), in capture-time order;
+    `where` narrows them (`AND canonical IN …`)."""
+    cursor = store.db.conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(f"{ARTICLE_CAPTURES} {where} ORDER BY timestamp, id", list(params)).fetchall()
+
+
+def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progress | None = None,
+                     site_name: str | None = None) -> Counter:
+    """Articles and versions from captures, applied in the order given (capture time): what `reextract`,
+    `rebuild` and `ingest` share. An article must see its captures oldest first, from its first one or from
+    after the last one it already has (Store.store_articles)."""
+    outcome: Counter = Counter()
+    batch: list[tuple[dict, dict]] = []
+    listing = store.listing_facts()
+    detected: dict[str, tuple[bool, str]] = {}
+    extracted = _extractions(warc_dir, [row for row in rows if row["record_type"] != "revisit"], site_name,
+                             listing)
+    for n, row in enumerate(rows, 1):
+        if row["record_type"] == "revisit":
+            if row["revisit_profile"] == "identical-payload-digest":
+                if batch:  # the revisit refers to an article that may still be in the batch
+                    outcome.update(_flush(store, batch))
+                    batch = []
+                if store.touch_article(row["canonical"], row["timestamp"]):
+                    outcome["unchanged"] += 1
+            continue
+        result, article, reason = next(extracted)
+        detected[row["canonical"]] = (result == "article", reason)
+        if result != "article":
+            if result != "none":
+                outcome[result] += 1
+            continue
+        batch.append((article, {"record_id": row["record_id"], "timestamp": row["timestamp"]}))
+        if len(batch) >= BATCH:
+            outcome.update(_flush(store, batch))
+            batch = []
+        if progress:
+            progress(n, len(rows))
+    if batch:
+        outcome.update(_flush(store, batch))
+    store.note_detection((url, is_article, reason) for url, (is_article, reason) in detected.items())
+    return outcome
+
+
+PARALLEL_FROM = 32   # captures: below this, worker processes cost more than they save
+WINDOW = 256         # captures handed to the pool at a time (bounded memory however long the history)
+
+
+def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None, str]:
+    """("article", fields, why) of one capture, or ("none" | "failed" | "unreadable: …", None, why)."""
+    try:
+        body, headers = _record_body(warc_dir, row)
+        article, reason = extract_page(body, row["url"], headers, listed=row["listed"],
+                                       listed_author=row["listed_author"],
+                                       **({"site_name": site_name} if site_name else {}))
+    except ExtractionFailed as exc:
+        return "failed", None, f"extraction failed: {exc}"
+    except (OSError, ValueError) as exc:
+        return f"unreadable: {type(exc).__name__}", None, f"unreadable: {exc}"
+    return ("article", article.as_dict(), reason) if article is not None else ("none", None, reason)
+
+
+def _extractions(warc_dir: Path, rows: list, site_name: str | None,
+                 listing: dict[str, tuple[bool, str | None]]) -> Iterator[tuple[str, dict | None, str]]:
+    """What each capture yields, in order; on every core when there are many (extraction is CPU-bound and
+    independent per page, while the store must apply them one by one, in capture order). `listing` is what the
+    site's sitemaps and feeds said of each URL (Store.listing_facts)."""
+    tasks = [{**{key: row[key] for key in ("warc_file", "offset", "length", "url")},
+              **dict(zip(("listed", "listed_author"), listing.get(row["canonical"], (False, None)), strict=True))}
+             for row in rows]
+    one = partial(_extract_one, warc_dir, site_name)
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(tasks) < PARALLEL_FROM:
+        yield from map(one, tasks)
+        return
+    load_language_profiles()  # before the fork: the workers share them
+    with ProcessPoolExecutor(workers, initializer=collector.tune) as pool:
+        for start in range(0, len(tasks), WINDOW):
+            yield from pool.map(one, tasks[start:start + WINDOW], chunksize=4)
+
+
+REMOVED = ("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
+           "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
+
+
+def mark_removals(store: Store, canonicals: list[str] | None = None) -> None:
+    """Removal is what the captures say: a 404 or 410 after the last good capture (of these articles, or all)."""
+    with store.transaction():
+        if canonicals is None:
+            store.db.execute(REMOVED)
+            return
+        for start in range(0, len(canonicals), 500):
+            chunk = canonicals[start:start + 500]
+            store.db.execute(f"{REMOVED} WHERE canonical IN ({', '.join('?' * len(chunk))})", chunk)
+
+
+def forget_articles(store: Store, canonicals: list[str]) -> int:
+    """Drop these articles, their versions and their search entries, so that their history can be derived again
+    from all their captures (a capture older than their latest arrived: versions are made in time order)."""
+    from archive.search import index as search_index
+
+    conn = store.db.conn
+    gone = 0
+    with store.transaction():
+        for url in canonicals:
+            row = conn.execute("SELECT id, latest_version FROM articles WHERE canonical = ?", [url]).fetchone()
+            if row is None:
+                continue
+            article_id, latest = row
+            for version_id, title, body in conn.execute(
+                    "SELECT id, title, body FROM article_versions WHERE article_id = ?", [article_id]).fetchall():
+                rowid = article_id if version_id == latest else -version_id
+                conn.execute(search_index.DELETE, (rowid, *search_index.prepare(title, body)))
+            conn.execute("DELETE FROM article_versions WHERE article_id = ?", [article_id])
+            conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
+            gone += 1
+    return gone
+
+
+def index_file(store: Store, path: Path, crawl_id: int | None, close: bool = True) -> int:
+    """One WARC file's records into the captures table (a record already there is left alone) and the file into
+    warc_files; with `close`, its fixity too (size, SHA-256, records): the mark that the file is complete."""
+    rows = list(capture_rows(path, path.name, crawl_id))
+    store.add_warc_file(path.name, crawl_id)
+    for start in range(0, len(rows), 1000):
+        store.add_captures(rows[start:start + 1000])
+    if close:
+        close_file(store, path)
+    return len(rows)
+
+
+def close_file(store: Store, path: Path) -> None:
+    store.close_warc_file(path.name, path.stat().st_size, sha256_of(path), sum(1 for _ in members(path)))
+
+
+def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
+    """Extract the article pages whose capture is indexed but whose article rows never were: a crawl killed
+    between writing a page's record (fsynced first) and committing the batch of articles extracted from it.
+    Such a page is not fetched again (the archive holds it), so without this its text would be missing from
+    search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing."""
+    from archive.pages.detection import classify
+
+    rows = store.db.execute(
+        "SELECT c.record_id, c.url, c.canonical, c.timestamp, c.warc_file, c.offset, c.length, u.kind "
+        "FROM captures c LEFT JOIN articles a ON a.canonical = c.canonical "
+        "LEFT JOIN urls u ON u.canonical = c.canonical "
+        "WHERE c.record_type = 'response' AND c.status = 200 "
+        "AND (c.mime LIKE 'text/html%' OR c.mime LIKE 'application/xhtml%') "
+        "AND (a.id IS NULL OR c.timestamp > a.last_captured) "
+        "AND coalesce(u.is_article, 1) = 1 AND (u.kind IS NULL OR u.kind = 'article' OR u.is_article = 1) "
+        "ORDER BY c.timestamp, c.id").fetchall()
+    outcome: Counter = Counter()
+    batch: list[tuple[dict, dict]] = []
+    site = {"site_name": site_name} if site_name else {}
+    listing = store.listing_facts()
+    not_articles = []
+    for record_id, url, canonical, timestamp, warc_file, offset, length, kind in rows:
+        if kind is None and classify(url) != "article":
+            continue
+        listed, listed_author = listing.get(canonical, (False, None))
+        kwargs = {**site, "listed": listed, "listed_author": listed_author}
+        row = {"warc_file": warc_file, "offset": offset, "length": length}
+        try:
+            body, headers = _record_body(Path(data) / "warc", row)
+            article = extract(body, url, headers, **kwargs)
+        except ExtractionFailed:
+            outcome["failed"] += 1
+            continue
+        except FileNotFoundError:
+            try:
+                body, headers = _record_body(Path(data) / "warc", {**row, "warc_file": warc_file + ".open"})
+                article = extract(body, url, headers, **kwargs)
+            except (OSError, ValueError, ExtractionFailed):
+                outcome["unreadable"] += 1
+                continue
+        except (OSError, ValueError):
+            outcome["unreadable"] += 1
+            continue
+        if article is None:
+            not_articles.append(canonical)
+            continue
+        batch.append((article.as_dict(), {"record_id": record_id, "timestamp": timestamp}))
+    if batch:
+        outcome.update(store.store_articles(batch))
+    if not_articles:
+        with store.transaction():
+            store.db.conn.executemany("UPDATE urls SET is_article = 0 WHERE canonical = ?",
+                                      [[c] for c in not_articles])
+    return outcome
+
+
+def _flush(store: Store, batch: list) -> Counter:
+    return store.store_articles(batch)
+
+
+def rebuild(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
+    """A new archive.db from the WARC files alone; the old one is kept as archive.db.before-rebuild."""
+    data = Path(data)
+    warc_dir = data / "warc"
+    target = data / "archive.db.rebuilding"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    store = Store(target)
+    files = sorted(p for p in warc_dir.glob("*.warc.gz") if NAME.match(p.name))
+    indexed = 0
+    for n, path in enumerate(files, 1):
+        crawl_id = _crawl_of(path)
+        if crawl_id is not None:
+            with store.transaction():
+                store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
+                                 "VALUES (?, '', '', 'rebuilt')", [crawl_id])
+        indexed += index_file(store, path, crawl_id)  # as `arshif ingest` indexes a file
+        if progress:
+            progress(n, len(files))
+    with store.transaction():  # what the WARC files say of their crawls: when they ran, and what
+        store.db.execute("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id),"
+                         " finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
+    store.close()
+    index = warc_dir / cdxj.INDEX_NAME
+    index.unlink(missing_ok=True)
+    for path in files:
+        index_cdxj(warc_dir, path)
+    old = data / "archive.db"
+    if old.exists():
+        os.replace(old, data / "archive.db.before-rebuild")
+    for suffix in ("-wal", "-shm"):
+        Path(str(old) + suffix).unlink(missing_ok=True)
+    os.replace(target, old)
+    outcome = reextract(data, site_name=site_name)
+    for meaningless in ("gained", "lost"):  # against an empty database, every article is "gained"
+        outcome.pop(meaningless, None)
+    outcome["captures"] = indexed
+    return outcome
+
+
+def _crawl_of(path: Path) -> int | None:
+    """The crawl a file belongs to, from its warcinfo record (`isPartOf: arshif-crawl-N`)."""
+    for member in members(path):
+        m = re.search(rb"isPartOf: arshif-crawl-(\d+)", member.data[:4096])
+        return int(m.group(1)) if m else None
+    return None

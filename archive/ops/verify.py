@@ -1,0 +1,167 @@
+"""`arshif verify`: does every database pointer still lead to its record? (docs/archiving.md, arshif verify)
+
+The plain check reads each pointed-at gzip member (file present, offset inside it, headers parse, record id,
+type, URL and payload digest as in the row) and each closed file's SHA-256 against its fixity row, and reports
+files the database does not know and files left `.open`. `--deep` also reads every record of every file,
+recomputes block and payload digests, and reports records that have no row. Records are decompressed here, whole
+and CRC-checked, not by warcio: a damaged gzip member is named, and the reading of its file resumes after it.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.store.database import Store
+from archive.warc.indexer import Damage, members
+from archive.warc.reader import read_member
+from archive.warc.writer import NAME, OPEN_SUFFIX, sha256_of
+
+
+@dataclass
+class Problem:
+    file: str
+    message: str
+    record_id: str | None = None
+    offset: int | None = None
+
+    def __str__(self) -> str:
+        where = f"warc/{self.file}"
+        if self.offset is not None:
+            where += f" at offset {self.offset}"
+        if self.record_id:
+            where += f" (record {self.record_id})"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check_rows(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        for record_id, record_type, url, digest, offset, length in rows:
+            if offset + length > size:
+                yield Problem(name, f"record runs past the end of the file ({offset + length} > {size} bytes)",
+                              record_id, offset)
+                continue
+            try:
+                record = read_member(fh, offset, length)
+                headers = record.rec_headers
+                found_id = headers.get_header("WARC-Record-ID")
+            except (ValueError, OSError, EOFError, zlib.error, StopIteration) as exc:
+                yield Problem(name, f"no readable record where the database points: {exc}", record_id, offset)
+                continue
+            except Exception as exc:  # warcio raises bare exceptions on garbage headers
+                yield Problem(name, f"no readable record where the database points: {exc!r}", record_id, offset)
+                continue
+            if found_id != record_id:
+                yield Problem(name, f"a different record is there ({found_id})", record_id, offset)
+            elif record.rec_type != record_type:
+                yield Problem(name, f"record is a {record.rec_type}, the database says {record_type}", record_id,
+                              offset)
+            elif headers.get_header("WARC-Target-URI") != url:
+                yield Problem(name, "record URL differs from the database's", record_id, offset)
+            elif digest and headers.get_header("WARC-Payload-Digest") != digest:
+                yield Problem(name, f"payload digest {headers.get_header('WARC-Payload-Digest')} differs from the "
+                                    f"database's {digest}", record_id, offset)
+
+
+def _deep(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
+    """Every record of the file read whole, its digests recomputed; damaged records named and skipped over."""
+    known = {r[0] for r in rows}
+    at = {r[4]: r[0] for r in rows}
+    damaged: list[Damage] = []
+    for member in members(path, damaged):
+        while damaged:
+            yield _damage_problem(name, damaged.pop(0), at)
+        try:
+            record = next(iter(ArchiveIterator(io.BytesIO(member.data), check_digests=True)))
+            record.content_stream().read()
+        except Exception as exc:  # noqa: BLE001 - warcio raises bare exceptions on garbage headers
+            yield Problem(name, f"record unreadable: {exc!r}", at.get(member.offset), member.offset)
+            continue
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        checker = record.digest_checker
+        if checker.passed is False:
+            yield Problem(name, "digest mismatch: " + "; ".join(checker.problems), record_id, member.offset)
+        if record.rec_type != "warcinfo" and record_id not in known:
+            yield Problem(name, "record has no row in the database", record_id, member.offset)
+    for damage in damaged:
+        yield _damage_problem(name, damage, at)
+
+
+def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
+    lost = sorted(record_id for offset, record_id in at.items() if damage.offset <= offset < damage.offset +
+                  damage.length)
+    where = f"{damage.length} bytes unreadable" + (f", {len(lost)} record(s) the database points to" if lost else "")
+    return Problem(name, f"{damage.reason}: {where}", lost[0] if lost else None, damage.offset)
+
+
+def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+    data = Path(data)
+    warc_dir = data / "warc"
+    store = Store(data / "archive.db")
+    db = store.db
+    problems: list[Problem] = []
+    files = {row[0]: row for row in db.execute(
+        "SELECT name, closed, size, sha256 FROM warc_files ORDER BY name").fetchall()}
+    on_disk = {p.name for p in warc_dir.iterdir()} if warc_dir.exists() else set()
+    for entry in sorted(on_disk):
+        base = entry.removesuffix(OPEN_SUFFIX)
+        if NAME.match(base) and base not in files:
+            problems.append(Problem(entry, "WARC file unknown to the database (orphan)"))
+    paths: dict[str, Path] = {}
+    for name, closed, size, sha256 in files.values():
+        final, still_open = warc_dir / name, warc_dir / (name + OPEN_SUFFIX)
+        if final.exists():
+            paths[name] = final
+            if closed is None:
+                problems.append(Problem(name, "file was never closed (no fixity recorded)"))
+            elif final.stat().st_size != size:
+                problems.append(Problem(name, f"size {final.stat().st_size} differs from the {size} bytes recorded "
+                                              "at close (truncated or appended to)"))
+            elif sha256_of(final) != sha256:
+                problems.append(Problem(name, "SHA-256 differs from the fixity recorded at close"))
+        elif still_open.exists():
+            paths[name] = still_open
+            problems.append(Problem(name + OPEN_SUFFIX, "file left open by an interrupted crawl"))
+        else:
+            problems.append(Problem(name, "WARC file is missing"))
+    total = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    done = 0
+    for name in sorted(files):
+        rows = db.execute("SELECT record_id, record_type, url, digest, offset, length FROM captures "
+                          "WHERE warc_file = ? ORDER BY offset", [name]).fetchall()
+        if name not in paths:
+            if rows:
+                problems.append(Problem(name, f"{len(rows)} captures point into a missing file"))
+            continue
+        problems.extend(_check_rows(paths[name], name, rows))
+        done += len(rows)
+        if progress:
+            progress(done, total)
+        if deep:
+            problems.extend(_deep(paths[name], name, rows))
+    if "articles" in db.table_names():
+        for canonical_url, record_id in db.execute(
+                "SELECT canonical, capture_record_id FROM articles WHERE capture_record_id NOT IN "
+                "(SELECT record_id FROM captures)"):
+            problems.append(Problem("-", f"article {canonical_url} points at a capture that does not exist",
+                                    record_id))
+        for canonical_url, record_id in db.execute(
+                "SELECT a.canonical, v.capture_record_id FROM article_versions v JOIN articles a "
+                "ON a.id = v.article_id WHERE v.capture_record_id NOT IN (SELECT record_id FROM captures)"):
+            problems.append(Problem("-", f"a version of {canonical_url} points at a capture that does not exist",
+                                    record_id))
+    orphan_rows = db.execute("SELECT count(*) FROM captures WHERE warc_file NOT IN (SELECT name FROM warc_files)"
+                             ).fetchone()[0]
+    if orphan_rows:
+        problems.append(Problem("-", f"{orphan_rows} captures name a WARC file the database does not list"))
+    store.close()
+    return problems

@@ -1,0 +1,440 @@
+"""What a page, a feed or a sitemap tells the crawler, as pure functions of (bytes, URL): no network, no state.
+
+Nothing here knows the real site's markup. URLs are classified by the shapes news platforms use (WordPress,
+Blogger, most CMSs: a date then a slug), feeds by their XML dialect (RSS 2.0 or Atom, with `rel=next` paging or
+WordPress's `?paged=N`), and pages are articles when they say so (JSON-LD, `og:type`) or look like one (an
+article-shaped URL and a publication date), and not when they are lists of linked headlines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from lxml import etree, html
+from w3lib.encoding import html_body_declared_encoding
+
+from archive.core.urls import canonical
+from archive.pages.requisites import page_requisites
+
+ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/(?:\d{2}/)?[^/]+(?:/|\.html?)$")
+LISTING_PATH = re.compile(r"(^/$|/page/\d+/?$|^/(category|tag|author|search/label)/|^/\d{4}/(\d{2}/)?$|^/search$)")
+FEED_PATH = re.compile(r"(/feed/?(atom/|rss2?/)?$|^/feeds/|\.rss$|\.atom$|/rss/?$)")
+SITEMAP_PATH = re.compile(r"sitemap[^/]*\.xml(\.gz)?$")
+ASSET_EXT = re.compile(r"\.(css|js|jpe?g|png|gif|webp|svg|ico|woff2?|ttf|mp4|mp3|pdf)$", re.I)
+ARTICLE_TYPES = {"newsarticle", "blogposting", "article", "reportagenewsarticle", "analysisnewsarticle",
+                 "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting"}
+ARABIC_MONTHS = ("يناير|فبراير|مارس|أبريل|ابريل|مايو|ماي|يونيو|يونيه|يوليو|يوليوز|أغسطس|اغسطس|غشت|سبتمبر|شتنبر|أكتوبر|"
+                 "اكتوبر|نوفمبر|نونبر|ديسمبر|دجنبر|كانون الثاني|شباط|آذار|اذار|نيسان|أيار|ايار|حزيران|تموز|آب|اب|"
+                 "أيلول|ايلول|تشرين الأول|تشرين الثاني|كانون الأول")
+DATELINE = re.compile(rf"[0-9٠-٩]{{1,2}}\s+({ARABIC_MONTHS})\s+[0-9٠-٩]{{4}}")
+ITALIAN_DATE = re.compile(r"\b\d{1,2}\s+(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|"
+                          r"ottobre|novembre|dicembre)\s+\d{4}\b", re.I)
+# A date written as text in any of the common forms (2018-08-25, 05/10/2018, 13.11.2019, October 12, 2017,
+# 12 Oct 2017): on pages whose markup says nothing, the byline's date is what shows an article.
+_EN_MONTHS = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
+              r"nov(ember)?|dec(ember)?)")
+DATE_TEXT = re.compile(
+    r"\b(19|20)\d\d[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])\b"
+    r"|\b(0?[1-9]|[12]\d|3[01])[-/.](0?[1-9]|1[0-2])[-/.](19|20)\d\d\b"
+    rf"|\b{_EN_MONTHS}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d\d\b"
+    rf"|\b\d{{1,2}}(st|nd|rd|th)?\s+{_EN_MONTHS}\.?,?\s+(19|20)\d\d\b", re.I)
+ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+@lru_cache(maxsize=100_000)
+def classify(url: str) -> str:
+    """article, listing, feed, sitemap, asset or page — from the URL alone, before fetching it."""
+    path = urlsplit(url).path or "/"
+    if SITEMAP_PATH.search(path):
+        return "sitemap"
+    if FEED_PATH.search(path):
+        return "feed"
+    if ASSET_EXT.search(path):
+        return "asset"
+    if ARTICLE_PATH.match(path):
+        return "article"
+    if LISTING_PATH.search(path) and not _single_by_query(url):
+        return "listing"
+    return "page"
+
+
+def _single_by_query(url: str) -> bool:
+    """`/?p=12`, `/?page_id=5`: WordPress's plain permalinks name one post or page on the home page's path."""
+    parts = urlsplit(url)
+    return (parts.path or "/") == "/" and bool(re.search(r"(^|&)(p|page_id|attachment_id)=\d", parts.query))
+
+
+@dataclass
+class FeedPage:
+    entries: list[tuple[str, str | None]] = field(default_factory=list)  # (link, updated)
+    next_url: str | None = None
+    dialect: str = ""
+    authors: dict[str, str] = field(default_factory=dict)  # link → the entry's author (dc:creator, atom:author)
+
+
+# Sitemaps that list something other than posts, by the names WordPress (`wp-sitemap-posts-page-1.xml`,
+# `wp-sitemap-taxonomies-category-1.xml`, `wp-sitemap-users-1.xml`), Yoast (`page-sitemap.xml`,
+# `post_tag-sitemap.xml`, `author-sitemap.xml`) and Blogger (`sitemap-pages.xml`) give them.
+NOT_POSTS_SITEMAP = {"page", "pages", "taxonomies", "taxonomy", "category", "categories", "tag", "tags", "post_tag",
+                     "user", "users", "author", "authors", "attachment", "attachments", "image", "images", "video",
+                     "videos", "product", "products"}
+COMMENTS_FEED = re.compile(r"/comments/|/feeds/(\d+/)?comments/")
+FEED_SUFFIX = re.compile(r"/feed/?(atom/|rss2?/)?$")
+
+
+POSTS_SITEMAP = {"post", "posts", "news", "article", "articles", "blog"}
+
+
+def sitemap_lists(url: str) -> str:
+    """What a sitemap lists, by the name sites give it: "posts" (`wp-sitemap-posts-post-1.xml`, `post-sitemap.xml`,
+    news sitemaps, Blogger's `sitemap.xml?page=N`), "other" (static pages, taxonomies, authors, media) or "mixed"
+    (a plain `sitemap.xml`: posts and pages together, only an article-shaped URL there is a post)."""
+    parts = urlsplit(url)
+    tokens = set(re.split(r"[-_.]", parts.path.rsplit("/", 1)[-1].lower().replace("post_tag", "tag")))
+    if tokens & NOT_POSTS_SITEMAP:
+        return "other"
+    if tokens & POSTS_SITEMAP or re.search(r"(^|&)page=\d", parts.query):
+        return "posts"
+    return "mixed"
+
+
+def is_posts_sitemap(url: str) -> bool:
+    """Whether every URL the sitemap lists is a post, whatever its shape."""
+    return sitemap_lists(url) == "posts"
+
+
+def is_comments_feed(url: str) -> bool:
+    """A feed of comments (the site's, `/comments/feed/`, Blogger's `/feeds/comments/default`, or one post's,
+    `/2021/09/14/slug/feed/`): its entries are comments, not posts, and it is not a source of articles."""
+    path = urlsplit(url).path
+    if COMMENTS_FEED.search(path):
+        return True
+    stem = FEED_SUFFIX.sub("/", path)
+    return stem != path and ARTICLE_PATH.match(stem) is not None
+
+
+def parse_feed(body: bytes, url: str) -> FeedPage | None:
+    """Entries and the next page of an RSS 2.0 or Atom feed; None when the body is not a feed."""
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    page = FeedPage()
+    if root.tag == ATOM + "feed":
+        page.dialect = "atom"
+        for entry in root.iter(ATOM + "entry"):
+            link = next((a.get("href") for a in entry.iter(ATOM + "link")
+                         if a.get("rel", "alternate") == "alternate" and a.get("href")), None)
+            updated = entry.findtext(ATOM + "updated") or entry.findtext(ATOM + "published")
+            if link:
+                page.entries.append((urljoin(url, link.strip()), updated))
+                author = (entry.findtext(f"{ATOM}author/{ATOM}name") or "").strip()
+                if author:
+                    page.authors[page.entries[-1][0]] = author
+        page.next_url = next((urljoin(url, a.get("href")) for a in root.findall(ATOM + "link")
+                              if a.get("rel") == "next" and a.get("href")), None)
+    elif root.tag == "rss" or root.find("channel") is not None:
+        page.dialect = "rss"
+        channel = root.find("channel")
+        for item in (channel if channel is not None else root).iter("item"):
+            link = (item.findtext("link") or "").strip()
+            updated = item.findtext(ATOM + "updated") or item.findtext("pubDate")
+            if link:
+                page.entries.append((urljoin(url, link), updated))
+                author = (item.findtext(DC + "creator") or "").strip()
+                if author:
+                    page.authors[page.entries[-1][0]] = author
+        if channel is not None:
+            page.next_url = next((urljoin(url, a.get("href")) for a in channel.findall(ATOM + "link")
+                                  if a.get("rel") == "next" and a.get("href")), None)
+    else:
+        return None
+    if page.next_url is None and page.entries and page.dialect == "rss" and urlsplit(url).path.endswith("/feed/"):
+        page.next_url = wordpress_next_feed_page(url)
+    return page
+
+
+def wordpress_next_feed_page(url: str) -> str:
+    """WordPress pages its feeds with `?paged=N` and answers 404 past the end; its feeds have no rel=next."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query["paged"] = str(int(query.get("paged", "1")) + 1 if query.get("paged", "1").isdigit() else 2)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+@dataclass
+class PageFacts:
+    is_article: bool
+    links: list[str]              # absolute <a href> targets, in page order
+    feeds: list[str]              # <link rel=alternate> RSS/Atom
+    assets: list[str]             # an article's lead image, then its requisites (archive.pages.requisites)
+    canonical: str | None         # rel=canonical, absolute
+    reason: str = ""
+    lead_image: str | None = None  # og:image, else the first image of the body
+
+
+def jsonld_objects(doc):
+    """Every JSON-LD object of a page, lists and `@graph`s flattened, in document order."""
+    for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script, strict=False)  # raw newlines inside strings are common in real pages
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                yield item
+                if "@graph" in item:
+                    stack.insert(0, item["@graph"])
+
+
+def jsonld_types(item: dict) -> set[str]:
+    kinds = item.get("@type")
+    return {k.lower() for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(k, str)}
+
+
+def _jsonld_types(doc) -> set[str]:
+    types: set[str] = set()
+    for item in jsonld_objects(doc):
+        types |= jsonld_types(item)
+    return types
+
+
+def parse_html(body: bytes, url: str, encoding: str | None = None):
+    """The lxml document of a page, or None when it cannot be parsed."""
+    parser = html.HTMLParser(encoding=encoding) if encoding else None
+    try:
+        return html.document_fromstring(body, parser=parser, base_url=url)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def analyse_page(body: bytes, url: str, encoding: str | None = None, listed: bool = False) -> PageFacts:
+    """Links, feeds, assets, canonical, and whether this page is an article."""
+    return parse_and_analyse(body, url, encoding, listed)[1]
+
+
+def parse_and_analyse(body: bytes, url: str, encoding: str | None = None, listed: bool = False):
+    """(the page's lxml tree or None, its PageFacts): the crawl hands the tree on to extraction."""
+    doc = parse_html(body, url, encoding)
+    if doc is None:
+        return None, PageFacts(False, [], [], [], None, "unparsable")
+    return doc, analyse_doc(doc, url, listed)
+
+
+# WordPress names the kind of every page in <body class>: posts are "single"; archives, the front page, search
+# results and static pages say so, and are never articles whatever else they carry (static pages carry `hentry`).
+WORDPRESS_NOT_POSTS = {"archive", "category", "tag", "author", "date", "blog", "home", "search", "error404", "page",
+                       "attachment"}
+WORDPRESS_BODY = re.compile(r"(postid|page-id|page-template|category|tag|author|term|date|paged|single-format|wp)-")
+STATIC_PATH = re.compile(r"^/p/[^/]+\.html$")  # Blogger's static pages
+PUBLISHED = ('//time[@datetime] | //abbr[contains(@class, "published")] | //*[@itemprop="datePublished"] | '
+             '//meta[@property="article:published_time"] | //*[contains(concat(" ", @class, " "), " published ") '
+             'or contains(concat(" ", @class, " "), " dt-published ")]')
+# Where a page's own text is not: the chrome around it, and reader comments.
+CHROME = ("ancestor::script or ancestor::style or ancestor::noscript or ancestor::nav or ancestor::header or "
+          "ancestor::footer or ancestor::aside or ancestor::form or ancestor::*[@id='comments']")
+HEADLINES_OUTSIDE_ASIDES = ("//*[self::h1 or self::h2 or self::h3][.//a][not(ancestor::aside or ancestor::footer or "
+                            "ancestor::nav or ancestor::*[contains(@class, 'related') or contains(@class, 'widget')])]")
+# Reader comments are <article>s too (WordPress): only the others can make a list of articles.
+TOP_ARTICLES = ("//article[not(ancestor::article)][not(ancestor::*[@id='comments'] or "
+                "contains(@class, 'comment'))]")
+LISTED_POST_WORDS = 30  # a page a sitemap or feed lists as a post, with at least this much text of its own
+COPY = "a copy of the page its rel=canonical names"
+SUBSTANTIAL_WORDS = 150  # the last resort: a page with this much prose in one place, and nothing against it
+
+
+def _class_tokens(doc, xpath: str) -> set[str]:
+    return {token for value in doc.xpath(xpath) for token in value.lower().split()}
+
+
+def _has_class(doc, tokens: set[str]) -> bool:
+    """Whether any element's class names one of `tokens` (lower-case). A walk that stops at the first: the XPath
+    `//*[@class]/@class` is quadratic in libxml2 (each element's attribute merged into the result one at a time),
+    a second on a page with 6,000 reader comments."""
+    for element in doc.iter(etree.Element):
+        value = element.get("class")
+        if value and not tokens.isdisjoint(value.lower().split()):
+            return True
+    return False
+
+
+def _microdata_types(doc) -> set[str]:
+    """The schema.org types of the page's microdata items, lower-cased (`http://schema.org/BlogPosting` →
+    `blogposting`)."""
+    return {t.rstrip("/").rsplit("/", 1)[-1].lower() for value in doc.xpath("//*[@itemtype]/@itemtype")
+            for t in value.split()}
+
+
+def robots_noindex(doc) -> bool:
+    values = doc.xpath('//meta[translate(@name, "ROBTSGE", "robtsge") = "robots" or '
+                       'translate(@name, "ROBTSGE", "robtsge") = "googlebot"]/@content')
+    return any("noindex" in value.lower() for value in values)
+
+
+def main_text(doc, limit: int = 20000) -> str:
+    """The page's own text without its chrome (navigation, header, footer, sidebars, forms, comments): where a
+    dateline or an article's words are, on pages whose markup says nothing more."""
+    parts, size = [], 0
+    for text in doc.xpath(f"//body//text()[not({CHROME})]"):
+        text = text.strip()
+        if text:
+            parts.append(text)
+            size += len(text)
+            if size > limit:
+                break
+    return " ".join(parts)
+
+
+def _copy_of(canon: str | None, url: str) -> str | None:
+    """The page's rel=canonical when it names another page of the same host (a `?replytocom=` copy of a post,
+    an AMP or print view): that page is the article, this one a copy. A canonical differing only in scheme is the
+    same page."""
+    if not canon:
+        return None
+    a, b = urlsplit(canon), urlsplit(url)
+    if (a.hostname or "").lower() != (b.hostname or "").lower():
+        return None
+    if urlsplit(canonical(canon))[2:4] == urlsplit(canonical(url))[2:4]:
+        return None
+    return canon
+
+
+@lru_cache(maxsize=100_000)
+def _join_absolute(scheme: str, href: str) -> str:
+    """urljoin(base, href) for an href with a scheme and a host: only the base's scheme matters then, so the answer
+    is kept for the next page (a site's menus, sidebars and footers repeat the same links on every page)."""
+    return urljoin(f"{scheme}://base.invalid/", href)
+
+
+def analyse_doc(doc, url: str, listed: bool = False, links: bool = True) -> PageFacts:
+    """`listed`: a sitemap of posts or a posts feed lists this URL (the weakest signal that it is an article).
+    `links=False`: whether it is an article and its lead image only — what extraction needs — without the page's
+    links, feeds and requisites (the crawl's business; a third of the analysis' time)."""
+    base = doc.xpath("string(//base/@href)") or url
+
+    scheme = base.split(":", 1)[0]
+
+    def absolute(href: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:", "whatsapp:")):
+            return None
+        if href.startswith(("http://", "https://")) and href[href.index("//") + 2:][:1] not in ("", "/"):
+            return _join_absolute(scheme, href)
+        return urljoin(base, href)
+
+    # rel=nofollow links (comment replies, share buttons, log-in links) lead to copies and chrome, not content
+    hrefs = [u for u in (absolute(h) for h in doc.xpath(
+        '//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href')) if u] if links else []
+    feeds = [u for u in (absolute(h) for h in doc.xpath(
+        '//link[@rel="alternate"][contains(@type, "rss") or contains(@type, "atom")]/@href')) if u] if links else []
+    canonical_href = doc.xpath('string(//link[@rel="canonical"]/@href)')
+    canon = absolute(canonical_href) if canonical_href else None
+    is_article, reason = detect_article(doc, url, canon, listed)
+
+    assets: list[str] = []
+    lead_image = None
+    if is_article:
+        lead = doc.xpath('string(//meta[@property="og:image"]/@content)').strip()
+        if not lead:
+            imgs = doc.xpath('(//article//img/@src | //*[contains(@class, "post-body") or contains(@class, '
+                             '"entry-content") or contains(@class, "post-thumbnail")]//img/@src)')
+            lead = imgs[0] if imgs else ""
+        lead_image = (absolute(lead) or lead) if lead else None
+        requisites = page_requisites(doc, base) if links else []
+        assets = [a for a in dict.fromkeys([lead_image, *requisites]) if a]
+    return PageFacts(is_article, hrefs, feeds, assets, canon, reason, lead_image)
+
+
+def detect_article(doc, url: str, canon: str | None = None, listed: bool = False) -> tuple[bool, str]:
+    """(is it an article, why). What the page says of itself decides first (robots noindex, rel=canonical
+    elsewhere, JSON-LD, microdata, og:type); then what shows a list or a static page; then weaker evidence:
+    microformats with a date, an <article> with a date, an article-shaped URL with a date, a dateline in the page's
+    own text, a sitemap or feed listing it as a post. Cheap tests come first: most pages are decided by the first
+    few."""
+    if robots_noindex(doc):
+        return False, "noindex"
+    if _copy_of(canon, url):
+        return False, COPY
+    if _jsonld_types(doc) & ARTICLE_TYPES:
+        return True, "json-ld"
+    if _microdata_types(doc) & ARTICLE_TYPES:
+        return True, "microdata"
+    if doc.xpath('string(//meta[@property="og:type"]/@content)').strip().lower() == "article":
+        return True, "og:type"
+    path = urlsplit(url).path or "/"
+    body_classes = _class_tokens(doc, "//body/@class")
+    wordpress = any(map(WORDPRESS_BODY.match, body_classes))
+    wordpress_kind = body_classes & WORDPRESS_NOT_POSTS if wordpress else set()
+    if wordpress_kind and "single" not in body_classes:
+        return False, f"a WordPress {sorted(wordpress_kind)[0]} page"
+    if wordpress and "single-post" in body_classes:
+        return True, "a WordPress post"
+    if (LISTING_PATH.search(path) and not _single_by_query(url)) or STATIC_PATH.match(path):
+        return False, "a listing or static page by its URL"
+    if len(doc.xpath(HEADLINES_OUTSIDE_ASIDES)) >= 3 or len(doc.xpath(TOP_ARTICLES)) >= 3:
+        return False, "list of linked headlines"
+    dated = bool(doc.xpath(PUBLISHED))
+    if dated and _has_class(doc, {"hentry", "h-entry"}):
+        return True, "microformats with a date"
+    if doc.xpath("//article[.//time[@datetime]]"):
+        return True, "<article> with a date"
+    if dated and ARTICLE_PATH.match(path):
+        return True, "article-shaped URL with a date"
+    text = main_text(doc)
+    head = text[:5000]
+    if DATELINE.search(head) or ITALIAN_DATE.search(head):
+        return True, "dateline"
+    if listed and len(text.split()) >= LISTED_POST_WORDS:
+        return True, "listed as a post"
+    if DATE_TEXT.search(head):
+        return True, "a date in the text"
+    if longest_text_block(doc) >= SUBSTANTIAL_WORDS:
+        return True, "a substantial main text"
+    return False, "no article signal"
+
+
+def longest_text_block(doc) -> int:
+    """The words of the largest run of prose in one element: its <p> children, or its text between <br>s
+    (Blogger's classic editor, old table layouts). A page of linked headlines or of short blurbs has none."""
+    words: dict = {}
+    for p in doc.xpath(f"//p[not({CHROME})]"):
+        parent = p.getparent()
+        words[parent] = words.get(parent, 0) + len(p.text_content().split())
+    for element in doc.xpath(f"//*[count(br) >= 2][not({CHROME})]"):
+        runs = [element.text or ""] + [br.tail or "" for br in element.iterchildren("br")]
+        words[element] = max(words.get(element, 0), sum(len(run.split()) for run in runs))
+    return max(words.values(), default=0)
+
+
+CHARSET = re.compile(r"charset=([\w-]+)")
+
+
+def html_encoding(body: bytes, content_type: str | None) -> str:
+    """The encoding to read a page with, given its Content-Type header: the same for the crawl and for extraction
+    from WARC records, so that a page is read one way whoever parses it."""
+    m = CHARSET.search(content_type or "")
+    return page_encoding(body, m.group(1) if m else None)
+
+
+def page_encoding(body: bytes, header_encoding: str | None) -> str:
+    """The encoding to read a page with. Valid UTF-8 is trusted first (a wrong header charset is common, and an
+    Arabic page in a legacy charset is practically never valid UTF-8), then the page's own declaration, then the
+    header."""
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = html_body_declared_encoding(body)
+    return declared or header_encoding or "cp1252"

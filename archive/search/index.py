@@ -1,0 +1,190 @@
+"""The full-text index: one FTS5 row per article version, holding normal forms and light stems, never the text.
+
+The table is contentless (`content=''`): the original title and body live once, in `article_versions`, and FTS5
+keeps only its inverted index (research/arabic-search.md: storing a normalised copy costs +900 MiB at 100k
+articles). Snippets are therefore cut by `archive.search.snippets` from the original text, which is what a reader wants
+to see anyway. Four columns, so that the title can weigh more than the body in bm25:
+
+    title     normal forms of the title's tokens       body      normal forms of the body's tokens
+    title_s   light stems of the title's tokens        body_s    light stems of the body's tokens
+
+Row ids: an article's latest version is indexed under the article's id (> 0), every earlier version under minus
+its `article_versions.id`. A default search asks FTS5 for `rowid > 0`, which it answers from the index alone,
+without a join; `--all-versions` drops the constraint. A new version moves the previous one to its negative id
+(a contentless 'delete' is given the same tokens again, prepared from the stored text). The normaliser's
+version is kept in `meta`; when this arshif's normaliser differs, the index is stale and `rebuild()` (the
+`arshif reindex` command) prepares every version again, on all cores.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from bisect import bisect_right
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+
+from archive.core.arabic import NORMALISER_VERSION, TOKEN, light_stem, normal
+
+TABLE = "search_index"
+COLUMNS = ("title", "title_s", "body", "body_s", "top", "top_s")
+NORMAL_COLUMNS = "{title body}"
+STEM_COLUMNS = "{title_s body_s}"
+TOP_NORMAL, TOP_STEM = "{top}", "{top_s}"
+# bm25 weights in column order: an exact form in the title counts most, a stem in the body least; the tier
+# columns weigh nothing, so that asking for them leaves every score as it was
+WEIGHTS = (6.0, 3.0, 2.0, 1.0, 0.0, 0.0)
+STATE_KEY = "normaliser"
+INDEX_FORMAT = 2   # bump when the columns or the tiers change
+
+# The top tiers. FTS5's bm25 gives a document, for one phrase, idf × F(k1+1) / (F + k1(1 − b + b·D/avgD)), where
+# F is the phrase's weighted frequency there and D the document's length: apart from idf (the same for every
+# document) it depends on the document alone, so it is known when the document is indexed. A form whose share
+# F / (F + k1(…)) reaches TIERS[level] goes into the `top` (normal forms) or `top_s` (stems) column as the token
+# form + level digit (the last digit is always the level, so tokens never collide). Scoring every match of a word
+# found in tens of thousands of articles costs ~2 µs each (200 ms at 100,000); its best-scoring articles are, by
+# construction, those with the word in a high tier, and only those need scoring (archive.search.searcher).
+K1, B = 1.2, 0.75
+REFERENCE_LENGTH = 840   # the average document length (tokens over the four text columns) of the site's articles
+TIERS = (0.8, 0.88, 0.94, 0.97, 0.985)
+
+Progress = Callable[[int, int], None]
+
+
+CURRENT = f"{NORMALISER_VERSION}/{INDEX_FORMAT}"   # what `meta` says of an index this arshif can use
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """An empty index in this arshif's format (an index in another format is dropped first)."""
+    conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    conn.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, content='', "
+                 "tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    set_state(conn, CURRENT)
+
+
+_LOWEST = TIERS[0] / (1 - TIERS[0])  # share ≥ TIERS[0] ⇔ frequency ≥ _LOWEST × norm
+
+
+def _top(title: list[str], body: list[str], title_weight: float, body_weight: float, length: int) -> str:
+    norm = K1 * (1 - B + B * length / REFERENCE_LENGTH)
+    least = _LOWEST * norm
+    weighted = {token: body_weight * n for token, n in Counter(body).items()}
+    for token, n in Counter(title).items():
+        weighted[token] = weighted.get(token, 0) + title_weight * n
+    out = []
+    for token, f in weighted.items():
+        if f >= least:
+            out += [f"{token}{level}" for level in range(bisect_right(TIERS, f / (f + norm)))]
+    return " ".join(out)
+
+
+def prepare(title: str, body: str) -> tuple[str, str, str, str, str, str]:
+    """The column values: one index token per original token (phrases depend on positions), then the tiers."""
+    title_tokens = TOKEN.findall(title)
+    body_tokens = TOKEN.findall(body)
+    title_n, title_s = list(map(normal, title_tokens)), list(map(light_stem, title_tokens))
+    body_n, body_s = list(map(normal, body_tokens)), list(map(light_stem, body_tokens))
+    length = 2 * (len(title_tokens) + len(body_tokens))
+    return (" ".join(title_n), " ".join(title_s), " ".join(body_n), " ".join(body_s),
+            _top(title_n, body_n, WEIGHTS[0], WEIGHTS[2], length),
+            _top(title_s, body_s, WEIGHTS[1], WEIGHTS[3], length))
+
+
+def _prepare_rows(rows: list[tuple[int, str, str]]) -> list[tuple]:
+    return [(rowid, *prepare(title, body)) for rowid, title, body in rows]
+
+
+INSERT = f"INSERT INTO {TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})"
+DELETE = f"INSERT INTO {TABLE} ({TABLE}, rowid, {', '.join(COLUMNS)}) VALUES ('delete', ?{', ?' * len(COLUMNS)})"
+
+
+def add(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> int:
+    """Index (rowid, title, body) rows, inside the caller's transaction."""
+    prepared = _prepare_rows(list(rows))
+    conn.executemany(INSERT, prepared)
+    return len(prepared)
+
+
+def add_latest(conn: sqlite3.Connection, article_id: int, title: str, body: str) -> None:
+    conn.execute(INSERT, (article_id, *prepare(title, body)))
+
+
+def retire(conn: sqlite3.Connection, article_id: int, version_id: int, title: str, body: str) -> None:
+    """The article's latest version becomes an earlier one: from rowid article_id to -version_id."""
+    columns = prepare(title, body)
+    conn.execute(DELETE, (article_id, *columns))
+    conn.execute(INSERT, (-version_id, *columns))
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
+
+
+def state(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [STATE_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def set_state(conn: sqlite3.Connection, version: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 [STATE_KEY, version])
+
+
+def is_current(conn: sqlite3.Connection) -> bool:
+    return state(conn) == CURRENT
+
+
+def _chunks(conn: sqlite3.Connection, size: int) -> Iterator[list[tuple[int, str, str]]]:
+    cursor = conn.execute("SELECT CASE WHEN a.latest_version = v.id THEN a.id ELSE -v.id END, v.title, v.body "
+                          "FROM article_versions v JOIN articles a ON a.id = v.article_id ORDER BY a.id, v.id")
+    while chunk := cursor.fetchmany(size):
+        yield chunk
+
+
+CHUNK = 250
+
+
+def _prepared_in_parallel(chunks: Iterator[list], workers: int) -> Iterator[list[tuple]]:
+    """Prepared chunks in order, with at most two chunks per worker in flight (memory stays flat)."""
+    from concurrent.futures import ProcessPoolExecutor  # 20 ms of imports `arshif search` does without
+
+    with ProcessPoolExecutor(workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_prepare_rows, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def index_all(conn: sqlite3.Connection, progress: Progress | None = None, workers: int = 1) -> int:
+    """Index every article version, inside the caller's transaction. Preparation runs in `workers` processes
+    while this one writes."""
+    total = conn.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    chunks = _chunks(conn, CHUNK)
+    prepared = _prepared_in_parallel(chunks, workers) if workers > 1 and total > CHUNK else map(_prepare_rows, chunks)
+    done = 0
+    for rows in prepared:
+        conn.executemany(INSERT, rows)
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return done
+
+
+def rebuild(conn: sqlite3.Connection, progress: Progress | None = None, workers: int | None = None) -> int:
+    """Index every article version again with this arshif's normaliser and format, in one transaction:
+    readers keep the old index until the new one commits, and a crash leaves the old one."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        create(conn)
+        done = index_all(conn, progress, workers or os.cpu_count() or 1)
+        conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return done

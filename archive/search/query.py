@@ -1,0 +1,137 @@
+"""The search query language (docs/searching.md, The query language), parsed by us into a safe FTS5 MATCH expression.
+
+Words (all must match), "exact phrases", -exclusions, OR between terms, prefix*. Raw input is never handed to
+FTS5: unbalanced quotes, stray parentheses, `x:y`, `13-09-2021`, lone operators and control characters all end as
+quoted tokens or nothing. Any input yields a MATCH expression, or QueryError with a one-line reason (a query with
+nothing to look for).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from archive.core.arabic import clitic_variants, light_stem, normal, tokens
+from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS
+
+
+class QueryError(ValueError):
+    """The query has nothing to search for; the message says why in one line."""
+
+
+@dataclass
+class Term:
+    words: list[str]            # original tokens (one for a word, several for a phrase)
+    phrase: bool = False
+    prefix: bool = False
+    negated: bool = False
+
+
+@dataclass
+class Query:
+    clauses: list[list[Term]] = field(default_factory=list)   # AND of ORs
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def words(self) -> list[str]:
+        """Every positive word, for highlighting."""
+        return [w for clause in self.clauses for term in clause for w in term.words]
+
+
+def _words(text: str) -> list[str]:
+    """The searchable tokens of a piece of query: a token that folds to nothing (a lone tatweel or mark, `_`)
+    would be an empty FTS5 phrase."""
+    return [t for _, _, t in tokens(text) if any(ch.isalnum() for ch in normal(t))]
+
+
+LEXER = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"?|(?P<word>\S+)')
+
+
+def parse(text: str) -> Query:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)[:2000]
+    query = Query()
+    pending_or = False
+    for m in LEXER.finditer(text):
+        if m.group("phrase") is not None:
+            words = _words(m.group("phrase"))
+            term = Term(words, phrase=len(words) > 1, negated=bool(m.group("neg")))
+        else:
+            raw = m.group("word")
+            if raw == "OR":
+                pending_or = bool(query.clauses)
+                continue
+            negated = raw.startswith("-") and len(raw) > 1
+            prefix = raw.endswith("*")
+            words = _words(raw)
+            term = Term(words, phrase=len(words) > 1, prefix=prefix and len(words) == 1, negated=negated)
+        if not term.words:
+            pending_or = False
+            continue
+        if term.negated:
+            query.excluded.append(term)
+        elif pending_or:
+            query.clauses[-1].append(term)
+        else:
+            query.clauses.append([term])
+        pending_or = False
+    if not query.clauses:
+        if query.excluded:
+            raise QueryError("only exclusions: add at least one word to look for")
+        raise QueryError("nothing to search for: type some words")
+    return query
+
+
+def quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+Known = Callable[[str], bool]
+
+
+def _term_match(term: Term, known: Known | None = None) -> str | None:
+    if term.phrase:
+        n = " ".join(normal(w) for w in term.words)
+        s = " ".join(light_stem(w) for w in term.words)
+        return f"({NORMAL_COLUMNS} : {quote(n)} OR {STEM_COLUMNS} : {quote(s)})"
+    word = term.words[0]
+    if term.prefix:
+        return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
+    forms = [(NORMAL_COLUMNS, v) for v in clitic_variants(normal(word))] + [(STEM_COLUMNS, light_stem(word))]
+    alternatives = [f"{columns} : {quote(form)}" for columns, form in dict.fromkeys(forms)
+                    if known is None or known(form)]
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+
+
+def to_match(query: Query, known: Known | None = None) -> str | None:
+    """The FTS5 MATCH expression over the index's normal-form and light-stem columns (archive.search.index).
+
+    `known(token)` says whether the index holds a token at all: alternatives it does not hold are left out
+    (a clitic variant nobody wrote costs a doclist lookup per row), and None means nothing can match."""
+    clauses = []
+    for clause in query.clauses:
+        terms = [m for m in (_term_match(t, known) for t in clause) if m]
+        if not terms:
+            return None
+        clauses.append("(" + " OR ".join(terms) + ")")
+    positive = " AND ".join(clauses)
+    for term in query.excluded:
+        excluded = _term_match(term, known)
+        if excluded:
+            positive = f"({positive}) NOT {excluded}"
+    return positive
+
+
+def tier_forms(query: Query) -> list[tuple[str, str]]:
+    """(columns, form) of every index form a positive word or phrase word of the query can match, for ranking
+    very common words by their top tiers (archive.search.searcher). Prefixes have no tiers."""
+    forms: list[tuple[str, str]] = []
+    for clause in query.clauses:
+        for term in clause:
+            if term.prefix:
+                continue
+            for word in term.words:
+                variants = [normal(word)] if term.phrase else clitic_variants(normal(word))
+                forms += [(NORMAL_COLUMNS, v) for v in variants]
+                forms.append((STEM_COLUMNS, light_stem(word)))
+    return list(dict.fromkeys(forms))

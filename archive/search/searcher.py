@@ -1,0 +1,364 @@
+"""`arshif search` as a library: a query and filters in, ranked hits with snippets (or counts) out.
+
+Ranking is FTS5's bm25 over the four index columns, weighted so that an exact form in the title counts most
+(archive.search.index.WEIGHTS), newer first on ties. Filters are resolved against the values the archive
+actually holds, the way a researcher types them: `--section السياسة` finds the section سياسة, `--author` matches
+any part of a name, `--since ٢٠٢١-٠٩` is a month. A filter value the archive has never seen is a SearchError
+(one line, with the values it does have), as is a query with nothing to look for.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from archive.core.arabic import fold, normal, tokens
+from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS, TABLE, TIERS, TOP_NORMAL, TOP_STEM, WEIGHTS
+from archive.search.query import Query, QueryError, parse, quote, tier_forms, to_match
+from archive.search.snippets import Matcher, Segment, bracketed, mark, snippet
+
+SORTS = ("relevance", "newest", "oldest")
+TOP_COLUMNS = {NORMAL_COLUMNS: TOP_NORMAL, STEM_COLUMNS: TOP_STEM}
+COUNT_BY = ("month", "section")
+
+
+class SearchError(QueryError):
+    """The search cannot run as asked; the message is one line for the user."""
+
+
+@dataclass
+class Filters:
+    lang: str | None = None
+    section: str | None = None
+    tag: str | None = None
+    author: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass
+class Hit:
+    url: str
+    title: str
+    published: str | None
+    lang: str | None
+    section: str | None
+    author: str | None
+    score: float
+    snippet: list[Segment] = field(default_factory=list)
+    title_marked: list[Segment] = field(default_factory=list)
+    removed: str | None = None
+    version: int = 1
+    versions: int = 1
+
+    def as_json(self) -> dict:
+        """Exactly the keys and value forms of docs/reference.md (arshif search)."""
+        return {"url": self.url, "title": self.title, "published": self.published, "lang": self.lang,
+                "section": self.section, "author": self.author, "snippet": bracketed(self.snippet),
+                "score": self.score}
+
+
+DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+
+
+def parse_date(value: str, option: str) -> str:
+    """YYYY, YYYY-MM or YYYY-MM-DD (any digit script, - / or . between) → the zero-padded prefix it stands for."""
+    m = DATE.match(fold(value.strip()))
+    if not m:
+        raise SearchError(f"{option}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise SearchError(f"{option}: {value!r} is not a real date") from None
+    return "-".join([year] + [f"{int(p):02d}" for p in (month, day) if p])
+
+
+def _key(text: str) -> str:
+    """A label as the filters compare it: normal forms of its words."""
+    return " ".join(normal(t) for _, _, t in tokens(text))
+
+
+def _choose(values: list[str], wanted: str, what: str, partial: bool = False) -> list[str]:
+    key = _key(wanted)
+    if not key:
+        raise SearchError(f"--{what}: {wanted!r} has no letters or digits to match")
+    chosen = [v for v in values if (key in _key(v) if partial else _key(v) == key)]
+    if not chosen:
+        known = sorted(values)
+        listing = "، ".join(known[:12]) + (" …" if len(known) > 12 else "")
+        raise SearchError(f"no article has the {what} {wanted!r}" + (f" (known: {listing})" if known else ""))
+    return chosen
+
+
+class Searcher:
+    """One archive's search, on an open connection (a crawl may be writing at the same time: WAL).
+
+    A default search is one FTS5 query over the latest versions (`rowid > 0`, no join), ranked and cut to the
+    limit inside FTS5; filters become `rowid IN (articles that pass)`. Only the hits shown are then read from
+    the tables. `--all-versions`, counts and date sorting join every match to its version."""
+
+    def __init__(self, conn: sqlite3.Connection, exact: bool = False):
+        self.conn = conn
+        self.exact = exact
+        self._known: dict[str, bool] = {}
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    def known(self, token: str) -> bool:
+        """Whether the index holds the token anywhere (a seek to the first entry of its doclist)."""
+        if token not in self._known:
+            row = self.conn.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT 1",
+                                    ['"' + token.replace('"', '""') + '"']).fetchone()
+            self._known[token] = row is not None
+        return self._known[token]
+
+    def _filters(self, filters: Filters, alias: str, all_versions: bool) -> tuple[list[str], list]:
+        """SQL conditions on the columns of `alias` (articles or article_versions: the same names)."""
+        where: list[str] = []
+        params: list = []
+        source = "article_versions" if all_versions else "articles"
+        if filters.lang:
+            where.append(f"{alias}.lang = ?")
+            params.append(filters.lang)
+        for name, partial in (("section", False), ("author", True)):
+            if getattr(filters, name):
+                values = [r[0] for r in self.conn.execute(
+                    f"SELECT DISTINCT {name} FROM {source} WHERE {name} IS NOT NULL")]
+                chosen = _choose(values, getattr(filters, name), name, partial=partial)
+                where.append(f"{alias}.{name} IN ({', '.join('?' * len(chosen))})")
+                params += chosen
+        if filters.tag:
+            tags = [r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT j.value FROM {source}, json_each({source}.tags) AS j")]
+            chosen = _choose(tags, filters.tag, "tag")
+            where.append(f"EXISTS (SELECT 1 FROM json_each({alias}.tags) AS t WHERE t.value IN "
+                         f"({', '.join('?' * len(chosen))}))")
+            params += chosen
+        for value, option, op in ((filters.since, "--since", ">="), (filters.until, "--until", "<=")):
+            if value:
+                bound = parse_date(value, option)
+                where.append(f"substr({alias}.published, 1, {len(bound)}) {op} ?")
+                params.append(bound)
+        return where, params
+
+    def _match(self, text: str) -> tuple[Query, str | None]:
+        query = parse(text)
+        return query, to_match(query, self.known)
+
+    SCORE = f"-bm25({TABLE}, {', '.join(map(str, WEIGHTS))})"
+
+    def _located(self, match: str, filters: Filters, all_versions: bool) -> tuple[str, list]:
+        """SQL for every match as (article, version_id, score, published, section), filters applied."""
+        if not all_versions:
+            where, params = self._filters(filters, "a", False)
+            return (f"SELECT a.id AS article, a.latest_version AS version_id, {self.SCORE} AS score, "
+                    f"a.published AS published, a.section AS section FROM {TABLE} JOIN articles a ON a.id = "
+                    f"{TABLE}.rowid WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                    + "".join(f" AND {w}" for w in where), [match] + params)
+        where, params = self._filters(filters, "v", True)
+        conditions = "".join(f" AND {w}" for w in where)
+        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS score FROM {TABLE} "
+               f"WHERE {TABLE} MATCH ?) "
+               "SELECT a.id AS article, v.id AS version_id, hits.score AS score, v.published AS published, "
+               "v.section AS section FROM hits JOIN articles a ON a.id = hits.r "
+               f"JOIN article_versions v ON v.id = a.latest_version WHERE hits.r > 0{conditions} "
+               "UNION ALL SELECT v.article_id, v.id, hits.score, v.published, v.section FROM hits "
+               f"JOIN article_versions v ON v.id = -hits.r WHERE hits.r < 0{conditions}")
+        return sql, [match] + params + params
+
+    def matching(self, text: str | None, filters: Filters | None = None, sort: str = "relevance",
+                 all_versions: bool = False, limit: int | None = 20) -> tuple[Query | None, list[tuple]]:
+        """(article id, version id, score, published) of the best matches; no text means every article that
+        passes the filters (score 0). With all_versions, an article's best-matching version stands for it."""
+        if sort not in SORTS:
+            raise SearchError(f"--sort: one of {', '.join(SORTS)}")
+        filters = filters or Filters()
+        if text is None:
+            where, params = self._filters(filters, "a", False)
+            order = "published ASC, id ASC" if sort == "oldest" else "published DESC, id DESC"
+            rows = self._run(f"SELECT id, latest_version, 0.0, published FROM articles a "
+                             f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT ?", params + [limit or -1])
+            return None, rows
+        query, match = self._match(text)
+        if match is None:
+            return query, []
+        if sort == "relevance" and not all_versions:
+            return query, self._best(match, query, filters, limit)
+        sql, params = self._located(match, filters, all_versions)
+        if all_versions:
+            # SQLite takes the bare columns of a max() group from the row that holds the maximum
+            sql = (f"SELECT article, version_id, max(score) AS score, published FROM ({sql}) GROUP BY article")
+        else:
+            sql = f"SELECT article, version_id, score, published FROM ({sql})"
+        order = {"relevance": "score DESC, published DESC, article DESC",
+                 "newest": "published DESC, article DESC", "oldest": "published ASC, article ASC"}[sort]
+        return query, self._run(f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT ?", params + [limit or -1])
+
+    EXACT_UP_TO = 5000      # matches: below this, every match is scored
+    CANDIDATES = 200        # the fewest articles a top tier must hold to be ranked alone
+
+    def _best(self, match: str, query: Query, filters: Filters, limit: int | None) -> list[tuple]:
+        """Ranked inside FTS5 alone, then a few more than asked for read, so that equal scores go newest first.
+
+        A word in tens of thousands of articles is ranked among the articles that have it in the highest
+        top tier holding at least CANDIDATES of them (archive.search.index): the bm25 scores are exact, only the
+        articles outside that tier are not scored. `exact=True` scores every match (the benchmark compares)."""
+        where, params = self._filters(filters, "a", False)
+        # `+rowid`: a post-filter, not a constraint handed to FTS5 (which would re-run the MATCH per article)
+        restrict = (f" AND +{TABLE}.rowid IN (SELECT id FROM articles a WHERE {' AND '.join(where)})"
+                    if where else "")
+        wanted = -1 if limit is None else limit + 10
+        top = None
+        if not self.exact and limit is not None:
+            if self._found_in(match, self.EXACT_UP_TO, restrict, params):
+                top = self._tiered(match, query, restrict, params, wanted, limit)
+        if top is None:
+            top = self._run(f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                            f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
+        if not top:
+            return []
+        scores = dict(top)
+        details = {}
+        ids = list(scores)
+        for at in range(0, len(ids), 900):
+            chunk = ids[at:at + 900]
+            for article, version_id, published in self.conn.execute(
+                    f"SELECT id, latest_version, published FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk):
+                details[article] = (article, version_id, scores[article], published)
+        rows = sorted(details.values(), key=lambda r: (-r[2], _desc(r[3]), -r[0]))
+        return rows if limit is None else rows[:limit]
+
+    WHOLE = 8000            # articles: the rarest forms are scored wherever they occur, up to this many in all
+
+    def _tiered(self, match: str, query: Query, restrict: str, params: list, wanted: int,
+                limit: int) -> list[tuple] | None:
+        """An approximation of the best matches for a query with tens of thousands of them.
+
+        bm25 sums, over the forms a query can match, idf × (k1 + 1) × share, where share grows with the form's
+        frequency in an article and shrinks with the article's length (archive.search.index). The rarest forms
+        carry the highest idf: their articles are all scored, up to WHOLE articles in all. A more common form is
+        scored only where its share is highest — in its highest top tier holding CANDIDATES matches. Scores are
+        bm25's own (tier columns weigh nothing; a rare form counted twice is taken off again); only articles
+        outside every candidate set go unscored. The benchmark measures the overlap with exact bm25's top 20.
+        None: score every match instead."""
+        if any(term.phrase or term.prefix for clause in query.clauses for term in clause):
+            return None  # a phrase's score is not its words': no tier bounds it
+        forms = [(c, f) for c, f in tier_forms(query) if self.known(f)]
+        counted = sorted((self._articles_with(f"{c} : {quote(f)}", self.WHOLE), c, f) for c, f in forms)
+        whole, common, room = [], [], self.WHOLE
+        for articles, columns, form in counted:
+            if articles < room:
+                whole.append(f"{columns} : {quote(form)}")
+                room -= articles
+            else:
+                common.append((columns, form))
+        tiers = []
+        for columns, form in common:
+            for level in reversed(range(len(TIERS))):
+                tier = f"{TOP_COLUMNS[columns]} : {quote(form + str(level))}"
+                if level == 0 or self._found_in(f"({match}) AND {tier}", self.CANDIDATES, restrict, params):
+                    tiers.append(tier)
+                    break
+        top = self._score_among(match, tiers, whole, restrict, params, wanted)
+        return top if len(top) >= limit else None
+
+    def _score_among(self, match: str, tiers: list[str], whole: list[str], restrict: str, params: list,
+                     wanted: int) -> list[tuple]:
+        """bm25 of the candidates, best first. Tier phrases weigh nothing, so `(match) AND (tiers)` scores as
+        `match` does. A rare form's phrase would count twice in `(match) AND (forms)`: its own score, from a
+        MATCH of the forms alone over the same few articles, is taken off again."""
+        found: dict[int, float] = {}
+        if tiers:
+            sql = (f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                   f"{restrict} ORDER BY score DESC LIMIT ?")
+            found.update(self._run(sql, [f"({match}) AND ({' OR '.join(tiers)})"] + params + [wanted]))
+        if whole:
+            forms = " OR ".join(whole)
+            sql = (f"WITH twice AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
+                   f"MATCH ? AND {TABLE}.rowid > 0{restrict}), "
+                   f"once AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
+                   f"MATCH ? AND {TABLE}.rowid > 0) "
+                   "SELECT twice.r, twice.s - once.s AS score FROM twice JOIN once ON once.r = twice.r "
+                   "ORDER BY score DESC LIMIT ?")
+            found.update(self._run(sql, [f"({match}) AND ({forms})"] + params + [forms, wanted]))
+        return sorted(found.items(), key=lambda item: -item[1])[:wanted]
+
+    def _articles_with(self, phrase: str, at_most: int) -> int:
+        """How many latest versions hold a phrase, counted up to `at_most`; remembered by this searcher."""
+        known = self._counts.get(phrase)
+        if known is None or (known[0] >= known[1] and at_most > known[1]):
+            count = self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                              f"{TABLE}.rowid > 0 LIMIT {at_most})", [phrase])[0][0]
+            self._counts[phrase] = known = (count, at_most)
+        return known[0]
+
+    def _found_in(self, match: str, at_least: int, restrict: str = "", params: list | None = None) -> bool:
+        """Whether `match` holds at least `at_least` latest versions (counting stops there)."""
+        return self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                         f"{restrict} LIMIT {at_least})", [match] + (params or []))[0][0] >= at_least
+
+    def search(self, text: str, filters: Filters | None = None, sort: str = "relevance",
+               all_versions: bool = False, limit: int = 20) -> list[Hit]:
+        """Best hits first, each with a snippet of its original text."""
+        query, rows = self.matching(text, filters, sort, all_versions, limit)
+        return self._hits(query, rows)
+
+    def count(self, text: str, filters: Filters | None = None, all_versions: bool = False) -> int:
+        _, match = self._match(text)
+        if match is None:
+            return 0
+        sql, params = self._located(match, filters or Filters(), all_versions)
+        return self._run(f"SELECT count(DISTINCT article) FROM ({sql})", params)[0][0]
+
+    def count_by(self, text: str, by: str, filters: Filters | None = None,
+                 all_versions: bool = False) -> list[tuple[str, int]]:
+        """Matching articles per month (oldest first) or per section (largest first)."""
+        if by not in COUNT_BY:
+            raise SearchError(f"--count-by: one of {', '.join(COUNT_BY)}")
+        _, match = self._match(text)
+        if match is None:
+            return []
+        sql, params = self._located(match, filters or Filters(), all_versions)
+        key = "substr(published, 1, 7)" if by == "month" else "section"
+        order = "1" if by == "month" else "2 DESC, 1"
+        return [(label, n) for label, n in self._run(
+            f"SELECT coalesce({key}, '?'), count(DISTINCT article) FROM ({sql}) GROUP BY 1 ORDER BY {order}",
+            params)]
+
+    def _run(self, sql: str, params: list) -> list:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # the parser quotes everything: this is a bug, said plainly
+            raise SearchError(f"the search index could not run this query ({exc})") from exc
+
+    def _hits(self, query: Query | None, rows: list) -> list[Hit]:
+        if not rows or query is None:
+            return []
+        matcher = Matcher(query)
+        ids = [r[1] for r in rows]
+        details = {r[0]: r for r in self.conn.execute(
+            "SELECT v.id, a.canonical, v.title, v.published, v.lang, v.section, v.author, v.body, a.removed, "
+            f"v.version, a.versions FROM article_versions v JOIN articles a ON a.id = v.article_id "
+            f"WHERE v.id IN ({', '.join('?' * len(ids))})", ids)}
+        hits = []
+        for _, version_id, score, _ in rows:
+            (_, url, title, published, lang, section, author, body, removed, version,
+             versions) = details[version_id]
+            hits.append(Hit(url=url, title=title, published=published, lang=lang, section=section, author=author,
+                            score=_positive(score), snippet=snippet(body, matcher),
+                            title_marked=mark(title, matcher.spans(title)), removed=removed, version=version,
+                            versions=versions))
+        return hits
+
+
+def _desc(published: str | None) -> tuple:
+    """A sort key that puts later dates first (and undated last)."""
+    return (published is None, [-ord(ch) for ch in published or ""])
+
+
+def _positive(score: float) -> float:
+    """bm25 (negated) rounded to four significant digits; never zero, since the design promises positive."""
+    return max(float(f"{score:.4g}"), 1e-9)
