@@ -152,7 +152,7 @@ def build_egg(workdir: Path, marker: str) -> Path:
         shutil.copy2(ROOT / name, source / name)
     for module in config["py-modules"]:
         shutil.copy2(ROOT / f"{module}.py", source / f"{module}.py")
-    for top in sorted({package.split(".")[0] for package in config["packages"]}):
+    for top in sorted({package.rstrip("*").split(".")[0] for package in config["packages"]["find"]["include"]}):
         shutil.copytree(ROOT / top, source / top, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     with (source / "settings.py").open("a", encoding="utf-8") as f:
         f.write(f"\nARSHIF_OPERATOR = {marker!r}  # added by tests/test_scrapyd.py\n")
