@@ -1,4 +1,4 @@
-"""CPU per article archived: this tree against the commit issue 21 started from, side by side, same site, one run.
+"""CPU per article archived: this tree against a baseline commit, side by side, same site, one run.
 
 Each theme of the replica is exported once and served by nginx (no latency: the crawler's CPU decides), then
 crawled by both trees in turn, alternating which goes first each round so that neither always meets a warm or a
@@ -29,8 +29,9 @@ from pathlib import Path
 from bench.crawl_vs_wget import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-# The last commit before issue 21's work began (README status: replay of revisits and requisites done).
-BASELINE = "5d0053e26c8cacde3f490be0e0ed1a13529e0326"
+# The last commit before the work being measured began: issue 26's (the house in rooms). `--baseline COMMIT` picks
+# another (issue 21's was 5d0053e).
+BASELINE = "56a107a9088a5d25677cc82f586841e90b6b7e0e"
 THEMES = ("wordpress", "blogger")
 
 # What must be the same in both archives. Not compared: ids, timestamps and record ids (new every crawl), which
@@ -320,7 +321,7 @@ def same_cell(r: dict) -> str:
 def markdown(result: dict) -> str:
     if "absent" in result:
         return f"CPU per article against the issue's starting commit: not run ({result['absent']}).\n"
-    lines = [f"### CPU per article: now against {result['baseline']} (where issue 21 started), "
+    lines = [f"### CPU per article: now against {result['baseline']} (the baseline), "
              f"{result['articles']:,}-article replica, no latency (nginx), {result['rounds']} rounds alternating "
              "which goes first (medians; the ratio is the median of each round's ratio)",
              "", "| site | CPU ms/article at " + result["baseline"] + " | now | ratio now/then | pages | articles | "
@@ -368,7 +369,14 @@ def markdown(result: dict) -> str:
 
 
 if __name__ == "__main__":
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    result = run(size, int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    args = sys.argv[1:]
+    baseline = BASELINE
+    if "--baseline" in args:
+        at = args.index("--baseline")
+        baseline = subprocess.run(["git", "rev-parse", args[at + 1]], cwd=ROOT, capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        del args[at:at + 2]
+    size = int(args[0]) if args else 2000
+    result = run(size, int(args[1]) if len(args) > 1 else 3, baseline=baseline)
     print(json.dumps(result, indent=1, ensure_ascii=False))
     print(markdown(result), file=sys.stderr)

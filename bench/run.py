@@ -65,7 +65,7 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         if "memory" in crawl:
             carry["memory"] = crawl.pop("memory")
         return crawl
-    if part == "crawl_cpu":  # CPU per article against issue 21's starting commit; the real WordPress in full runs
+    if part == "crawl_cpu":  # CPU per article against the baseline commit; the real WordPress in full runs
         return cpu_per_article.run(sizes["crawl_cpu"], rounds=1 if quick else 3, wordpress=not quick)
     if part == "replica":
         replica = subprocess.run([sys.executable, "-m", "bench.replica_throughput", "--articles",
