@@ -6,20 +6,14 @@ costs half a second that a crawl without a frontier has no use for.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-WORKER_ID = re.compile(r"^[A-Za-z0-9_]{1,40}$")  # what a WARC file name can carry (archive.warc.writer.NAME)
+from archive.ops.frontier import WORKER_ID, default_worker_id
 
-
-def default_worker_id() -> str:
-    """Host name and process id: unique in a fleet without configuration, and legal in a WARC file name."""
-    host = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname().split(".")[0]).strip("_")[:30] or "worker"
-    return f"{host}_{os.getpid()}"
+__all__ = ["WORKER_ID", "FrontierAddon", "default_worker_id", "namespace"]
 
 
 def namespace(prefix: str, spider: str, site: str) -> str:

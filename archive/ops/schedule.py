@@ -18,10 +18,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
+from archive.core.durations import parse_duration
 from archive.core.lock import DataLock
+from archive.core.times import now
 
 USAGE = 2  # a run that exits 2 was given bad options: every later run would too
 
@@ -34,11 +35,21 @@ class Run:
     interrupted: bool
 
 
+def interval(every: str) -> float:
+    """`--every` in seconds; ValueError for a duration that is not one or is zero."""
+    seconds = parse_duration(every)
+    if seconds <= 0:
+        raise ValueError("the interval must be longer than zero")
+    return seconds
+
+
 class Schedule:
-    def __init__(self, data: Path, every: float, crawl_args: list[str], runs: int | None = None,
+    def __init__(self, data: Path, every: float | str, crawl_args: list[str], runs: int | None = None,
                  say: Callable[[str], None] = print):
+        """`every` in seconds, or as an operator writes it (`30m`: ValueError when it is not a usable interval)."""
         self.data = Path(data)
-        self.every = every
+        self.every_text = every if isinstance(every, str) else f"{every:g}s"
+        self.every = interval(every) if isinstance(every, str) else every
         self.crawl_args = crawl_args
         self.runs = runs
         self.say = say
@@ -59,6 +70,10 @@ class Schedule:
         else:
             self.say(f"{name}: stopping the schedule")
 
+    def describe(self) -> str:
+        return (f"a crawl of {self.data} every {self.every_text}" + (f", {self.runs} runs" if self.runs else "")
+                + "; SIGTERM or Ctrl-C stops after the current run")
+
     def run(self) -> int:
         """Crawl every `every` seconds until stopped or `runs` are done; 0 unless a run showed a usage error."""
         lock = DataLock(self.data, name="schedule.lock", purpose="schedule").acquire()  # LockHeld propagates
@@ -72,7 +87,7 @@ class Schedule:
         while not self.stopping.is_set():
             number += 1
             started = time.monotonic()
-            self.say(f"run {number} starting at {datetime.now().astimezone().isoformat(timespec='seconds')}")
+            self.say(f"run {number} starting at {now().astimezone().isoformat(timespec='seconds')}")
             code = self._crawl()
             elapsed = time.monotonic() - started
             self.history.append(Run(number, code, elapsed, self.stopping.is_set()))

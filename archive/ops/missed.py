@@ -1,0 +1,59 @@
+"""Nothing lost silently: the pages the site lists as posts that the archive does not hold as articles.
+
+A page counts when a posts sitemap or feed lists it, its last fetch answered 200, and detection or extraction
+decided it is not an article (docs/reference.md, arshif missed). The crawl's summary and `stats` count them by
+reason; `arshif missed` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from archive.core.paths import database
+from archive.store.database import Store
+
+
+@dataclass
+class MissedPage:
+    url: str  # canonical
+    reason: str
+    fetched: str  # ISO 8601 UTC: the last fetch
+
+    def as_dict(self) -> dict:
+        """The keys of docs/reference.md (arshif missed)."""
+        return asdict(self)
+
+    def line(self) -> str:
+        """REASON<TAB>URL, the URL with its Arabic decoded as a reader types it."""
+        return f"{self.reason}\t{unquote(self.url)}"
+
+
+@dataclass
+class MissedReport:
+    pages: list[MissedPage]
+
+    def as_list(self) -> list[dict]:
+        return [page.as_dict() for page in self.pages]
+
+    def summary(self) -> str:
+        return f"{len(self.pages)} page(s) listed as posts and not stored as articles"
+
+
+def missed_pages(data: Path) -> MissedReport:
+    """The pages listed as posts and not stored as articles in the archive at `data`, sorted by URL."""
+    store = Store(database(data))
+    try:
+        rows = store.missed_posts()
+    finally:
+        store.close()
+    return MissedReport([MissedPage(r["canonical"], r["reason"], r["last_fetched"]) for r in rows])
+
+
+def missed_reasons(store: Store) -> dict[str, int]:
+    """Reason → how many pages listed as posts are not stored as articles, commonest first."""
+    counts: dict[str, int] = {}
+    for row in store.missed_posts():
+        counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))

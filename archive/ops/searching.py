@@ -1,0 +1,117 @@
+"""Searching an archive from a command: its search index brought up to this arshif's normaliser first (once, when
+another arshif made it), then the query run (docs/reference.md, arshif search and arshif reindex)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from archive.core.paths import database
+from archive.search import index as search_index
+from archive.search.searcher import Filters, Hit, Searcher
+from archive.search.snippets import Segment
+from archive.store.database import Store
+
+Progress = Callable[[int, int], None]
+Say = Callable[[str], None]
+
+
+def open_index(data: Path, progress: Progress | None = None, say: Say | None = None) -> Store:
+    """The archive's store with a search index this arshif can read: one made by another normaliser is rebuilt
+    first, and `say` is told so. The caller closes the store."""
+    store = Store(database(data))
+    conn = store.db.conn
+    if not search_index.is_current(conn):
+        if say:
+            say(f"the search index was made by another arshif ({search_index.state(conn)}); rebuilding it (once)")
+        try:
+            search_index.rebuild(conn, progress=progress)
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+def ensure_index(data: Path, progress: Progress | None = None, say: Say | None = None) -> None:
+    """The search index brought up to this arshif's normaliser when another one made it."""
+    open_index(data, progress, say).close()
+
+
+def reindex(data: Path, progress: Progress | None = None) -> int:
+    """Index every article version again; the number indexed."""
+    store = Store(database(data))
+    try:
+        return search_index.rebuild(store.db.conn, progress=progress)
+    finally:
+        store.close()
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    total: int | None  # every matching article, when asked for
+
+    def as_list(self) -> list[dict]:
+        return [hit.as_json() for hit in self.hits]
+
+    def blocks(self, show: Callable[[list[Segment]], str]) -> list[str]:
+        """Each hit as `arshif search` prints it, the marked words drawn by `show`."""
+        out = []
+        for rank, hit in enumerate(self.hits, 1):
+            notes = []
+            if hit.versions > 1:
+                notes.append(f"version {hit.version} of {hit.versions}")
+            if hit.removed:
+                notes.append(f"removed from the site {hit.removed[:10]}")
+            meta = " · ".join(x for x in ((hit.published or "")[:10], hit.section or "", hit.lang or "") if x)
+            out.append(f"{rank:>3}. {meta}" + (f"  ({'; '.join(notes)})" if notes else "") + "\n"
+                       f"     {show(hit.title_marked)}\n     {unquote(hit.url)}\n     {show(hit.snippet)}\n")
+        return out
+
+    def summary(self, limit: int) -> str:
+        if not self.hits:
+            return f"no results for {self.query}"
+        total = len(self.hits) if self.total is None else self.total
+        return f"{len(self.hits)} of {total} matching articles" + (f" (--limit {limit})" if total > len(self.hits)
+                                                                    else "")
+
+
+def search(data: Path, query: str, filters: Filters | None = None, sort: str = "relevance",
+           all_versions: bool = False, limit: int = 20, total: bool = True, progress: Progress | None = None,
+           say: Say | None = None) -> SearchResult:
+    """The best `limit` hits for `query` in the order of `sort`, and (with `total`) how many articles match in all.
+    QueryError (a SearchError) when the query or a filter cannot run."""
+    store = open_index(data, progress, say)
+    try:
+        searcher = Searcher(store.db.conn)
+        hits = searcher.search(query, filters, sort, all_versions, limit)
+        count = searcher.count(query, filters, all_versions) if total and hits else None
+    finally:
+        store.close()
+    return SearchResult(query, hits, count)
+
+
+@dataclass
+class Counts:
+    query: str
+    by: str  # month or section
+    counts: list[tuple[str, int]]
+
+    def as_list(self) -> list[dict]:
+        return [{self.by: label, "articles": n} for label, n in self.counts]
+
+    def lines(self) -> list[str]:
+        return [f"{label}\t{n}" for label, n in self.counts]
+
+
+def count_by(data: Path, query: str, by: str, filters: Filters | None = None, all_versions: bool = False,
+             progress: Progress | None = None, say: Say | None = None) -> Counts:
+    """How many articles match `query` per month or section. QueryError when the query or a filter cannot run."""
+    store = open_index(data, progress, say)
+    try:
+        return Counts(query, by, Searcher(store.db.conn).count_by(query, by, filters, all_versions))
+    finally:
+        store.close()
