@@ -1,4 +1,7 @@
-"""The database is created and migrated in place; an old archive is upgraded, never dropped."""
+"""The database is created and migrated in place; an old archive is upgraded, never dropped.
+
+Old databases are made with the SQL arshif shipped before sqlite-utils wrote the migrations
+(tests/store_old_schema.py), at every schema version, with rows in every table that version has."""
 
 from __future__ import annotations
 
@@ -6,25 +9,125 @@ import sqlite3
 
 import pytest
 
+from archive.search import index as search_index
 from archive.store import database as store
+from archive.store import schema
 from archive.store.database import SCHEMA_VERSION, Store, StoreError
+from tests.store_old_schema import MIGRATIONS_AS_SHIPPED
+
+
+def old_database(path, version: int) -> None:
+    """archive.db as the arshif of that schema version left it, with a crawl, a WARC file, a capture, a URL and
+    an article with its version (indexed for search from version 6 on)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    for number in range(1, version + 1):
+        for sql in MIGRATIONS_AS_SHIPPED[number]:
+            conn.execute(sql)
+        conn.execute("INSERT INTO schema_version VALUES (?, 'then')", [number])
+    if version >= 1:
+        conn.execute("INSERT INTO crawls (started, site, status) VALUES ('2025-01-01', 'http://x/', 'finished')")
+        conn.execute("INSERT INTO warc_files (name, crawl_id, created) VALUES ('a.warc.gz', 1, '2025-01-01')")
+        conn.execute("INSERT INTO captures (record_id, record_type, url, canonical, timestamp, date, status, "
+                     "warc_file, offset, length, crawl_id) VALUES ('<urn:1>', 'response', 'http://x/a', "
+                     "'http://x/a', '20250101000000', '2025-01-01T00:00:00Z', 200, 'a.warc.gz', 0, 10, 1)")
+    if version >= 2:
+        conn.execute("INSERT INTO urls (canonical, kind, first_seen, last_seen) VALUES ('http://x/a', 'article', "
+                     "'2025-01-01', '2025-01-01')")
+    if version >= 4:
+        conn.execute("INSERT INTO articles (canonical, title, body, published, versions, latest_version) VALUES "
+                     "('http://x/a', 'عنوان', 'زيارة قصيرة إلى صقلية', '2025-01-01', 1, 1)")
+        conn.execute("INSERT INTO article_versions (article_id, version, title, body, digest, capture_record_id, "
+                     "capture_timestamp, first_seen, last_seen, extractor) VALUES (1, 1, 'عنوان', "
+                     "'زيارة قصيرة إلى صقلية', 'd', '<urn:1>', '20250101000000', '20250101000000', "
+                     "'20250101000000', 'arshif-1')")
+    if version >= 6:
+        search_index.add_latest(conn, 1, "عنوان", "زيارة قصيرة إلى صقلية")
+        search_index.set_state(conn, search_index.CURRENT)
+    conn.close()
+
+
+def describe(conn: sqlite3.Connection) -> dict:
+    """Every table's columns (name, type, not null, default, primary key, generated), its indexes (columns,
+    unique) and foreign keys: what a schema means, whatever SQL text made it."""
+    tables = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'search_index_%' ORDER BY name")]
+    return {table: {
+        "columns": [(name, kind.upper(), notnull, default, pk, hidden)
+                    for _, name, kind, notnull, default, pk, hidden in conn.execute(f"PRAGMA table_xinfo([{table}])")],
+        "indexes": sorted((tuple(column for _, _, column in conn.execute(f"PRAGMA index_info([{index}])")), unique)
+                          for _, index, unique, *_ in conn.execute(f"PRAGMA index_list([{table}])")),
+        "foreign_keys": sorted((fk[3], fk[2], fk[4]) for fk in conn.execute(f"PRAGMA foreign_key_list([{table}])")),
+    } for table in tables}
+
+
+def fresh_schema(tmp_path) -> dict:
+    fresh = Store(tmp_path / "fresh.db")
+    described = describe(fresh.conn)
+    fresh.close()
+    return described
 
 
 def test_an_old_database_is_upgraded_in_place(tmp_path):
     path = tmp_path / "archive.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
-    db = store.Database(conn)
-    store.MIGRATIONS[0](db)
-    conn.execute("INSERT INTO schema_version VALUES (1, 'then')")
-    conn.execute("INSERT INTO crawls (started, site, status) VALUES ('2025-01-01', 'http://x/', 'finished')")
-    conn.commit()
-    conn.close()
+    old_database(path, 1)
     upgraded = Store(path)
     assert store.schema_version(upgraded.db) == SCHEMA_VERSION
     assert upgraded.count("crawls") == 1  # the data is still there
     assert {"urls", "articles", "article_versions"} <= set(upgraded.db.table_names())
     upgraded.close()
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+def test_every_older_schema_is_upgraded_in_place_to_the_schema_a_new_archive_has(tmp_path, version):
+    path = tmp_path / "archive.db"
+    old_database(path, version)
+    said: list[str] = []
+    upgraded = Store(path, on_upgrade=said.append)
+    try:
+        assert store.schema_version(upgraded.conn) == SCHEMA_VERSION
+        assert said == ([f"upgrading the database from schema {version} to {SCHEMA_VERSION} (once)…"] if version
+                        else [f"creating the database (schema {SCHEMA_VERSION})"])
+        kept = {"crawls": 1, "warc_files": 1, "captures": 1} if version else {}
+        kept |= {"urls": 1} if version >= 2 else {}
+        kept |= {"articles": 1, "article_versions": 1} if version >= 4 else {}
+        assert {table: upgraded.count(table) for table in kept} == kept
+        if version >= 4:  # indexed for search by the upgrade, or kept as it was
+            assert [hit.url for hit in upgraded.searcher().search("صقلية")] == ["http://x/a"]
+        assert describe(upgraded.conn) == fresh_schema(tmp_path)
+        assert upgraded.search_index_is_current()
+    finally:
+        upgraded.close()
+
+
+def test_the_schema_sqlite_utils_writes_is_the_one_arshif_shipped(tmp_path):
+    """A database the older arshif made at the current version needs nothing, and means the same."""
+    path = tmp_path / "archive.db"
+    old_database(path, SCHEMA_VERSION)
+    said: list[str] = []
+    current = Store(path, on_upgrade=said.append)
+    assert said == [] and describe(current.conn) == fresh_schema(tmp_path)
+    current.close()
+
+
+def test_an_upgrade_is_all_or_nothing_per_version(tmp_path, monkeypatch):
+    """A migration that fails leaves the database at the version before it, with its data."""
+    path = tmp_path / "archive.db"
+    old_database(path, 6)
+
+    def broken(db, progress):
+        db["urls"].add_column("listed_as_post", int)
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS[:6], broken, *schema.MIGRATIONS[7:]])
+    with pytest.raises(RuntimeError, match="power cut"):
+        Store(path)
+    conn = sqlite3.connect(path)
+    assert store.schema_version(conn) == 6
+    assert "listed_as_post" not in [row[1] for row in conn.execute("PRAGMA table_info(urls)")]
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    conn.close()
 
 
 def test_a_newer_or_foreign_database_is_refused(tmp_path):
