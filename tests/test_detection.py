@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.pages.detection import analyse_page, is_comments_feed, is_posts_sitemap
+from archive.pages.detection import analyse_page
 from archive.pages.extraction import extract, extract_page, is_name
+from archive.pages.sources import is_comments_feed, is_posts_sitemap
 
 URL = "http://127.0.0.1:8765/2021/09/rifugiati-a-lampedusa.html"
 BODY_WORDS = ("وأوضح «ماريو روسي» (Mario Rossi)، رئيس بلدية الجزيرة، أن مراكز الاستقبال تعمل بأكثر من طاقتها منذ "

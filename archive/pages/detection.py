@@ -1,23 +1,25 @@
-"""What a page, a feed or a sitemap tells the crawler, as pure functions of (bytes, URL): no network, no state.
+"""What a page tells the crawler, as pure functions of (bytes, URL): no network, no state.
 
 Nothing here knows the real site's markup. URLs are classified by the shapes news platforms use (WordPress,
-Blogger, most CMSs: a date then a slug), feeds by their XML dialect (RSS 2.0 or Atom, with `rel=next` paging or
-WordPress's `?paged=N`), and pages are articles when they say so (JSON-LD, `og:type`) or look like one (an
-article-shaped URL and a publication date), and not when they are lists of linked headlines.
+Blogger, most CMSs: a date then a slug), and pages are articles when they say so (JSON-LD, `og:type`) or look like
+one (an article-shaped URL and a publication date), and not when they are lists of linked headlines. Feeds and
+sitemaps are read in archive.pages.sources.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 from w3lib.encoding import html_body_declared_encoding
 
+from archive.core.http import charset
 from archive.core.urls import canonical
+from archive.pages.dates import DATE_TEXT, DATELINE
 from archive.pages.requisites import page_requisites
 
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/(?:\d{2}/)?[^/]+(?:/|\.html?)$")
@@ -27,23 +29,6 @@ SITEMAP_PATH = re.compile(r"sitemap[^/]*\.xml(\.gz)?$")
 ASSET_EXT = re.compile(r"\.(css|js|jpe?g|png|gif|webp|svg|ico|woff2?|ttf|mp4|mp3|pdf)$", re.I)
 ARTICLE_TYPES = {"newsarticle", "blogposting", "article", "reportagenewsarticle", "analysisnewsarticle",
                  "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting"}
-ARABIC_MONTHS = ("يناير|فبراير|مارس|أبريل|ابريل|مايو|ماي|يونيو|يونيه|يوليو|يوليوز|أغسطس|اغسطس|غشت|سبتمبر|شتنبر|أكتوبر|"
-                 "اكتوبر|نوفمبر|نونبر|ديسمبر|دجنبر|كانون الثاني|شباط|آذار|اذار|نيسان|أيار|ايار|حزيران|تموز|آب|اب|"
-                 "أيلول|ايلول|تشرين الأول|تشرين الثاني|كانون الأول")
-DATELINE = re.compile(rf"[0-9٠-٩]{{1,2}}\s+({ARABIC_MONTHS})\s+[0-9٠-٩]{{4}}")
-ITALIAN_DATE = re.compile(r"\b\d{1,2}\s+(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|"
-                          r"ottobre|novembre|dicembre)\s+\d{4}\b", re.I)
-# A date written as text in any of the common forms (2018-08-25, 05/10/2018, 13.11.2019, October 12, 2017,
-# 12 Oct 2017): on pages whose markup says nothing, the byline's date is what shows an article.
-_EN_MONTHS = (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
-              r"nov(ember)?|dec(ember)?)")
-DATE_TEXT = re.compile(
-    r"\b(19|20)\d\d[-/.](0?[1-9]|1[0-2])[-/.](0?[1-9]|[12]\d|3[01])\b"
-    r"|\b(0?[1-9]|[12]\d|3[01])[-/.](0?[1-9]|1[0-2])[-/.](19|20)\d\d\b"
-    rf"|\b{_EN_MONTHS}\.?\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d\d\b"
-    rf"|\b\d{{1,2}}(st|nd|rd|th)?\s+{_EN_MONTHS}\.?,?\s+(19|20)\d\d\b", re.I)
-ATOM = "{http://www.w3.org/2005/Atom}"
-DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 @lru_cache(maxsize=100_000)
@@ -67,106 +52,6 @@ def _single_by_query(url: str) -> bool:
     """`/?p=12`, `/?page_id=5`: WordPress's plain permalinks name one post or page on the home page's path."""
     parts = urlsplit(url)
     return (parts.path or "/") == "/" and bool(re.search(r"(^|&)(p|page_id|attachment_id)=\d", parts.query))
-
-
-@dataclass
-class FeedPage:
-    entries: list[tuple[str, str | None]] = field(default_factory=list)  # (link, updated)
-    next_url: str | None = None
-    dialect: str = ""
-    authors: dict[str, str] = field(default_factory=dict)  # link → the entry's author (dc:creator, atom:author)
-
-
-# Sitemaps that list something other than posts, by the names WordPress (`wp-sitemap-posts-page-1.xml`,
-# `wp-sitemap-taxonomies-category-1.xml`, `wp-sitemap-users-1.xml`), Yoast (`page-sitemap.xml`,
-# `post_tag-sitemap.xml`, `author-sitemap.xml`) and Blogger (`sitemap-pages.xml`) give them.
-NOT_POSTS_SITEMAP = {"page", "pages", "taxonomies", "taxonomy", "category", "categories", "tag", "tags", "post_tag",
-                     "user", "users", "author", "authors", "attachment", "attachments", "image", "images", "video",
-                     "videos", "product", "products"}
-COMMENTS_FEED = re.compile(r"/comments/|/feeds/(\d+/)?comments/")
-FEED_SUFFIX = re.compile(r"/feed/?(atom/|rss2?/)?$")
-
-
-POSTS_SITEMAP = {"post", "posts", "news", "article", "articles", "blog"}
-
-
-def sitemap_lists(url: str) -> str:
-    """What a sitemap lists, by the name sites give it: "posts" (`wp-sitemap-posts-post-1.xml`, `post-sitemap.xml`,
-    news sitemaps, Blogger's `sitemap.xml?page=N`), "other" (static pages, taxonomies, authors, media) or "mixed"
-    (a plain `sitemap.xml`: posts and pages together, only an article-shaped URL there is a post)."""
-    parts = urlsplit(url)
-    tokens = set(re.split(r"[-_.]", parts.path.rsplit("/", 1)[-1].lower().replace("post_tag", "tag")))
-    if tokens & NOT_POSTS_SITEMAP:
-        return "other"
-    if tokens & POSTS_SITEMAP or re.search(r"(^|&)page=\d", parts.query):
-        return "posts"
-    return "mixed"
-
-
-def is_posts_sitemap(url: str) -> bool:
-    """Whether every URL the sitemap lists is a post, whatever its shape."""
-    return sitemap_lists(url) == "posts"
-
-
-def is_comments_feed(url: str) -> bool:
-    """A feed of comments (the site's, `/comments/feed/`, Blogger's `/feeds/comments/default`, or one post's,
-    `/2021/09/14/slug/feed/`): its entries are comments, not posts, and it is not a source of articles."""
-    path = urlsplit(url).path
-    if COMMENTS_FEED.search(path):
-        return True
-    stem = FEED_SUFFIX.sub("/", path)
-    return stem != path and ARTICLE_PATH.match(stem) is not None
-
-
-def parse_feed(body: bytes, url: str) -> FeedPage | None:
-    """Entries and the next page of an RSS 2.0 or Atom feed; None when the body is not a feed."""
-    try:
-        root = etree.fromstring(body, parser=etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
-    if root is None:
-        return None
-    page = FeedPage()
-    if root.tag == ATOM + "feed":
-        page.dialect = "atom"
-        for entry in root.iter(ATOM + "entry"):
-            link = next((a.get("href") for a in entry.iter(ATOM + "link")
-                         if a.get("rel", "alternate") == "alternate" and a.get("href")), None)
-            updated = entry.findtext(ATOM + "updated") or entry.findtext(ATOM + "published")
-            if link:
-                page.entries.append((urljoin(url, link.strip()), updated))
-                author = (entry.findtext(f"{ATOM}author/{ATOM}name") or "").strip()
-                if author:
-                    page.authors[page.entries[-1][0]] = author
-        page.next_url = next((urljoin(url, a.get("href")) for a in root.findall(ATOM + "link")
-                              if a.get("rel") == "next" and a.get("href")), None)
-    elif root.tag == "rss" or root.find("channel") is not None:
-        page.dialect = "rss"
-        channel = root.find("channel")
-        for item in (channel if channel is not None else root).iter("item"):
-            link = (item.findtext("link") or "").strip()
-            updated = item.findtext(ATOM + "updated") or item.findtext("pubDate")
-            if link:
-                page.entries.append((urljoin(url, link), updated))
-                author = (item.findtext(DC + "creator") or "").strip()
-                if author:
-                    page.authors[page.entries[-1][0]] = author
-        if channel is not None:
-            page.next_url = next((urljoin(url, a.get("href")) for a in channel.findall(ATOM + "link")
-                                  if a.get("rel") == "next" and a.get("href")), None)
-    else:
-        return None
-    if page.next_url is None and page.entries and page.dialect == "rss" and urlsplit(url).path.endswith("/feed/"):
-        page.next_url = wordpress_next_feed_page(url)
-    return page
-
-
-def wordpress_next_feed_page(url: str) -> str:
-    """WordPress pages its feeds with `?paged=N` and answers 404 past the end; its feeds have no rel=next."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query["paged"] = str(int(query.get("paged", "1")) + 1 if query.get("paged", "1").isdigit() else 2)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 @dataclass
@@ -393,7 +278,7 @@ def detect_article(doc, url: str, canon: str | None = None, listed: bool = False
         return True, "article-shaped URL with a date"
     text = main_text(doc)
     head = text[:5000]
-    if DATELINE.search(head) or ITALIAN_DATE.search(head):
+    if DATELINE.search(head):
         return True, "dateline"
     if listed and len(text.split()) >= LISTED_POST_WORDS:
         return True, "listed as a post"
@@ -417,14 +302,10 @@ def longest_text_block(doc) -> int:
     return max(words.values(), default=0)
 
 
-CHARSET = re.compile(r"charset=([\w-]+)")
-
-
 def html_encoding(body: bytes, content_type: str | None) -> str:
     """The encoding to read a page with, given its Content-Type header: the same for the crawl and for extraction
     from WARC records, so that a page is read one way whoever parses it."""
-    m = CHARSET.search(content_type or "")
-    return page_encoding(body, m.group(1) if m else None)
+    return page_encoding(body, charset(content_type))
 
 
 def page_encoding(body: bytes, header_encoding: str | None) -> str:

@@ -4,7 +4,8 @@ The same code runs in the crawl and when articles are extracted again from WARC 
 `arshif rebuild`). trafilatura gives the body (comments excluded: its default includes them). Metadata is
 site-aware and trusts no single source, because trafilatura's own metadata fails on this site's pages: the
 Blogger theme's `<h1>` is the site name, its labels live under `/search/label/`, and Levantine month names are
-silently misread by htmldate. Each field takes the first source that has it, most explicit first.
+silently misread by htmldate (archive.pages.dates reads datelines). Each field takes the first source that has it,
+most explicit first.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from langdetect.detector_factory import init_factory
 from lxml import etree
 
+from archive.core.arabic import DIGITS
 from archive.core.urls import canonical
+from archive.pages.dates import dateline_date
 from archive.pages.detection import (
     ARTICLE_TYPES,
     PageFacts,
@@ -35,24 +38,6 @@ EXTRACTOR_VERSION = f"arshif-3+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
 
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-MONTHS = {
-    # Egyptian / Gulf
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-    "يوليو": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10, "نوفمبر": 11,
-    "ديسمبر": 12,
-    # Levant / Iraq
-    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "اذار": 3, "نيسان": 4, "أيار": 5, "ايار": 5, "حزيران": 6, "تموز": 7,
-    "آب": 8, "اب": 8, "أيلول": 9, "ايلول": 9, "تشرين الأول": 10, "تشرين الاول": 10, "تشرين الثاني": 11,
-    "كانون الأول": 12, "كانون الاول": 12,
-    # Maghreb
-    "ماي": 5, "يوليوز": 7, "غشت": 8, "شتنبر": 9, "نونبر": 11, "دجنبر": 12,
-    # Italian (the site's Italian pages)
-    "gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "agosto": 8,
-    "settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
-}
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-DATELINE = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH_ALT})\s*،?\s+(\d{{4}})(?!\d)", re.I)
 SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
 LANGDETECT_CHARS = 400
 # trafilatura's own extractor first, alone (fast=True); its comparison with readability and justext only when that
@@ -134,26 +119,13 @@ def _iso(value: str | None) -> str | None:
     """An ISO 8601 date or datetime as the page gives it, normalised; None when it is not one."""
     if not value:
         return None
-    value = value.strip().translate(ARABIC_DIGITS)
+    value = value.strip().translate(DIGITS)
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
     except ValueError:
         pass
     m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", value)
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
-
-
-def dateline_date(text: str) -> str | None:
-    """YYYY-MM-DD from an Arabic (Egyptian, Levantine, Maghreb months; Arabic-Indic digits) or Italian dateline."""
-    text = text.translate(ARABIC_DIGITS)
-    m = DATELINE.search(text[:400])
-    if not m:
-        return None
-    day, month, year = int(m.group(1)), MONTHS.get(m.group(2).lower()) or MONTHS.get(m.group(2)), int(m.group(3))
-    try:
-        return datetime(year, month, day).date().isoformat()
-    except (TypeError, ValueError):
-        return None
 
 
 def _strip_site_name(title: str, site_names: set[str]) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from archive.core.http import charset, mime_type
+
 # The article's body: where its own images are. WordPress (classic and block themes), Blogger, and <article>.
 BODY = ('//article | //*[contains(concat(" ", normalize-space(@class), " "), " entry-content ") '
         'or contains(@class, "post-body") or contains(@class, "post-thumbnail") '
@@ -83,7 +85,23 @@ def css_references(text: str, base: str) -> list[str]:
 
 
 def is_stylesheet(url: str, mime: str | None = None) -> bool:
+    """By its Content-Type (`mime`, parameters allowed) when there is one, else by its URL."""
     if mime:
-        return mime.split(";")[0].strip().lower() == "text/css"
+        return (mime_type(mime) or "").lower() == "text/css"
     path = url.split("?")[0].split("#")[0].lower()
     return path.endswith(".css")
+
+
+def stylesheet_charset(content_type: str | None, body: bytes) -> str:
+    """A stylesheet's charset: its HTTP header, else its @charset rule, else UTF-8 (CSS Syntax §3.2); UTF-8 too
+    when the name it gives is no codec Python knows."""
+    name = charset(content_type)
+    if name is None and body.startswith(b'@charset "'):
+        name = body[10:body.find(b'"', 10)].decode("ascii", "replace")
+    if not name:
+        return "utf-8"
+    try:
+        "".encode(name)
+    except LookupError:
+        return "utf-8"
+    return name

@@ -8,7 +8,7 @@ once changes again, and every article is looked at at least once per period, wha
 
 The policy is a pure function of (article age, time since its last check, how often it changed, the clock), so the
 spider, `stats` and the simulation in bench/revisit_sim.py all use the same one. Times are seconds; "now" is the
-scheduling clock (archive.core.clock: ARSHIF_CLOCK when set), never WARC dates.
+scheduling clock (archive.core.times: ARSHIF_CLOCK when set), never WARC dates.
 """
 
 from __future__ import annotations

@@ -18,13 +18,16 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import http_content_type_encoding
 
+from archive.core.http import header_text
+
 
 class CompressedEncodingHint:
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         if not isinstance(response, TextResponse) or not response.headers.get("Content-Encoding"):
             return response
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        if http_content_type_encoding(content_type):
+        # Scrapy's own question, asked as TextResponse asks it (w3lib's reading, which also drops charsets Python
+        # has no codec for): whether the answer states an encoding it will use
+        if http_content_type_encoding(header_text(response.headers.get("Content-Type"))):
             return response  # stated already: nothing is guessed
         fields = {name: getattr(response, name) for name in Response.attributes}
         return type(response)(**fields, encoding="latin-1")  # any name will do: compressed bytes are not text
