@@ -1,10 +1,12 @@
 """Scrapy settings of the arshif project (`scrapy crawl alitaliya` reads them; `arshif crawl` overrides a few).
 
-Our own settings are prefixed ARSHIF_. Politeness is on from the start: robots.txt obeyed, AutoThrottle, a
+Our own settings are prefixed ARSHIF_, and this is the one place that gives them their defaults: components read
+them with no fallback of their own. Politeness is on from the start: robots.txt obeyed, AutoThrottle, a
 per-site concurrency cap, an honest User-Agent with a contact URL.
 """
 
 from archive import __version__
+from archive.core.paths import DEFAULT_DATA
 
 BOT_NAME = "arshif"
 SPIDER_MODULES = ["spiders"]
@@ -12,7 +14,7 @@ NEWSPIDER_MODULE = "spiders"
 
 # -- arshif ----------------------------------------------------------------------------------------------------
 ARSHIF_SITE = ""                        # the site to crawl; the real address is configuration, never code
-ARSHIF_DATA = "arshif-data"             # data directory (archive.db, warc/, jobs/, logs/)
+ARSHIF_DATA = DEFAULT_DATA              # data directory (docs/data.md: the database, warc/, jobs/, logs/)
 ARSHIF_CONTACT_URL = "https://github.com/arshif/arshif#contact"
 ARSHIF_OPERATOR = ""
 ARSHIF_WARC_MAX_SIZE = "1G"
@@ -20,6 +22,7 @@ ARSHIF_BATCH_SIZE = 200                 # capture rows committed per transaction
 ARSHIF_BATCH_SECONDS = 2.0              # … or at least this often
 ARSHIF_ARTICLE_COMMIT_SECONDS = 5.0     # extracted articles are committed (searchable) at least this often
 ARSHIF_PROGRESS_INTERVAL = 30.0         # seconds between progress log lines when not on a terminal
+ARSHIF_PROGRESS_LIVE = None             # a live status line (True) or log lines (False); None: live on a terminal
 ARSHIF_MAX_ARTICLES = 0                 # 0: no limit
 ARSHIF_ASSETS = True                    # capture the lead image and stylesheets of article pages
 ARSHIF_ASSET_HOSTS = ["*"]              # hosts (glob patterns) assets may come from, besides the site itself
@@ -82,6 +85,11 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 # -- components ------------------------------------------------------------------------------------------------
+# Each of our components has a switch (False: Scrapy leaves it out).
+ARSHIF_ARCHIVE_ENABLED = True           # WARC files and the capture rows (crawler/extensions/session.py)
+ARSHIF_ARTICLES_ENABLED = True          # extraction into the articles table (crawler/pipelines/articles.py)
+ARSHIF_PROGRESS_ENABLED = True          # progress lines (crawler/extensions/progress.py)
+ARSHIF_OFFLINE_SUFFIX_LIST = True       # the bundled public suffix list (crawler/extensions/offline.py)
 DOWNLOADER_MIDDLEWARES = {
     # above 600: sees redirects (RedirectMiddleware 600), raw compressed bodies (HttpCompression 590)
     # and server errors before they are retried (RetryMiddleware 550)

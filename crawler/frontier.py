@@ -240,11 +240,11 @@ class SharedScheduler(Scheduler):
         settings = crawler.settings
         instance.crawler = crawler
         instance.worker = settings.get("ARSHIF_WORKER") or default_worker_id()
-        instance.prefix = settings.get("ARSHIF_FRONTIER_PREFIX") or "arshif"
-        instance.heartbeat = settings.getfloat("ARSHIF_FRONTIER_HEARTBEAT", 2.0)
-        instance.dead_after = settings.getfloat("ARSHIF_FRONTIER_DEAD_AFTER", 60.0)
-        instance.idle_close = settings.getfloat("ARSHIF_FRONTIER_IDLE_CLOSE", 5.0)
-        instance.poll = settings.getfloat("ARSHIF_FRONTIER_POLL", 0.5)
+        instance.prefix = settings.get("ARSHIF_FRONTIER_PREFIX")
+        instance.heartbeat = settings.getfloat("ARSHIF_FRONTIER_HEARTBEAT")
+        instance.dead_after = settings.getfloat("ARSHIF_FRONTIER_DEAD_AFTER")
+        instance.idle_close = settings.getfloat("ARSHIF_FRONTIER_IDLE_CLOSE")
+        instance.poll = settings.getfloat("ARSHIF_FRONTIER_POLL")
         if instance.dead_after < 3 * instance.heartbeat:
             raise ValueError("ARSHIF_FRONTIER_DEAD_AFTER must be at least three ARSHIF_FRONTIER_HEARTBEATs")
         instance.idle_since = None
@@ -254,7 +254,7 @@ class SharedScheduler(Scheduler):
 
     def open(self, spider) -> None:
         self.spider = spider
-        site = getattr(spider, "site", None) or self.crawler.settings.get("ARSHIF_SITE") or ""
+        site = getattr(spider, "site", None) or self.crawler.settings.get("ARSHIF_SITE")
         self.run = FrontierRun.join(self.server, namespace(self.prefix, spider.name, site), self.worker,
                                     self.dead_after)
         self.queue = FrontierQueue(self.server, spider, self.run.key("requests"), self.serializer, run=self.run)

@@ -20,6 +20,6 @@ class OfflineSuffixList:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OfflineSuffixList:
-        if not crawler.settings.getbool("ARSHIF_OFFLINE_SUFFIX_LIST", True):
+        if not crawler.settings.getbool("ARSHIF_OFFLINE_SUFFIX_LIST"):
             raise NotConfigured
         return cls()

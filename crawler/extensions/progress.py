@@ -26,11 +26,11 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         settings = crawler.settings
-        if not settings.getbool("ARSHIF_PROGRESS_ENABLED", True):
+        if not settings.getbool("ARSHIF_PROGRESS_ENABLED"):
             raise NotConfigured
         stream = sys.stderr
-        live = settings.getbool("ARSHIF_PROGRESS_LIVE", stream.isatty())
-        interval = 1.0 if live else settings.getfloat("ARSHIF_PROGRESS_INTERVAL", 30.0)
+        live = settings.getbool("ARSHIF_PROGRESS_LIVE", stream.isatty())  # unset: live on a terminal
+        interval = 1.0 if live else settings.getfloat("ARSHIF_PROGRESS_INTERVAL")
         return cls(crawler, interval, stream, live)
 
     def opened(self, spider) -> None:

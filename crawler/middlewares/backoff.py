@@ -19,10 +19,10 @@ class RetryBackoffMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
-        base = crawler.settings.getfloat("ARSHIF_RETRY_BACKOFF_BASE", 1.0)
+        base = crawler.settings.getfloat("ARSHIF_RETRY_BACKOFF_BASE")
         if base <= 0:
             raise NotConfigured
-        return cls(base, crawler.settings.getfloat("ARSHIF_RETRY_BACKOFF_MAX", 30.0), crawler.stats)
+        return cls(base, crawler.settings.getfloat("ARSHIF_RETRY_BACKOFF_MAX"), crawler.stats)
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         attempt = request.meta.get("retry_times", 0)

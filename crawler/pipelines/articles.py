@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from twisted.internet import task
 
+from archive.core.paths import database
 from archive.pages.extraction import ExtractionFailed, extract, load_language_profiles
 from archive.store.database import Store
 from crawler.items import ArticlePage
@@ -36,14 +37,14 @@ THREAD_ABOVE = 1_000_000  # bytes of HTML
 class ArticleStorePipeline:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
-        if not settings.getbool("ARSHIF_ARTICLES_ENABLED", True):
+        if not settings.getbool("ARSHIF_ARTICLES_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data = Path(settings.get("ARSHIF_DATA") or "arshif-data")
+        self.data = Path(settings.get("ARSHIF_DATA"))
         self.site_name = settings.get("ARSHIF_SITE_NAME")
-        self.batch_size = settings.getint("ARSHIF_BATCH_SIZE", 200)
-        self.commit_seconds = settings.getfloat("ARSHIF_ARTICLE_COMMIT_SECONDS", 5.0)
+        self.batch_size = settings.getint("ARSHIF_BATCH_SIZE")
+        self.commit_seconds = settings.getfloat("ARSHIF_ARTICLE_COMMIT_SECONDS")
         self.timer: task.LoopingCall | None = None
         self.store: Store | None = None
         self.batch: list[tuple[dict, dict]] = []
@@ -55,7 +56,7 @@ class ArticleStorePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         # Scrapy opens pipelines before extensions: under `scrapy crawl` or Scrapyd the directory may not exist yet
         self.data.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.data / "archive.db")
+        self.store = Store(database(self.data))
         load_language_profiles()  # once, before a page over 1 MB is extracted in a thread
         if self.commit_seconds > 0:
             self.timer = task.LoopingCall(self._flush_on_time)
