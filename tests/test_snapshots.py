@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -135,6 +136,24 @@ def test_changes_reports_edits_and_the_removed_article(two_editions, tmp_path):
     assert arshif("--data", str(data), "reextract").returncode == 0
     code, out, _ = run(data, "changes", "--since", "2000", "--json")
     assert {c["url"] for c in json.loads(out) if c["change"] == "edited"} == edited
+
+
+def test_export_gives_the_removal_in_iso_8601_utc(two_editions, tmp_path):
+    """`removed` is when the site first answered 404 or 410, in ISO 8601 UTC like every date of arshif's own in the
+    JSON output (it was that capture's 14-digit timestamp before issue 26), null while the article is online; the
+    same in CSV, null an empty cell."""
+    site, data, _ = two_editions
+    removed = site.manifest["changes"]["removed"][0]
+    code, out, _ = run(data, "snapshots", removed, "--json")
+    ts = next(c["timestamp"] for c in json.loads(out) if c["status"] in (404, 410))
+    when = f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}T{ts[8:10]}:{ts[10:12]}:{ts[12:]}+00:00"
+    for fmt in ("jsonl", "csv"):
+        assert run(data, "export", "--format", fmt, "-o", str(tmp_path / f"all.{fmt}"))[0] == 0
+    rows = [json.loads(line) for line in (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["url"]: r["removed"] for r in rows if r["removed"] is not None} == {removed: when}
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig", newline="") as f:
+        cells = {r["url"]: r["removed"] for r in csv.DictReader(f)}
+    assert cells[removed] == when and set(cells.values()) == {when, ""}
 
 
 # -- WACZ -------------------------------------------------------------------------------------------------------

@@ -8,11 +8,17 @@ import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from archive.core.paths import database
+from archive.core.times import stamp_iso
 from archive.search.query import Query
 from archive.search.searcher import Filters, Searcher
 from archive.search.snippets import Matcher, bracketed, snippet
 from archive.store.database import Store
+
+if TYPE_CHECKING:
+    from archive.export.wacz import Written
 
 KEYS = ("url", "title", "published", "lang", "section", "author", "body", "tags", "modified", "word_count", "image",
         "versions", "removed", "replay")
@@ -36,7 +42,7 @@ def matching_ids(store: Store, query: str | None = None, filters: Filters | None
 def articles(data: Path, query: str | None = None, filters: Filters | None = None,
              all_versions: bool = False) -> Iterator[dict]:
     """Every matching article with the export keys. Raises QueryError before yielding anything."""
-    store = Store(Path(data) / "archive.db")
+    store = Store(database(data))
     try:
         parsed, rows = matching(store, query, filters, all_versions)
     except BaseException:
@@ -59,7 +65,7 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
                  removed, last) = found[article_id]
                 row = {"url": url, "title": title, "published": published, "lang": lang_, "section": section_,
                        "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
-                       "word_count": words, "image": image, "versions": versions, "removed": removed,
+                       "word_count": words, "image": image, "versions": versions, "removed": stamp_iso(removed),
                        "replay": f"/web/{last}/{url}" if last else None}
                 if matcher is not None:
                     row["snippet"] = bracketed(snippet(body, matcher))
@@ -70,10 +76,10 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
 
 
 def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filters | None = None,
-               all_versions: bool = False, requisites: bool = True):
+               all_versions: bool = False, requisites: bool = True) -> Written:
     from archive.export import wacz
 
-    store = Store(Path(data) / "archive.db")
+    store = Store(database(data))
     try:
         ids = matching_ids(store, query, filters, all_versions)
         return wacz.write(Path(data), store.db.conn, ids, Path(output),
