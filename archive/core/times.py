@@ -78,3 +78,10 @@ def instant(value: str | None) -> datetime | None:
         except (TypeError, ValueError):
             return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def iso_utc(value: str | None) -> str | None:
+    """A moment as stored (ISO 8601 in any offset, a WARC-Date with its fraction and `Z`, a 14-digit timestamp) in
+    the form of arshif's own moments in the JSON output: ISO 8601 UTC to the second. None when it is no moment."""
+    when = instant(value)
+    return when.astimezone(UTC).isoformat(timespec="seconds") if when else None

@@ -7,11 +7,12 @@ reason; `arshif missed` lists them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from archive.core.paths import database
+from archive.core.times import iso_utc
 from archive.store.database import Store
 
 
@@ -41,14 +42,12 @@ class MissedReport:
         return f"{len(self.pages)} page(s) listed as posts and not stored as articles"
 
 
-def missed_pages(data: Path) -> MissedReport:
-    """The pages listed as posts and not stored as articles in the archive at `data`, sorted by URL."""
-    store = Store(database(data))
-    try:
+def missed_pages(data: Path, say: Callable[[str], None] | None = None) -> MissedReport:
+    """The pages listed as posts and not stored as articles in the archive at `data`, sorted by URL; `say` hears
+    the line saying so when the database must be upgraded first."""
+    with Store.open_for_reading(data, say, search=False) as store:
         rows = store.missed_posts()
-    finally:
-        store.close()
-    return MissedReport([MissedPage(r["canonical"], r["reason"], r["last_fetched"]) for r in rows])
+    return MissedReport([MissedPage(r["canonical"], r["reason"], iso_utc(r["last_fetched"])) for r in rows])
 
 
 def missed_reasons(store: Store) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from archive.core.times import instant, now, scheduling_now
+from archive.core.times import instant, iso_utc, now, scheduling_now
 from archive.store.database import Store
 
 
@@ -57,7 +57,7 @@ def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = No
         for crawl in store.recent_crawls(10):
             crawl_stats = crawl.pop("stats")
             result["crawls"].append({
-                **crawl,
+                **crawl, "started": iso_utc(crawl["started"]), "finished": iso_utc(crawl["finished"]),
                 "pages": crawl_stats.get("response_received_count", 0),
                 "articles": crawl_stats.get("arshif/articles", 0),
                 "new_articles": crawl_stats.get("arshif/articles/new", 0),
