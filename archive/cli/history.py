@@ -24,7 +24,7 @@ def snapshots(ctx, data, url, as_json):
     """
     from archive.history.lookup import capture_list
 
-    found = capture_list(existing(ctx, data), url)
+    found = capture_list(existing(ctx, data), url, say)
     if as_json:
         print_json(found.as_list(), indent=2)
         return
@@ -60,9 +60,9 @@ def show(ctx, data, url, at, fmt):
     data_dir = existing(ctx, data)
     try:
         if fmt == "text":
-            click.echo(article_at(data_dir, url, at).text())
+            click.echo(article_at(data_dir, url, at, say).text())
             return
-        sys.stdout.buffer.write((record_at if fmt == "warc" else page_at)(data_dir, url, at))
+        sys.stdout.buffer.write((record_at if fmt == "warc" else page_at)(data_dir, url, at, say))
     except BadTimestamp as exc:
         fail(ctx, f"--at: {exc}")
     except NotArchived as exc:
@@ -105,7 +105,7 @@ def diff(ctx, data, url, from_, to, as_json):
     from archive.history.versions import diff as compare
 
     try:
-        change = compare(existing(ctx, data), url, from_, to)
+        change = compare(existing(ctx, data), url, from_, to, say)
     except NotArchived as exc:
         not_found(ctx, exc)
     except BadTimestamp as exc:
@@ -143,7 +143,7 @@ def changes(ctx, data, since, as_json):
     from archive.history.versions import changes_since
 
     try:
-        report = changes_since(existing(ctx, data), since)
+        report = changes_since(existing(ctx, data), since, say)
     except BadTimestamp as exc:
         fail(ctx, f"--since: {exc}")
     if as_json:

@@ -140,7 +140,7 @@ def missed(ctx, data, as_json):
     """
     from archive.ops.missed import missed_pages
 
-    report = missed_pages(existing(ctx, data))
+    report = missed_pages(existing(ctx, data), say)
     if as_json:
         print_json(report.as_list())
         return
@@ -163,7 +163,7 @@ def stats(ctx, data, as_json):
     """
     from archive.ops.stats import stats as compute
 
-    result = compute(existing(ctx, data))
+    result = compute(existing(ctx, data), on_upgrade=say)
     if as_json:
         print_json(result)
         return

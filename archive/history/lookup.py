@@ -1,24 +1,31 @@
 """What the archivist asks of one URL in a data directory: its captures, the one nearest a moment, the record
-behind it and the page it holds. Each call opens the archive, answers, and closes it."""
+behind it and the page it holds. Each call opens the archive read-only, answers, and closes it; `say` hears the
+line saying so when the database must be upgraded first (Store.open_for_reading)."""
 
 from __future__ import annotations
 
-import sqlite3
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from archive.core.paths import database
 from archive.history.snapshots import Capture, NotArchived, captures, nearest, payload, raw_record, resolve
 from archive.store.database import Store
+
+Say = Callable[[str], None]
 
 
 class BadTimestamp(ValueError):
     """A moment (`--at`, `--from`, `--since`) that is not one: a usage error, one line."""
 
 
-def capture_at(conn: sqlite3.Connection, url: str, at: str | None) -> Capture:
+def reader(data: str | os.PathLike, say: Say | None = None) -> Store:
+    """The archive at `data`, read-only (its search index is not needed here)."""
+    return Store.open_for_reading(data, say, search=False)
+
+
+def capture_at(store: Store, url: str, at: str | None) -> Capture:
     """The capture of URL nearest `at` (the latest by default): NotArchived when URL has none."""
-    found = captures(conn, url)
+    found = captures(store.conn, url)
     if not found:
         raise NotArchived(f"no capture of {url} in the archive")
     try:
@@ -53,30 +60,21 @@ class CaptureList:
         return f"{len(self.captures)} captures of {self.captures[0].canonical}"
 
 
-def capture_list(data: Path, url: str) -> CaptureList:
-    store = Store(database(data))
-    try:
-        return CaptureList(url, captures(store.db.conn, url))
-    finally:
-        store.close()
+def capture_list(data: str | os.PathLike, url: str, say: Say | None = None) -> CaptureList:
+    with reader(data, say) as store:
+        return CaptureList(url, captures(store.conn, url))
 
 
-def record_at(data: Path, url: str, at: str | None = None) -> bytes:
+def record_at(data: str | os.PathLike, url: str, at: str | None = None, say: Say | None = None) -> bytes:
     """The WARC record (uncompressed) of the capture of URL nearest `at`, revisit or not."""
-    store = Store(database(data))
-    try:
-        picked = capture_at(store.db.conn, url, at)
-    finally:
-        store.close()
+    with reader(data, say) as store:
+        picked = capture_at(store, url, at)
     return raw_record(data, picked)
 
 
-def page_at(data: Path, url: str, at: str | None = None) -> bytes:
+def page_at(data: str | os.PathLike, url: str, at: str | None = None, say: Say | None = None) -> bytes:
     """The page of the capture of URL nearest `at` as the browser received it; a revisit shows the response it
     refers to."""
-    store = Store(database(data))
-    try:
-        shown = resolve(store.db.conn, capture_at(store.db.conn, url, at))
-    finally:
-        store.close()
+    with reader(data, say) as store:
+        shown = resolve(store.conn, capture_at(store, url, at))
     return payload(data, shown)[1]

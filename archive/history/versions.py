@@ -8,13 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
-from archive.core.paths import database
 from archive.core.times import now, stamp
 from archive.history import changes as ch
 from archive.history.changes import Piece, Version
-from archive.history.lookup import BadTimestamp, capture_at
+from archive.history.lookup import BadTimestamp, Say, capture_at, reader
 from archive.history.snapshots import Capture, NotArchived
-from archive.store.database import Store
 
 CHANGES_SINCE = timedelta(days=7)  # `arshif changes` without --since: the weekly report
 
@@ -56,36 +54,27 @@ class ArticleAt:
                 f"capture {ts} ({note}) · replay /web/{ts}/{self.canonical}\n\n{self.version.body}")
 
 
-def article_at(data: Path, url: str, at: str | None = None) -> ArticleAt:
+def article_at(data: Path, url: str, at: str | None = None, say: Say | None = None) -> ArticleAt:
     """The article at URL as the capture nearest `at` shows it (the latest by default). NotArchived when URL has no
     capture or is not an article; BadTimestamp when `at` is not a moment."""
-    store = Store(database(data))
-    conn = store.db.conn
-    try:
-        picked = capture_at(conn, url, at)
+    with reader(data, say) as store:
+        picked = capture_at(store, url, at)
         try:
             article, canon = ch.article_id(store, url)
         except NotArchived:
             raise NotArchived(f"{url} is not an article (captured as {picked.mime}); --format html shows the "
                               "page") from None
         version = ch.version_at(ch.versions(store, article), picked.timestamp)
-        published, section, author, lang, removed = conn.execute(
-            "SELECT v.published, v.section, v.author, v.lang, a.removed FROM article_versions v "
-            "JOIN articles a ON a.id = v.article_id WHERE v.article_id = ? AND v.version = ?",
-            [article, version.number]).fetchone()
-    finally:
-        store.close()
-    return ArticleAt(canon, picked, version, published, section, author, lang, removed)
+        facts = store.version_facts(article, version.number) or {}
+    return ArticleAt(canon, picked, version, facts.get("published"), facts.get("section"), facts.get("author"),
+                     facts.get("lang"), facts.get("removed"))
 
 
-def article_versions(data: Path, url: str) -> tuple[str, list[Version]]:
+def article_versions(data: Path, url: str, say: Say | None = None) -> tuple[str, list[Version]]:
     """(canonical URL, versions oldest first) of the article URL names; NotArchived when it names none."""
-    store = Store(database(data))
-    try:
+    with reader(data, say) as store:
         article, canon = ch.article_id(store, url)
         return canon, ch.versions(store, article)
-    finally:
-        store.close()
 
 
 @dataclass
@@ -125,11 +114,12 @@ def compare(canonical: str, old: Version, new: Version) -> VersionDiff:
     return VersionDiff(canonical, old, new, ch.diff_words(old.title, new.title), ch.diff_words(old.body, new.body))
 
 
-def diff(data: Path, url: str, from_: str | None = None, to: str | None = None) -> VersionDiff:
+def diff(data: Path, url: str, from_: str | None = None, to: str | None = None, say: Say | None = None
+         ) -> VersionDiff:
     """The article at URL: the version in effect at `to` (the latest by default) against the one in effect at
     `from_` (by default the one before it). NotArchived when URL is not an archived article; BadTimestamp when a
     moment is not one."""
-    canon, found = article_versions(data, url)
+    canon, found = article_versions(data, url, say)
     new = _version_at(found, to)
     old = _version_at(found, from_) if from_ else previous(found, new)
     return compare(canon, old, new)
@@ -154,15 +144,13 @@ class ChangesReport:
             f"{len(self.changes)} article(s) edited or removed since {self.since}"
 
 
-def changes_since(data: Path, since: str | None = None) -> ChangesReport:
+def changes_since(data: Path, since: str | None = None, say: Say | None = None) -> ChangesReport:
     """The changes report since `since` (a timestamp or date; default: seven days ago). BadTimestamp when `since`
     is not a moment."""
     since = since or stamp(now() - CHANGES_SINCE)
-    store = Store(database(data))
-    try:
-        found = ch.changes(store, since)
-    except ValueError as exc:
-        raise BadTimestamp(str(exc)) from None
-    finally:
-        store.close()
+    with reader(data, say) as store:
+        try:
+            found = ch.changes(store, since)
+        except ValueError as exc:
+            raise BadTimestamp(str(exc)) from None
     return ChangesReport(since, found)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
+from archive.core.paths import data_dir, database
 from archive.store.database import Store
 
 DEMO_PORT = int(os.environ.get("ARSHIF_DEMO_PORT", "8765"))
@@ -18,7 +18,7 @@ DEMO_ARTICLES = int(os.environ.get("ARSHIF_DEMO_ARTICLES", "300"))
 
 
 def main() -> int:
-    data = Path(os.environ.get("ARSHIF_DATA") or "arshif-data")
+    data = data_dir()
     cmd = [sys.executable, "-m", "archive", "replica", "--port", str(DEMO_PORT), "--cdn-port", str(DEMO_PORT + 1),
            "--articles", str(DEMO_ARTICLES)]
     replica = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -35,7 +35,7 @@ def main() -> int:
     finally:
         replica.terminate()
         replica.wait()
-    store = Store(data / "archive.db")
+    store = Store(database(data))
     db = store.db
     crawls = db.execute("SELECT count(*) FROM crawls").fetchone()[0]
     by_type = dict(db.execute("SELECT record_type, count(*) FROM captures GROUP BY 1").fetchall())

@@ -9,8 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from archive.core.paths import database
-from archive.search import index as search_index
-from archive.search.searcher import Filters, Hit, Searcher
+from archive.search.searcher import Filters, Hit
 from archive.search.snippets import Segment
 from archive.store.database import Store
 
@@ -19,19 +18,9 @@ Say = Callable[[str], None]
 
 
 def open_index(data: Path, progress: Progress | None = None, say: Say | None = None) -> Store:
-    """The archive's store with a search index this arshif can read: one made by another normaliser is rebuilt
-    first, and `say` is told so. The caller closes the store."""
-    store = Store(database(data))
-    conn = store.db.conn
-    if not search_index.is_current(conn):
-        if say:
-            say(f"the search index was made by another arshif ({search_index.state(conn)}); rebuilding it (once)")
-        try:
-            search_index.rebuild(conn, progress=progress)
-        except BaseException:
-            store.close()
-            raise
-    return store
+    """The archive's store, read-only, with a search index this arshif can read: one made by another normaliser
+    is rebuilt first, once, and `say` is told so (Store.open_for_reading). The caller closes the store."""
+    return Store.open_for_reading(data, say, progress)
 
 
 def ensure_index(data: Path, progress: Progress | None = None, say: Say | None = None) -> None:
@@ -41,11 +30,8 @@ def ensure_index(data: Path, progress: Progress | None = None, say: Say | None =
 
 def reindex(data: Path, progress: Progress | None = None) -> int:
     """Index every article version again; the number indexed."""
-    store = Store(database(data))
-    try:
-        return search_index.rebuild(store.db.conn, progress=progress)
-    finally:
-        store.close()
+    with Store(database(data)) as store:
+        return store.reindex(progress)
 
 
 @dataclass
@@ -84,13 +70,10 @@ def search(data: Path, query: str, filters: Filters | None = None, sort: str = "
            say: Say | None = None) -> SearchResult:
     """The best `limit` hits for `query` in the order of `sort`, and (with `total`) how many articles match in all.
     QueryError (a SearchError) when the query or a filter cannot run."""
-    store = open_index(data, progress, say)
-    try:
-        searcher = Searcher(store.db.conn)
+    with open_index(data, progress, say) as store:
+        searcher = store.searcher()
         hits = searcher.search(query, filters, sort, all_versions, limit)
         count = searcher.count(query, filters, all_versions) if total and hits else None
-    finally:
-        store.close()
     return SearchResult(query, hits, count)
 
 
@@ -110,8 +93,5 @@ class Counts:
 def count_by(data: Path, query: str, by: str, filters: Filters | None = None, all_versions: bool = False,
              progress: Progress | None = None, say: Say | None = None) -> Counts:
     """How many articles match `query` per month or section. QueryError when the query or a filter cannot run."""
-    store = open_index(data, progress, say)
-    try:
-        return Counts(query, by, Searcher(store.db.conn).count_by(query, by, filters, all_versions))
-    finally:
-        store.close()
+    with open_index(data, progress, say) as store:
+        return Counts(query, by, store.searcher().count_by(query, by, filters, all_versions))
