@@ -8,12 +8,12 @@ a change, shown in place.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from difflib import SequenceMatcher
 
-from archive.history.snapshots import NotArchived, forms_of, parse_timestamp
+from archive.core.times import parse_partial_stamp, stamp, stamp_iso
+from archive.history.snapshots import NotArchived, forms_of
+from archive.store.database import Store
 
 Piece = tuple[str, str]  # (op, text): op is "=", "-" or "+"
 
@@ -31,32 +31,28 @@ class Version:
     capture_timestamp: str
 
 
-def article_id(conn: sqlite3.Connection, url: str) -> tuple[int, str]:
+def article_id(store: Store, url: str) -> tuple[int, str]:
     """(id, canonical URL) of the article a pasted URL names, in any of its forms."""
     for form in forms_of(url):
-        row = conn.execute("SELECT id, canonical FROM articles WHERE canonical = ?", [form]).fetchone()
+        row = store.article_by_canonical(form)
         if row:
             return row
-    row = conn.execute("SELECT a.id, a.canonical FROM captures c JOIN articles a ON a.canonical = c.canonical "
-                       "WHERE c.url = ? LIMIT 1", [url.strip()]).fetchone()
+    row = store.article_by_capture_url(url.strip())
     if row:
         return row
     raise NotArchived(f"no article archived at {url}")
 
 
-def versions(conn: sqlite3.Connection, article: int) -> list[Version]:
-    rows = conn.execute(
-        "SELECT v.article_id, a.canonical, v.version, a.versions, v.title, v.body, v.first_seen, v.last_seen, "
-        "v.capture_timestamp FROM article_versions v JOIN articles a ON a.id = v.article_id "
-        "WHERE v.article_id = ? ORDER BY v.version", [article]).fetchall()
-    return [Version(*row) for row in rows]
+def versions(store: Store, article: int) -> list[Version]:
+    """The article's versions, first to latest."""
+    return [Version(**row) for row in store.versions(article)]
 
 
 def version_at(found: list[Version], at: str | None) -> Version:
     """The version in effect at a moment: the last one first seen at or before it (the first when none was)."""
     if at is None:
         return found[-1]
-    moment = parse_timestamp(at).strftime("%Y%m%d%H%M%S")
+    moment = stamp(parse_partial_stamp(at))
     earlier = [v for v in found if v.first_seen <= moment]
     return earlier[-1] if earlier else found[0]
 
@@ -103,35 +99,25 @@ def context(pieces: list[Piece], around: int = 8) -> list[Piece]:
     return out
 
 
-def iso(timestamp: str) -> str:
-    return datetime.strptime(timestamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
-
-
-def changes(conn: sqlite3.Connection, since: str) -> list[dict]:
+def changes(store: Store, since: str) -> list[dict]:
     """Articles edited (a version first seen since `since`) or removed since then, newest first.
 
     Keys of docs/reference.md (arshif changes): url, title, change, seen (ISO 8601, when we first saw it), from
     and to (capture timestamps: the last capture before the change and the first one after it), summary."""
-    bound = parse_timestamp(since).strftime("%Y%m%d%H%M%S")
+    bound = stamp(parse_partial_stamp(since))
     out = []
-    rows = conn.execute(
-        "SELECT a.canonical, v.title, v.body, v.first_seen, v.capture_timestamp, p.title, p.body, p.last_seen "
-        "FROM article_versions v JOIN articles a ON a.id = v.article_id "
-        "JOIN article_versions p ON p.article_id = v.article_id AND p.version = v.version - 1 "
-        "WHERE v.version > 1 AND v.first_seen >= ?", [bound]).fetchall()
-    for url, title, body, first_seen, captured, old_title, old_body, before in rows:
-        pieces = diff_words(f"{old_title}\n{old_body}", f"{title}\n{body}")
-        out.append({"url": url, "title": title, "change": "edited", "seen": iso(first_seen), "from": before,
-                    "to": captured, "summary": summary(pieces) + ("; title changed" if title != old_title else "")})
-    rows = conn.execute(
-        "SELECT a.canonical, a.title, a.removed, a.last_captured, (SELECT min(c.timestamp) FROM captures c WHERE "
-        "c.canonical = a.canonical AND c.status IN (404, 410) AND c.timestamp > a.last_captured) "
-        "FROM articles a WHERE a.removed IS NOT NULL").fetchall()
-    for url, title, removed, last, gone in rows:
-        removed_ts = "".join(ch for ch in removed if ch.isdigit())[:14]
+    for edit in store.edits_since(bound):
+        pieces = diff_words(f"{edit['old_title']}\n{edit['old_body']}", f"{edit['title']}\n{edit['body']}")
+        out.append({"url": edit["canonical"], "title": edit["title"], "change": "edited",
+                    "seen": stamp_iso(edit["first_seen"]), "from": edit["old_last_seen"],
+                    "to": edit["capture_timestamp"],
+                    "summary": summary(pieces) + ("; title changed" if edit["title"] != edit["old_title"] else "")})
+    for gone in store.removals():
+        removed_ts = "".join(ch for ch in gone["removed"] if ch.isdigit())[:14]
         if removed_ts < bound:
             continue
-        out.append({"url": url, "title": title, "change": "removed", "seen": iso(removed_ts), "from": last,
-                    "to": gone or removed_ts, "summary": "answered 404/410: gone from the site"})
+        out.append({"url": gone["canonical"], "title": gone["title"], "change": "removed",
+                    "seen": stamp_iso(removed_ts), "from": gone["last_captured"], "to": gone["gone"] or removed_ts,
+                    "summary": "answered 404/410: gone from the site"})
     out.sort(key=lambda c: c["seen"], reverse=True)
     return out
