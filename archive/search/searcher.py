@@ -110,7 +110,7 @@ class Searcher:
         """Whether the index holds the token anywhere (a seek to the first entry of its doclist)."""
         if token not in self._known:
             row = self.conn.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT 1",
-                                    ['"' + token.replace('"', '""') + '"']).fetchone()
+                                    [quote(token)]).fetchone()
             self._known[token] = row is not None
         return self._known[token]
 

@@ -22,6 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from archive.core.paths import cdxj_index, warc_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTION = "arshif"
 # pywb's own default, spelled out so that it cannot change under us: everything from pywb's origin, nothing else
@@ -73,13 +75,13 @@ class Pywb:
         if wayback is None:
             raise FileNotFoundError("pywb is not installed: run `make install` (it builds .venv-pywb) or set "
                                     "ARSHIF_PYWB to a `wayback` executable")
-        warc = self.data / "warc"
+        warc = warc_dir(self.data)
         self._dir = tempfile.TemporaryDirectory(prefix="arshif-pywb-")
         config = Path(self._dir.name) / "config.yaml"
         config.write_text(
             "collections:\n"
             f"  {COLLECTION}:\n"
-            f"    index_paths: '{warc / 'index.cdxj'}'\n"
+            f"    index_paths: '{cdxj_index(self.data)}'\n"
             f"    archive_paths: '{warc}/'\n"
             "framed_replay: false\n"
             "enable_memento: true\n"
