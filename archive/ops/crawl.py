@@ -238,7 +238,7 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
                      int(stats.get("arshif/frontier/discovered", 0)))
     before = store.previous_discovery(crawl_id)
     ok, failed = int(stats.get("arshif/extract/ok", 0)), int(stats.get("arshif/extract/failed", 0))
-    share = settings.getfloat("ARSHIF_MAX_EXTRACTION_FAILURES", 0.2)
+    share = settings.getfloat("ARSHIF_MAX_EXTRACTION_FAILURES")
     if exit_code == 0 and ok + failed >= MIN_PAGES_FOR_FAILURE_SHARE and failed > share * (ok + failed):
         exit_code = 1
         message = (f"extraction failed for {failed} of {ok + failed} article pages (more than {share:.0%}): "

@@ -35,12 +35,12 @@ def main() -> int:
     finally:
         replica.terminate()
         replica.wait()
-    store = Store(database(data))
-    db = store.db
-    crawls = db.execute("SELECT count(*) FROM crawls").fetchone()[0]
-    by_type = dict(db.execute("SELECT record_type, count(*) FROM captures GROUP BY 1").fetchall())
-    files, size = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM warc_files").fetchone()
-    store.close()
+    if not database(data).exists():
+        print(f"the crawl made no archive in {data}/", file=sys.stderr)
+        return result.returncode or 1
+    with Store.open_for_reading(data, search=False) as store:
+        crawls, by_type, totals = store.count("crawls"), store.record_counts(), store.totals()
+    files, size = totals["warc_files"], totals["warc_bytes"]
     print(f"\narchive {data}/: {crawls} crawl(s), {by_type.get('response', 0)} responses and "
           f"{by_type.get('revisit', 0)} revisits in {files} WARC file(s), {size / 1e6:.1f} MB")
     # a sample search: a query without hamza or article finds «الأسد», والأسد, للأسد, الأَسَد …

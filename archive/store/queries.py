@@ -163,6 +163,10 @@ class Queries(Connected):
                 "warc_files": self.count("warc_files"),
                 "warc_bytes": one("SELECT coalesce(sum(size), 0) FROM warc_files")}
 
+    def record_counts(self) -> dict[str, int]:
+        """Record type (response, revisit, request) → how many captures the archive has of it."""
+        return dict(self.conn.execute("SELECT record_type, count(*) FROM captures GROUP BY 1").fetchall())
+
     def recent_crawls(self, limit: int = 10) -> list[dict]:
         """The last crawl runs, the latest first: id, started, finished, status, exit_code, stats (a dict)."""
         rows = _dicts(self.conn.execute("SELECT id, started, finished, status, exit_code, stats FROM crawls "
