@@ -1,15 +1,19 @@
 """Datasette plugin: `datasette arshif-data/archive.db` shows the archive readably, with no flags to remember.
 
-Installed with arshif (entry point `datasette`), it gives the tables of an arshif archive (a database file named
-archive.db) titles, descriptions, label columns and facets: articles by section, language, author and month. Our
-Arabic search lives in arshif, not in Datasette.
+Installed with arshif (entry point `datasette`), it gives the tables of an arshif archive (a data directory's
+database file, archive/core/paths.py) titles, descriptions, label columns and facets: articles by section,
+language, author and month. Our Arabic search lives in arshif, not in Datasette.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datasette import hookimpl
 
-DATABASE = "archive"
+from archive.core.paths import DATABASE as DATABASE_FILE
+
+DATABASE = Path(DATABASE_FILE).stem  # Datasette names a database after its file
 
 METADATA = {
     "title": "أرشيف الإيطالية نيوز — arshif",
