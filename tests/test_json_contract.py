@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -104,6 +105,11 @@ FORMS = {
 
 
 # -- reading the reference ---------------------------------------------------------------------------------------
+class Row(NamedTuple):
+    form: str
+    optional: bool  # its meaning begins with "only": not in every object
+
+
 def _tables(text: str) -> list[tuple[str, list[str], list[list[str]]]]:
     """(the `## ` section it is in, header cells, rows of cells) of every table of a Markdown page."""
     out, section, table = [], "", None
@@ -130,21 +136,21 @@ def reference_forms() -> list[str]:
     return [re.fullmatch(r"`([^`]+)`", row[0]).group(1) for row in found[0]]
 
 
-def key_tables() -> dict[str, list[dict[str, str]]]:
-    """Command (the section `arshif X`) → its key tables in order, each key → its form as written."""
-    out: dict[str, list[dict[str, str]]] = {}
+def key_tables() -> dict[str, list[dict[str, Row]]]:
+    """Command (the section `arshif X`) → its key tables in order, each key → its row."""
+    out: dict[str, list[dict[str, Row]]] = {}
     for section, header, rows in _tables(REFERENCE.read_text(encoding="utf-8")):
         if header[:2] != ["key", "form"]:
             assert header[0] != "key", f"docs/reference.md, {section}: a key table is `| key | form | meaning |`"
             continue
         assert header == ["key", "form", "meaning"], section
-        table: dict[str, str] = {}
-        for key_cell, form, _meaning in rows:
+        table: dict[str, Row] = {}
+        for key_cell, form, meaning in rows:
             keys = re.findall(r"`([^`]+)`", key_cell)
             assert keys and re.fullmatch(r"`[^`]+`(, `[^`]+`)*", key_cell), (section, key_cell)
             for key in keys:
                 assert key not in table, (section, key)
-                table[key] = form
+                table[key] = Row(form, meaning.startswith("only "))
         out.setdefault(section.removeprefix("arshif "), []).append(table)
     return out
 
@@ -169,17 +175,23 @@ def matches(value, form: str) -> bool:
 
 
 # -- what the commands print -------------------------------------------------------------------------------------
-def observe(obj: dict, table: dict[str, str], seen: dict[str, list], prefix: str = "") -> None:
-    """Every value of a printed object under its key as the reference spells it (`a.b`, `a[].b`, `a.*`)."""
+def observe(obj: dict, table: dict[str, Row], seen: dict[str, list], absent: set[str], prefix: str = "") -> None:
+    """Every value of a printed object under its key as the reference spells it (`a.b`, `a[].b`, `a.*`), and the
+    keys the reference puts in every such object that it lacks."""
+    if prefix + "*" not in table:
+        for key, row in table.items():
+            rest = key.removeprefix(prefix)
+            if key.startswith(prefix) and not row.optional and not re.search(r"[.\[]", rest) and rest not in obj:
+                absent.add(key)
     for key, value in obj.items():
         path = prefix + "*" if prefix + "*" in table else prefix + key
         seen.setdefault(path, []).append(value)
         if isinstance(value, dict):
-            observe(value, table, seen, path + ".")
+            observe(value, table, seen, absent, path + ".")
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, dict):
-                    observe(item, table, seen, path + "[].")
+                    observe(item, table, seen, absent, path + "[].")
 
 
 def run_json(data: Path, *args: str, status: int = 0):
@@ -192,10 +204,9 @@ def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def damaged_copy(data: Path, folder: Path) -> tuple[Path, str]:
+def damaged_copy(data: Path, folder: Path) -> Path:
     """A copy of the archive with one page listed as a post, answered 200, stored as no article (for `missed`),
-    a WARC file the database does not know and a capture row whose digest is not its record's (for `verify`).
-    Returns the copy and the page."""
+    a WARC file the database does not know and a capture row whose digest is not its record's (for `verify`)."""
     copy = shutil.copytree(data, folder / "data")
     db = sqlite3.connect(copy / "archive.db")
     with db:
@@ -211,7 +222,7 @@ def damaged_copy(data: Path, folder: Path) -> tuple[Path, str]:
     db.close()
     last = sorted((copy / "warc").glob("arshif-*.warc.gz"))[-1]
     shutil.copyfile(last, last.with_name("arshif-20000101000000-00000.warc.gz"))
-    return copy, page
+    return copy
 
 
 @pytest.fixture(scope="module")
@@ -240,7 +251,7 @@ def printed(two_editions, tmp_path_factory) -> dict[tuple[str, int], list[dict]]
     add("diff", run_json(data, "diff", edited, "--json"))
     add("changes", run_json(data, "changes", "--since", "2000", "--json"))
 
-    copy, _ = damaged_copy(data, folder)
+    copy = damaged_copy(data, folder)
     add("verify", run_json(copy, "verify", "--json", status=1))
     add("missed", run_json(copy, "missed", "--json"))
     add("stats", run_json(copy, "stats", "--json"))
@@ -273,8 +284,8 @@ def test_the_reference_tables_use_the_forms_it_defines():
     assert tables, "docs/reference.md has no key tables"
     for command, found in tables.items():
         for table in found:
-            for key, form in table.items():
-                for alt in alternatives(form):
+            for key, row in table.items():
+                for alt in alternatives(row.form):
                     assert callable(check(alt)), (command, key, alt)
                 parent = key.rsplit(".", 1)[0] if "." in key else None
                 if parent:  # `a.b` and `a[].b` need their `a` (an object or array, maybe null)
@@ -297,17 +308,20 @@ def test_every_json_value_has_the_form_the_reference_gives(printed):
     for (command, n), objects in sorted(printed.items()):
         table = tables[command][n]
         seen: dict[str, list] = {}
+        absent: set[str] = set()
         for obj in objects:
             assert isinstance(obj, dict), (command, obj)
-            observe(obj, table, seen)
+            observe(obj, table, seen, absent)
+        for key in sorted(absent):
+            problems.append(f"{command}: `{key}` is missing from an object, and the reference does not say \"only\"")
         for key in sorted(set(seen) - set(table)):
             problems.append(f"{command}: `{key}` is printed ({seen[key][0]!r}) but not in the reference")
         for key in sorted(set(table) - set(seen)):
             problems.append(f"{command}: `{key}` is in the reference but no run printed it")
         for key in sorted(set(seen) & set(table)):
-            wrong = [value for value in seen[key] if not matches(value, table[key])]
+            wrong = [value for value in seen[key] if not matches(value, table[key].form)]
             if wrong:
-                problems.append(f"{command}: `{key}` is {table[key]!r} by the reference, printed {wrong[0]!r} "
+                problems.append(f"{command}: `{key}` is {table[key].form!r} by the reference, printed {wrong[0]!r} "
                                 f"({len(wrong)} of {len(seen[key])})")
     assert not problems, "\n".join(problems)
 
@@ -326,7 +340,7 @@ def test_csv_export_is_the_json_lines_export_in_the_reference_order(two_editions
         with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             cells = list(reader)
-        keys = [key for key in table if query or key not in ("snippet", "score")]
+        keys = [key for key, row in table.items() if query or not row.optional]
         assert reader.fieldnames == keys and [list(row) for row in rows] == [keys] * len(rows)
         as_cells = [{key: "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
                      for key, value in row.items()} for row in rows]
