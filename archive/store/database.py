@@ -64,7 +64,9 @@ class Store(CrawlRecords, ArticleRecords, Queries):
 
     @classmethod
     def open_for_writing(cls, data: str | os.PathLike, on_upgrade: Say | None = None) -> Store:
-        """The data directory's database, read-write: created when absent, its schema brought up to date."""
+        """The data directory's database, read-write: created when absent (with the directory), its schema brought
+        up to date."""
+        Path(data).mkdir(parents=True, exist_ok=True)
         return cls(paths.database(data), on_upgrade)
 
     @classmethod
