@@ -1,9 +1,10 @@
 """The full-text index: one FTS5 row per article version, holding normal forms and light stems, never the text.
 
 The table is contentless (`content=''`): the original title and body live once, in `article_versions`, and FTS5
-keeps only its inverted index (research/arabic-search.md: storing a normalised copy costs +900 MiB at 100k
-articles). Snippets are therefore cut by `archive.search.snippets` from the original text, which is what a reader wants
-to see anyway. Four columns, so that the title can weigh more than the body in bm25:
+keeps only its inverted index (research/arabic-search.md weighs the normalised copy it would otherwise store).
+That is why it is written here and not with sqlite-utils' `enable_fts`, which indexes a table's own columns through
+triggers. Snippets are therefore cut by `archive.search.snippets` from the original text, which is what a reader
+wants to see anyway. Four columns, so that the title can weigh more than the body in bm25:
 
     title     normal forms of the title's tokens       body      normal forms of the body's tokens
     title_s   light stems of the title's tokens        body_s    light stems of the body's tokens
@@ -12,8 +13,9 @@ Row ids: an article's latest version is indexed under the article's id (> 0), ev
 its `article_versions.id`. A default search asks FTS5 for `rowid > 0`, which it answers from the index alone,
 without a join; `--all-versions` drops the constraint. A new version moves the previous one to its negative id
 (a contentless 'delete' is given the same tokens again, prepared from the stored text). The normaliser's
-version is kept in `meta`; when this arshif's normaliser differs, the index is stale and `rebuild()` (the
-`arshif reindex` command) prepares every version again, on all cores.
+version is kept in `meta`; when this arshif's normaliser differs, the index is stale: the first command that
+searches has it rebuilt once (Store.open_for_reading), as `arshif reindex` does, every version prepared again on
+all cores.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ INDEX_FORMAT = 2   # bump when the columns or the tiers change
 # document) it depends on the document alone, so it is known when the document is indexed. A form whose share
 # F / (F + k1(…)) reaches TIERS[level] goes into the `top` (normal forms) or `top_s` (stems) column as the token
 # form + level digit (the last digit is always the level, so tokens never collide). Scoring every match of a word
-# found in tens of thousands of articles costs ~2 µs each (200 ms at 100,000); its best-scoring articles are, by
+# found in tens of thousands of articles is slow (docs/BENCHMARKS.md); its best-scoring articles are, by
 # construction, those with the word in a high tier, and only those need scoring (archive.search.searcher).
 K1, B = 1.2, 0.75
 REFERENCE_LENGTH = 840   # the average document length (tokens over the four text columns) of the site's articles
@@ -147,7 +149,7 @@ CHUNK = 250
 
 def _prepared_in_parallel(chunks: Iterator[list], workers: int) -> Iterator[list[tuple]]:
     """Prepared chunks in order, with at most two chunks per worker in flight (memory stays flat)."""
-    from concurrent.futures import ProcessPoolExecutor  # 20 ms of imports `arshif search` does without
+    from concurrent.futures import ProcessPoolExecutor  # imports `arshif search` does without
 
     with ProcessPoolExecutor(workers) as pool:
         pending: deque = deque()
