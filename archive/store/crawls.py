@@ -51,7 +51,10 @@ class CrawlRecords(Connected):
         return len(rows)
 
     def note_urls(self, rows: Iterable[dict]) -> None:
-        """Upsert what discovery and fetching learned about URLs; later facts win, first_seen and source stay."""
+        """Upsert what discovery and fetching learned about URLs; later facts win, first_seen and source stay.
+
+        Written by hand: sqlite-utils' `upsert_all` sets every column a row names, where this keeps the facts an
+        earlier batch learned and a later one does not repeat."""
         rows = list(rows)
         if not rows:
             return
