@@ -7,7 +7,6 @@ import pytest
 
 from archive.pages.detection import analyse_page
 from archive.pages.extraction import extract, extract_page, is_name
-from archive.pages.sources import is_comments_feed, is_posts_sitemap
 
 URL = "http://127.0.0.1:8765/2021/09/rifugiati-a-lampedusa.html"
 BODY_WORDS = ("وأوضح «ماريو روسي» (Mario Rossi)، رئيس بلدية الجزيرة، أن مراكز الاستقبال تعمل بأكثر من طاقتها منذ "
@@ -157,22 +156,3 @@ def test_block_theme_categories_are_sections_not_tags():
 def test_the_reason_is_given_for_pages_that_are_not_articles():
     article, reason = extract_page(page("<p>اتصل بنا</p>"), "http://127.0.0.1:8765/contact/")
     assert article is None and reason
-
-
-@pytest.mark.parametrize("url, posts", [
-    ("http://x/wp-sitemap-posts-post-1.xml", True), ("http://x/wp-sitemap-posts-page-1.xml", False),
-    ("http://x/wp-sitemap-taxonomies-category-1.xml", False), ("http://x/wp-sitemap-users-1.xml", False),
-    ("http://x/sitemap.xml?page=2", True), ("http://x/sitemap-pages.xml", False), ("http://x/post-sitemap2.xml", True),
-    ("http://x/post_tag-sitemap.xml", False), ("http://x/news-sitemap.xml", True), ("http://x/sitemap.xml", False),
-])
-def test_which_sitemaps_list_posts(url, posts):
-    assert is_posts_sitemap(url) is posts
-
-
-@pytest.mark.parametrize("url, comments", [
-    ("http://x/feed/", False), ("http://x/feeds/posts/default", False), ("http://x/feed/atom/", False),
-    ("http://x/comments/feed/", True), ("http://x/feeds/comments/default", True),
-    ("http://x/2021/09/14/slug/feed/", True),
-])
-def test_comment_feeds_are_not_sources(url, comments):
-    assert is_comments_feed(url) is comments

@@ -137,3 +137,30 @@ def test_callbacks_return_no_value():
                   if inspect.isgeneratorfunction(member)]
     assert "parse_page" in generators and "parse_asset" in generators
     assert [name for name in generators if is_generator_with_return_value(getattr(AlitaliyaSpider, name))] == []
+
+
+def test_a_truncated_gzipped_sitemap_is_a_broken_source_not_a_crash(tmp_path):
+    """A `.xml.gz` sitemap cut short raised EOFError out of the spider's callback: the source was never counted
+    done (the re-check of unlisted articles waits for every source) and the crawl logged a traceback. It is a
+    sitemap that did not parse, counted as a broken source."""
+    import gzip
+
+    from scrapy.http import Request, Response
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler, get_reactor_settings
+
+    from spiders.alitaliya import AlitaliyaSpider
+
+    project = Settings()
+    project.setmodule("settings")
+    crawler = get_crawler(AlitaliyaSpider, {**dict(project.items()), **get_reactor_settings(),
+                                            "ARSHIF_DATA": str(tmp_path), "ARSHIF_ARCHIVE_ENABLED": False})
+    spider = AlitaliyaSpider.from_crawler(crawler, site="http://127.0.0.1:9/")
+    url = "http://127.0.0.1:9/sitemap.xml.gz"
+    xml = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>'
+           b'http://127.0.0.1:9/2021/09/14/a/</loc></url></urlset>')
+    spider.sources_pending = 1  # as request() counted it
+    response = Response(url, body=gzip.compress(xml)[:40], request=Request(url, meta={"arshif_path": "P"}))
+    assert list(spider.parse_sitemap(response)) == []
+    assert spider.sources_pending == 0 and spider.sources_broken == 1 and spider.failed_sources == {url}
+    assert crawler.stats.get_value("arshif/discovery/sitemap_unparsable") == 1

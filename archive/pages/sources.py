@@ -133,7 +133,7 @@ def sitemap_xml(body: bytes) -> bytes:
     if body[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(body)
-        except OSError:
+        except (OSError, EOFError):  # not gzip after all, or cut short
             return b""
     return body
 
