@@ -2,8 +2,8 @@
 
 Scrapy's HttpCompressionMiddleware builds the decompressed response with `Response.replace`, which first reads
 every attribute of the compressed one — `encoding` too, and a TextResponse whose Content-Type names no charset
-guesses it from its body: charset-normalizer run over gzip bytes, a few milliseconds a page, 5 % of a crawl's
-CPU against a server that sends `text/html` bare (nginx's default). The guess is thrown away: the decompressed
+guesses it from its body: charset-normalizer run over gzip bytes, on every page of a server that sends `text/html`
+bare (nginx's default), a share of the crawl's CPU docs/BENCHMARKS.md shows. The guess is thrown away: the decompressed
 response is built with no encoding and guesses again, from the real bytes, only if something reads it (nothing in
 arshif does: pages are read by archive.pages.detection.html_encoding).
 
