@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from scrapy.http import Request, Response
 from warcio.statusandheaders import StatusAndHeaders
 
+from archive.core.http import header_text
+
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "trailers", "transfer-encoding", "upgrade"})
 
@@ -26,17 +28,13 @@ def reason(status: int) -> str:
         return "Unknown"
 
 
-def _decode(value: bytes) -> str:
-    return value.decode("latin-1")
-
-
 def response_headers(response: Response) -> StatusAndHeaders:
     headers = []
     for name, values in response.headers.items():
-        key = _decode(name)
+        key = header_text(name)
         if key.lower() in HOP_BY_HOP or key.lower() == "content-length":
             continue
-        headers += [(key, _decode(v)) for v in values]
+        headers += [(key, header_text(v)) for v in values]
     if response.status not in (204, 304) and not (100 <= response.status < 200):
         headers.append(("Content-Length", str(len(response.body))))
     protocol = response.protocol or "HTTP/1.1"
@@ -48,7 +46,7 @@ def request_headers(request: Request) -> StatusAndHeaders:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = [("Host", parts.netloc)]
     for name, values in request.headers.items():
-        headers += [(_decode(name), _decode(v)) for v in values]
+        headers += [(header_text(name), header_text(v)) for v in values]
     return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", headers, is_http_request=True)
 
 

@@ -164,7 +164,7 @@ def test_pywb_shows_a_page_at_its_identical_payload_revisit(pywb_on, replay_arch
 def test_index_is_cdxj_indexer_output_but_for_resolved_304s(replay_archives):
     """docs/archiving.md names the one difference: a server-not-modified revisit's line points at the response it
     confirms (its status, type and place), `revisit.*` keeping where the revisit record is."""
-    from archive.warc.cdxj import index_lines
+    from archive.warc.indexer import index_lines
 
     edited = Path(replay_archives["edited"])
     ours = set((edited / "warc" / "index.cdxj").read_text(encoding="utf-8").splitlines())

@@ -20,16 +20,13 @@ that moment instead of an empty 304 or the 304's headers over a gzip-encoded bod
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import sqlite3
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,8 +34,15 @@ from lxml import html as lxml_html
 from warcio.warcwriter import WARCWriter
 
 from archive import __version__
+from archive.core.files import sha256_of
+from archive.core.paths import warc_dir as warc_dir_of
+from archive.core.times import from_stamp, now
 from archive.core.urls import canonical
-from archive.warc.cdxj import index_lines, without_not_modified
+from archive.warc.cdxj import without_not_modified
+from archive.warc.indexer import index
+from archive.warc.names import open_warc
+from archive.warc.originals import Response, Revisit, original
+from archive.warc.reader import read_member
 
 WARC_NAME = "data.warc.gz"
 
@@ -71,7 +75,7 @@ class Capture:
 
     @property
     def moment(self) -> int:
-        return int(datetime.strptime(self.timestamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp())
+        return int(from_stamp(self.timestamp).timestamp())
 
 
 @dataclass
@@ -105,29 +109,26 @@ class Selection:
             self.add(original)
 
     def original(self, capture: Capture) -> Capture | None:
-        """The response a revisit confirms: its WARC-Refers-To-Target-URI and payload digest, at its
-        WARC-Refers-To-Date when that matches, else the latest such response before the revisit."""
+        """The response a revisit confirms (archive.warc.originals: the choice `show` and the CDXJ index make)."""
         if capture.record_type != "revisit":
             return None
-        found = self.rows("url = ? AND record_type = 'response' AND digest = ? AND timestamp <= ? "
-                          "ORDER BY (date = ?) DESC, timestamp DESC LIMIT 1",
-                          [capture.refers_to_uri or capture.url, capture.digest, capture.timestamp,
-                           capture.refers_to_date or ""])
-        return found[0] if found else None
+        revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,
+                          capture.refers_to_date)
+        candidates = self.rows("canonical = ? AND record_type = 'response' AND timestamp <= ? ORDER BY timestamp, id",
+                               [revisit.page, capture.timestamp])
+        return original(revisit, candidates, lambda c: Response(c.url, c.timestamp, c.digest, c.record_id))
 
     def payload(self, capture: Capture) -> bytes | None:
         """The body a capture stands for, decoded as a browser would see it."""
-        from archive.warc.reader import read_member
-
         source = self.original(capture) if capture.record_type == "revisit" else capture
         if source is None:
             return None
-        fh = self._handles.get(source.warc_file)
-        if fh is None:
-            fh = self._handles[source.warc_file] = (self.warc_dir / source.warc_file).open("rb")
         try:
-            return read_member(fh, source.offset, source.length).content_stream().read()
-        except (OSError, ValueError, EOFError, zlib.error):  # damaged: exported as it is, without what it names
+            fh = self._handles.get(source.warc_file)
+            if fh is None:
+                fh = self._handles[source.warc_file] = open_warc(self.warc_dir, source.warc_file)
+            return read_member(fh, source.offset, source.length).payload()
+        except (OSError, ValueError):  # damaged (RecordError), too large, missing: exported without what it names
             self.unreadable += 1
             return None
 
@@ -219,22 +220,18 @@ def _warcinfo(count: int) -> bytes:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
+    return "sha256:" + sha256_of(path)
 
 
 def _iso(ts: str) -> str:
-    return datetime.strptime(ts[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    return from_stamp(ts).isoformat().replace("+00:00", "Z")
 
 
 def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], output: Path,
           title: str = "arshif export", requisites: bool = True) -> Written:
     """Write the WACZ; returns how many articles (pages) are in it and what requisites it lacks."""
     ids = list(article_ids)
-    warc_dir = Path(data) / "warc"
+    warc_dir = warc_dir_of(data)
     chosen = select(conn, warc_dir, ids, requisites)
     ordered = sorted(chosen.records.values(), key=lambda r: (r.timestamp, r.record_type != "request", r.record_id))
     records = [(r.warc_file, r.offset, r.length) for r in ordered]
@@ -247,25 +244,27 @@ def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], outp
             handles: dict[str, object] = {}
             try:
                 for name, offset, length in records:
-                    fh = handles.get(name) or handles.setdefault(name, (warc_dir / name).open("rb"))
+                    fh = handles.get(name) or handles.setdefault(name, open_warc(warc_dir, name))
                     fh.seek(offset)
                     out.write(fh.read(length))
             finally:
                 for fh in handles.values():
                     fh.close()
-        index = work / "index.cdxj"
-        index.write_text("".join(line + "\n" for line in sorted(without_not_modified(index_lines(warc, WARC_NAME)))),
-                         encoding="utf-8")
+        index_path = work / "index.cdx"
+        read = index(warc, WARC_NAME, rows=False)
+        index_path.write_text("".join(line + "\n" for line in sorted(without_not_modified(read.lines, read.revisits))),
+                              encoding="utf-8")
         pages_file = work / "pages.jsonl"
         with pages_file.open("w", encoding="utf-8") as f:
             f.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
             for n, page in enumerate(sorted(pages, key=lambda p: p["ts"])):
                 f.write(json.dumps({"id": f"p{n}", "url": page["url"], "ts": _iso(page["ts"]),
                                     "title": page["title"]}, ensure_ascii=False) + "\n")
-        members = [(warc, f"archive/{WARC_NAME}"), (index, "indexes/index.cdx"), (pages_file, "pages/pages.jsonl")]
+        members = [(warc, f"archive/{WARC_NAME}"), (index_path, "indexes/index.cdx"),
+                   (pages_file, "pages/pages.jsonl")]
         package = {
             "profile": "data-package", "wacz_version": "1.1.1", "title": title,
-            "created": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "software": f"arshif {__version__}",
+            "created": now().isoformat().replace("+00:00", "Z"), "software": f"arshif {__version__}",
             "mainPageURL": pages[0]["url"] if pages else None,
             "resources": [{"name": Path(arcname).name, "path": arcname, "hash": _sha256(path),
                            "bytes": path.stat().st_size} for path, arcname in members],

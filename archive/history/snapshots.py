@@ -2,24 +2,27 @@
 
 A URL may be pasted in any form (raw Arabic, lower-case escapes, `utm_*`, `?m=1`, a fragment, no trailing
 slash): it is looked up by its canonical form, then as fetched. A revisit record holds no payload; it is resolved
-to the response it refers to — by WARC-Refers-To-Target-URI and -Date when present, else to the latest earlier
-response of the same URL with the same payload digest (identical-payload-digest) or the latest earlier response
-(server-not-modified: the server said nothing changed since).
+to the response it refers to by the rule the CDXJ index and a WACZ share (archive/warc/originals.py). Records are
+read by the bounded reader, in their file however it is named now (closed, or `.open` during a crawl).
 """
 
 from __future__ import annotations
 
-import io
 import sqlite3
-import zlib
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from warcio.archiveiterator import ArchiveIterator
-
+from archive.core.paths import warc_dir
+from archive.core.times import from_stamp
+from archive.core.times import parse_partial_stamp as parse_timestamp
 from archive.core.urls import canonical
+from archive.warc.originals import Response, Revisit, original
+from archive.warc.reader import RecordError, RecordTooLarge, open_record, record_bytes
+
+__all__ = ["Capture", "DamagedRecord", "NotArchived", "TooLarge", "captures", "forms_of", "nearest", "parse_timestamp",
+           "payload", "raw_record", "resolve"]
 
 
 class NotArchived(LookupError):
@@ -27,8 +30,12 @@ class NotArchived(LookupError):
 
 
 class DamagedRecord(NotArchived):
-    """The capture is indexed but its record no longer reads whole (bit rot, a cut file): one line, not a
-    traceback, since every command and page that shows a capture catches NotArchived."""
+    """The capture is indexed but its record no longer reads whole (bit rot, a cut file, a missing file): one
+    line, not a traceback, since every command and page that shows a capture catches NotArchived."""
+
+
+class TooLarge(NotArchived):
+    """The capture's record, or its decoded payload, is larger than a reader holds (archive.warc.reader's limits)."""
 
 
 @dataclass
@@ -94,20 +101,8 @@ def captures(conn: sqlite3.Connection, url: str) -> list[Capture]:
     return []
 
 
-def parse_timestamp(value: str) -> datetime:
-    """A 1–14 digit timestamp (YYYY[MM[DD[hh[mm[ss]]]]]), padded as the Wayback Machine pads it; ISO dates too."""
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if not 4 <= len(digits) <= 14 or len(digits) % 2:
-        raise ValueError(f"{value!r} is not a timestamp: use YYYY, YYYYMM, YYYYMMDD … up to YYYYMMDDhhmmss")
-    padded = digits + "0101000000"[len(digits) - 4:] if len(digits) < 14 else digits
-    try:
-        return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a real moment") from None
-
-
 def when(capture: Capture) -> datetime:
-    return datetime.strptime(capture.timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return from_stamp(capture.timestamp)
 
 
 def nearest(found: list[Capture], at: str | None) -> Capture:
@@ -121,42 +116,47 @@ def nearest(found: list[Capture], at: str | None) -> Capture:
 
 
 def resolve(conn: sqlite3.Connection, capture: Capture) -> Capture:
-    """The response whose payload a capture shows: itself, or for a revisit the response it refers to."""
+    """The response whose payload a capture shows: itself, or for a revisit the response it refers to
+    (archive.warc.originals: the same choice the CDXJ index and a WACZ make)."""
     if not capture.revisit:
         return capture
-    if capture.refers_to_uri and capture.refers_to_date:
-        ts = "".join(ch for ch in capture.refers_to_date if ch.isdigit())[:14]
-        row = conn.execute(f"SELECT {COLUMNS} FROM captures WHERE url = ? AND timestamp = ? "
-                           "AND record_type = 'response'", [capture.refers_to_uri, ts]).fetchone()
-        if row:
-            return _capture(row)
-    same_digest = capture.profile != "server-not-modified"
-    row = conn.execute(
-        f"SELECT {COLUMNS} FROM captures WHERE canonical = ? AND record_type = 'response' AND timestamp <= ? "
-        + ("AND digest = ? " if same_digest else "") + "ORDER BY timestamp DESC, id DESC LIMIT 1",
-        [capture.canonical, capture.timestamp] + ([capture.digest] if same_digest else [])).fetchone()
-    if row is None:
+    revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,
+                      capture.refers_to_date)
+    rows = conn.execute(f"SELECT {COLUMNS} FROM captures WHERE canonical = ? AND record_type = 'response' "
+                        "AND timestamp <= ? ORDER BY timestamp, id", [revisit.page, capture.timestamp]).fetchall()
+    found = original(revisit, [_capture(r) for r in rows],
+                     lambda c: Response(c.url, c.timestamp, c.digest, c.record_id))
+    if found is None:
         raise NotArchived(f"the revisit of {capture.url} at {capture.timestamp} refers to a response that is not "
                           "in the archive")
-    return _capture(row)
+    return found
+
+
+def _unreadable(capture: Capture, exc: Exception) -> NotArchived:
+    """One line for a record that cannot be shown."""
+    where = f"the record of {unquote(capture.url)} at {capture.timestamp} (warc/{capture.warc_file}, offset " \
+            f"{capture.offset})"
+    if isinstance(exc, RecordTooLarge):
+        return TooLarge(f"{where} is too large to show: {exc}")
+    if isinstance(exc, FileNotFoundError):
+        return DamagedRecord(f"{where} is in a WARC file that is missing; `arshif verify` reports it")
+    reason = str(exc).removeprefix("the record is damaged: ")
+    return DamagedRecord(f"{where} is damaged: {reason}; `arshif verify` reports it")
 
 
 def raw_record(data: Path, capture: Capture) -> bytes:
     """The WARC record as stored (its gzip member decompressed): headers, HTTP headers and payload."""
-    with (Path(data) / "warc" / capture.warc_file).open("rb") as fh:
-        fh.seek(capture.offset)
-        member = fh.read(capture.length)
-    if len(member) < capture.length:
-        raise DamagedRecord(f"{capture.warc_file} ends before the record at offset {capture.offset}")
     try:
-        return zlib.decompress(member, wbits=31)
-    except zlib.error as exc:
-        raise DamagedRecord(f"the record of {unquote(capture.url)} at {capture.timestamp} (warc/{capture.warc_file}, "
-                            f"offset {capture.offset}) is damaged: {exc}; `arshif verify` reports it") from None
+        return record_bytes(warc_dir(data), capture.warc_file, capture.offset, capture.length)
+    except (RecordError, FileNotFoundError) as exc:
+        raise _unreadable(capture, exc) from None
 
 
 def payload(data: Path, capture: Capture) -> tuple[dict[str, str], bytes]:
     """HTTP headers and the payload as the browser saw it (content and transfer encodings undone)."""
-    record = next(iter(ArchiveIterator(io.BytesIO(raw_record(data, capture)))))
-    headers = dict(record.http_headers.headers) if record.http_headers else {}
-    return headers, record.content_stream().read()
+    try:
+        with open_record(warc_dir(data), capture.warc_file, capture.offset, capture.length) as record:
+            headers = dict(record.http_headers.headers) if record.http_headers else {}
+            return headers, record.payload()
+    except (RecordError, FileNotFoundError) as exc:
+        raise _unreadable(capture, exc) from None

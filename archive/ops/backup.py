@@ -22,31 +22,28 @@ Why it works this way:
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import sqlite3
 import time
-import warnings
-import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote
 
 from archive import __version__
-from archive.warc.reader import read_member
-from archive.warc.writer import OPEN_SUFFIX, fsync_dir, sha256_of
+from archive.core.files import fsync_dir, sha256_of
+from archive.core.paths import DATABASE, database, warc_dir
+from archive.core.times import now_iso
+from archive.ops import backup_files
+from archive.ops.backup_files import PART, write_atomic
+from archive.warc.names import OPEN_SUFFIX
 
-PART = ".part"                       # suffix of everything written before it is complete
 MANIFEST = "backup.json"
 FIXITY = "warc-fixity.sha256"
 UNDER_WAY = "backup.incomplete"
 LOCK = ".backup.lock"
-CHUNK = 1 << 20
 
 Progress = Callable[[int, int], None]
 
@@ -105,7 +102,7 @@ class BackupReport:
 
     def summary(self) -> str:
         db = self.database
-        line = (f"archive.db {db.get('bytes', 0) / 1e6:.1f} MB ({self.counts.get('captures', 0)} captures, "
+        line = (f"{DATABASE} {db.get('bytes', 0) / 1e6:.1f} MB ({self.counts.get('captures', 0)} captures, "
                 f"{self.counts.get('articles', 0)} articles, integrity ok, {db.get('seconds', 0):.1f} s)")
         closed = [f for f in self.files if f.state == "closed"]
         if self.warc_copied:
@@ -126,9 +123,9 @@ def backup(data: Path, dest: Path, progress: Progress | None = None, copy_warc: 
     failed); problems with single WARC files (missing from the source, SHA-256 not matching the fixity row) are
     in `report.problems`, the rest of the backup done all the same."""
     data, dest = Path(data), Path(dest)
-    source_db = data / "archive.db"
+    source_db = database(data)
     if not source_db.is_file():
-        raise BackupError(f"no archive at {data} (archive.db not found)")
+        raise BackupError(f"no archive at {data} ({DATABASE} not found)")
     _check_places(data, dest)
     try:
         dest.mkdir(parents=True, exist_ok=True)
@@ -136,11 +133,11 @@ def backup(data: Path, dest: Path, progress: Progress | None = None, copy_warc: 
         raise BackupError(f"cannot create {dest}: {exc.strerror}") from exc
     if not os.access(dest, os.W_OK | os.X_OK):
         raise BackupError(f"{dest} is not writable")
-    if (dest / "archive.db").exists() and not (dest / MANIFEST).exists() and not (dest / UNDER_WAY).exists():
-        raise BackupError(f"{dest} holds an archive.db that is not an arshif backup (no {MANIFEST}): "
+    if database(dest).exists() and not (dest / MANIFEST).exists() and not (dest / UNDER_WAY).exists():
+        raise BackupError(f"{dest} holds an {DATABASE} that is not an arshif backup (no {MANIFEST}): "
                           "refusing to overwrite it")
     clock = time.monotonic()
-    report = BackupReport(dest=str(dest), source=str(data.resolve()), started=_now(), warc_copied=copy_warc)
+    report = BackupReport(dest=str(dest), source=str(data.resolve()), started=now_iso(), warc_copied=copy_warc)
     try:
         with _locked(dest):
             _run(data, dest, report, progress, copy_warc, rehash, clock)
@@ -152,26 +149,26 @@ def backup(data: Path, dest: Path, progress: Progress | None = None, copy_warc: 
 
 def _run(data: Path, dest: Path, report: BackupReport, progress: Progress | None, copy_warc: bool,
          rehash: bool, clock: float) -> None:
-    _write_atomic(dest / UNDER_WAY, f"backup from {report.source} started {report.started}, pid {os.getpid()}\n")
+    write_atomic(dest / UNDER_WAY, f"backup from {report.source} started {report.started}, pid {os.getpid()}\n")
     _remove_leftovers(dest)
     previous = _previous_copies(dest)
-    db_part = dest / ("archive.db" + PART)
-    last_records = _copy_database(data / "archive.db", db_part, report)
+    db_part = dest / (DATABASE + PART)
+    last_records = _copy_database(database(data), db_part, report)
     try:
         if copy_warc:
-            _copy_warc(data / "warc", dest / "warc", last_records, report, previous, progress, rehash)
-        _write_atomic(dest / FIXITY, "".join(f"{f.sha256}  warc/{f.name}\n" for f in report.files
+            backup_files.copy_warc(warc_dir(data), warc_dir(dest), last_records, report, previous, progress, rehash)
+        write_atomic(dest / FIXITY, "".join(f"{f.sha256}  warc/{f.name}\n" for f in report.files
                                              if f.state == "closed"))
-        os.replace(db_part, dest / "archive.db")
+        os.replace(db_part, database(dest))
     except BaseException:
         _discard(db_part)
         raise
     fsync_dir(dest)
     if copy_warc:
-        _drop_superseded(dest / "warc", report)
-    report.finished = _now()
+        backup_files.drop_superseded(warc_dir(dest), report)
+    report.finished = now_iso()
     report.seconds = round(time.monotonic() - clock, 3)
-    _write_atomic(dest / MANIFEST, json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
+    write_atomic(dest / MANIFEST, json.dumps(report.as_dict(), ensure_ascii=False, indent=1) + "\n")
     (dest / UNDER_WAY).unlink()
     fsync_dir(dest)
 
@@ -187,7 +184,7 @@ def _check_places(data: Path, dest: Path) -> None:
     data_r, dest_r = data.resolve(), dest.resolve()
     if _inside(dest_r, data_r):
         raise BackupError(f"{dest} is inside the data directory {data}: back up to another directory (another disk)")
-    warc_r, dest_warc_r = (data / "warc").resolve(), (dest / "warc").resolve()
+    warc_r, dest_warc_r = warc_dir(data).resolve(), warc_dir(dest).resolve()
     if _inside(dest_warc_r, warc_r) or _inside(warc_r, dest_warc_r) or _inside(data_r, dest_warc_r):
         raise BackupError(f"{dest}/warc is the archive's own WARC directory {warc_r}")
     if dest.exists() and not dest.is_dir():
@@ -213,7 +210,7 @@ def _locked(dest: Path) -> Iterator[None]:
 
 def _remove_leftovers(dest: Path) -> None:
     """Temporary files of a backup that was killed: never complete, never worth keeping."""
-    for path in [*dest.glob("*" + PART), *dest.glob("*" + PART + "-*"), *(dest / "warc").glob("*" + PART)]:
+    for path in [*dest.glob("*" + PART), *dest.glob("*" + PART + "-*"), *warc_dir(dest).glob("*" + PART)]:
         path.unlink(missing_ok=True)
 
 
@@ -283,7 +280,7 @@ def _inventory(conn: sqlite3.Connection, report: BackupReport) -> dict[str, tupl
     snapshot reads into them."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "schema_version" not in tables or "warc_files" not in tables:
-        raise BackupError(f"{report.source}/archive.db is not an arshif archive (no schema_version/warc_files)")
+        raise BackupError(f"{report.source}/{DATABASE} is not an arshif archive (no schema_version/warc_files)")
     report.schema_version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
     report.counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                      for table in ("articles", "article_versions", "captures", "warc_files") if table in tables}
@@ -306,196 +303,7 @@ def _inventory(conn: sqlite3.Connection, report: BackupReport) -> dict[str, tupl
     return last_records
 
 
-# -- the WARC files ----------------------------------------------------------------------------------------------
-def _copy_warc(source: Path, target: Path, last_records: dict[str, tuple[str, int, int]], report: BackupReport,
-               previous: dict[str, tuple[int, str, int]], progress: Progress | None, rehash: bool) -> None:
-    target.mkdir(exist_ok=True)
-    total = sum(f.size or 0 for f in report.files)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(min(done, total), total)
-
-    for entry in report.files:
-        if entry.state == "closed":
-            _closed_file(source, target, entry, report, previous, advance, rehash)
-        else:
-            _open_file(source, target, last_records.get(entry.name), entry, report, advance)
-    _copy_index(source, target, report)
-    fsync_dir(target)
-
-
-def _closed_file(source: Path, target: Path, entry: WarcEntry, report: BackupReport,
-                 previous: dict[str, tuple[int, str, int]], advance: Callable[[int], None], rehash: bool) -> None:
-    copy = target / entry.name
-    if copy.exists():
-        st = copy.stat()
-        if st.st_size == entry.size:
-            trusted = not rehash and previous.get(entry.name) == (entry.size, entry.sha256, st.st_mtime_ns)
-            if trusted or sha256_of(copy) == entry.sha256:
-                entry.action, entry.mtime_ns = "unchanged", st.st_mtime_ns
-                advance(entry.size)
-                return
-        report.repaired.append(entry.name)
-    original = source / entry.name
-    if not original.is_file():
-        entry.action = "missing"
-        report.problems.append(f"warc/{entry.name} is recorded as closed but is not in {source}")
-        advance(entry.size)
-        return
-    part = target / (entry.name + PART)
-    with original.open("rb") as src:
-        digest, size = _copy_bytes(src, part, None, advance)
-    if (size, digest) != (entry.size, entry.sha256):
-        part.unlink()
-        entry.action = "damaged"
-        report.problems.append(f"warc/{entry.name}: the copy has SHA-256 {digest[:16]}… and {size} bytes, its fixity "
-                               f"row {entry.sha256[:16]}… and {entry.size} bytes: the source file is damaged or "
-                               "changed (run arshif verify); not copied")
-        return
-    os.replace(part, copy)
-    entry.action, entry.mtime_ns = "copied", copy.stat().st_mtime_ns
-    report.copied_bytes += size
-
-
-def _open_file(source: Path, target: Path, last: tuple[str, int, int] | None, entry: WarcEntry, report: BackupReport,
-               advance: Callable[[int], None]) -> None:
-    """The part of a file being written that the snapshot references, under its `.open` name. The crawl may close
-    (rename) it at any moment: it is opened by either name, and being append-only, its first bytes are the same."""
-    src = _open_either(source / (entry.name + OPEN_SUFFIX), source / entry.name)
-    if src is None:
-        entry.action = "missing"
-        report.problems.append(f"warc/{entry.name}{OPEN_SUFFIX} (being written) is not in {source}")
-        return
-    part = target / (entry.name + OPEN_SUFFIX + PART)
-    with src:
-        if entry.size is None:  # no record indexed yet: the warcinfo record alone, if it is complete
-            entry.size = _first_member_end(src)
-            src.seek(0)
-        digest, size = _copy_bytes(src, part, entry.size, advance)
-    problem = None
-    if size < entry.size:
-        problem = f"ends at {size} bytes, before the last record the database references ({entry.size})"
-    elif last:
-        record_id, offset, length = last
-        try:
-            with part.open("rb") as fh:
-                found = read_member(fh, offset, length).rec_headers.get_header("WARC-Record-ID")
-        except Exception as exc:  # noqa: BLE001 - warcio raises bare exceptions on garbage
-            found = f"nothing readable ({exc})"
-        if found != record_id:
-            problem = f"holds {found} where the database's last record {record_id} should end it"
-    if problem:
-        part.unlink()
-        entry.action = "damaged"
-        report.problems.append(f"warc/{entry.name}{OPEN_SUFFIX} (being written) {problem}; not copied")
-        return
-    os.replace(part, target / (entry.name + OPEN_SUFFIX))
-    entry.sha256, entry.action = digest, "copied"
-    report.copied_bytes += size
-
-
-def _open_either(*paths: Path) -> BinaryIO | None:
-    for path in paths:
-        try:
-            return path.open("rb")
-        except FileNotFoundError:
-            continue
-    return None
-
-
-def _first_member_end(fh: BinaryIO) -> int:
-    """Where the first gzip member (the warcinfo record) ends; 0 when it is not complete yet."""
-    decomp = zlib.decompressobj(wbits=31)
-    consumed = 0
-    while not decomp.eof:
-        block = fh.read(CHUNK)
-        if not block:
-            return 0
-        try:
-            decomp.decompress(block)
-        except zlib.error:
-            return 0
-        consumed += len(block) - (len(decomp.unused_data) if decomp.eof else 0)
-    return consumed
-
-
-def _copy_bytes(src: BinaryIO, part: Path, limit: int | None, advance: Callable[[int], None]) -> tuple[str, int]:
-    """Copy (the first `limit` bytes of) src into part, hashing what is read; fsynced, the source's mtime kept.
-    On any error (a full backup disk) the part is removed."""
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with part.open("wb") as out:
-            while limit is None or size < limit:
-                block = src.read(CHUNK if limit is None else min(CHUNK, limit - size))
-                if not block:
-                    break
-                digest.update(block)
-                out.write(block)
-                size += len(block)
-                advance(len(block))
-            out.flush()
-            os.fsync(out.fileno())
-        stat = os.fstat(src.fileno())
-        os.utime(part, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    return digest.hexdigest(), size
-
-
-def _copy_index(source: Path, target: Path, report: BackupReport) -> None:
-    """warc/index.cdxj for pywb, limited to the closed files in DEST: the live index may already list files closed
-    after the snapshot, or not yet list the last one closed before it (those lines are made from the copy)."""
-    with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which warns about pkg_resources: cron mails it
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        from archive.warc import cdxj
-    index = source / cdxj.INDEX_NAME
-    if not index.is_file():
-        return
-    present = {f.name for f in report.files if f.state == "closed" and f.action in ("copied", "unchanged")}
-    kept: list[str] = []
-    listed: set[str] = set()
-    with index.open(encoding="utf-8") as f:  # replaced atomically by the crawl: this handle reads one version
-        for line in f:
-            try:
-                name = json.loads(line.split(" ", 2)[2])["filename"]
-            except (IndexError, ValueError, KeyError, TypeError):
-                continue
-            if name in present:
-                kept.append(line.rstrip("\n"))
-                listed.add(name)
-    for name in sorted(present - listed):
-        kept.extend(cdxj.index_lines(target / name, name))
-    _write_atomic(target / cdxj.INDEX_NAME, "".join(line + "\n" for line in sorted(set(cdxj.for_pywb(kept)))))
-
-
-def _drop_superseded(target: Path, report: BackupReport) -> None:
-    """A partial `.open` copy made by an earlier backup, of a file now closed and copied whole."""
-    for entry in report.files:
-        if entry.state == "closed" and entry.action in ("copied", "unchanged"):
-            with suppress(FileNotFoundError):
-                (target / (entry.name + OPEN_SUFFIX)).unlink()
-
-
 # -- small things ------------------------------------------------------------------------------------------------
-def _write_atomic(path: Path, text: str) -> None:
-    part = path.with_name(path.name + PART)
-    with part.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(part, path)
-
-
 def _read_only(path: Path) -> str:
     """A read-only URI: the backup never writes to the archive it copies."""
     return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

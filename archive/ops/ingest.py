@@ -25,6 +25,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.core.files import fsync_dir, sha256_of
+from archive.core.paths import database
+from archive.core.paths import warc_dir as warc_dir_of
 from archive.ops.rebuild import (
     article_captures,
     close_file,
@@ -34,8 +37,8 @@ from archive.ops.rebuild import (
     mark_removals,
 )
 from archive.store.database import Store
-from archive.warc.indexer import Damage, index_cdxj, members
-from archive.warc.writer import NAME, OPEN_SUFFIX, fsync_dir, sha256_of
+from archive.warc.indexer import Damage, members, warcinfo
+from archive.warc.names import NAME, OPEN_SUFFIX
 
 Progress = Callable[[int, int], None]
 PARTIAL_SUFFIX = ".ingesting"
@@ -118,11 +121,11 @@ def ingest(data: Path, paths: Iterable[Path], progress: Progress | None = None,
     The caller holds the data directory's lock."""
     started = time.monotonic()
     data = Path(data)
-    warc_dir = data / "warc"
+    warc_dir = warc_dir_of(data)
     warc_dir.mkdir(parents=True, exist_ok=True)
     files, report_open = warc_paths(paths)
     report = IngestReport(skipped_open=report_open)
-    store = Store(data / "archive.db")
+    store = Store(database(data))
     try:
         store.ensure_search_index()
         incoming: list[Path] = []
@@ -141,17 +144,19 @@ def ingest(data: Path, paths: Iterable[Path], progress: Progress | None = None,
             if progress:
                 progress(n, len(files))
         names = [p.name for p in incoming]
+        read = []
         for dest, outcome in zip(incoming, [f for f in report.files if f.status == "ingested"], strict=True):
-            outcome.records = index_file(store, dest, _crawl_for(store, dest), close=False)
+            read.append(index_file(store, dest, _crawl_for(store, dest), close_it=False))
+            outcome.records = len(read[-1].rows)
+            read[-1].rows.clear()  # in the database now; the rest (CDXJ lines) waits for the closing
             report.captures += outcome.records
         if incoming:
             report.rederived, rows = _captures_to_extract(store, names)
             report.articles = extract_captures(store, warc_dir, rows, extract_progress, site_name)
             mark_removals(store, sorted({row["canonical"] for row in rows}))
             _crawl_times(store)
-        for dest in incoming:  # last: the fixity row says the file is wholly in
-            close_file(store, dest)
-            index_cdxj(warc_dir, dest)
+        for dest, its in zip(incoming, read, strict=True):  # last: the fixity row says the file is wholly in
+            close_file(store, dest, its)
     finally:
         store.close()
     report.seconds = time.monotonic() - started
@@ -167,7 +172,7 @@ def _admit(store: Store, warc_dir: Path, path: Path) -> tuple[FileOutcome, Path 
     size = path.stat().st_size
     damaged: list[Damage] = []
     whole = 0
-    for member in members(path, damaged):
+    for member in members(path, damaged, keep=0):
         whole = member.offset + member.length
     if damaged or whole < size:
         where = damaged[0].offset if damaged else whole
@@ -209,7 +214,7 @@ def _copy(source: Path, dest: Path) -> None:
 def _crawl_for(store: Store, path: Path) -> int | None:
     """A crawls row for the worker's crawl a file belongs to (its warcinfo: `isPartOf: arshif-crawl-N`, crawl
     ids of the worker's own database, which mean nothing here), so captures keep their provenance."""
-    info = _warcinfo(path)
+    info = warcinfo(path)
     part = info.get("isPartOf")
     if not part:
         return None
@@ -225,20 +230,6 @@ def _crawl_for(store: Store, path: Path) -> int | None:
             "INSERT INTO crawls (started, site, worker, options, status) VALUES ('', ?, ?, json_object("
             "'isPartOf', ?, 'software', ?), 'ingested')", [site, worker, part, info.get("software")])
     return cur.lastrowid
-
-
-def _warcinfo(path: Path) -> dict[str, str]:
-    for member in members(path):
-        head, _, body = member.data.partition(b"\r\n\r\n")
-        if b"WARC-Type: warcinfo" not in head:
-            return {}
-        fields = {}
-        for line in body.decode("utf-8", "replace").splitlines():
-            key, sep, value = line.partition(":")
-            if sep:
-                fields[key.strip()] = value.strip()
-        return fields
-    return {}
 
 
 def _crawl_times(store: Store) -> None:

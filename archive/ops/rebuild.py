@@ -19,22 +19,25 @@ from functools import partial
 from pathlib import Path
 
 from archive.core import collector
+from archive.core.paths import CDXJ, database
+from archive.core.paths import warc_dir as warc_dir_of
 from archive.pages.extraction import ExtractionFailed, extract, extract_page, load_language_profiles
 from archive.store.database import Store
-from archive.warc import cdxj
-from archive.warc.indexer import capture_rows, index_cdxj, members
-from archive.warc.reader import read_member
-from archive.warc.writer import NAME, sha256_of
+from archive.warc.closing import close
+from archive.warc.indexer import FileIndex, index, warcinfo
+from archive.warc.names import NAME
+from archive.warc.reader import open_record
 
 Progress = Callable[[int, int], None]
 BATCH = 200
 
 
 def _record_body(warc_dir: Path, row) -> tuple[bytes, dict[str, str]]:
-    with (warc_dir / row["warc_file"]).open("rb") as fh:
-        record = read_member(fh, row["offset"], row["length"])
+    """The payload a browser saw and its Content-Type, by the bounded reader (a record too large or damaged is
+    a RecordError, a ValueError: counted unreadable)."""
+    with open_record(warc_dir, row["warc_file"], row["offset"], row["length"]) as record:
         headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
-        return record.content_stream().read(), headers
+        return record.payload(), headers
 
 
 def reextract(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
@@ -42,10 +45,10 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     captured page through detection again: an archive made by an older version gains the articles it missed and
     loses its false ones. The outcome counts them: `gained` and `lost` articles."""
     data = Path(data)
-    store = Store(data / "archive.db")
+    store = Store(database(data))
     before = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
     store.clear_articles()
-    outcome = extract_captures(store, data / "warc", article_captures(store), progress, site_name)
+    outcome = extract_captures(store, warc_dir_of(data), article_captures(store), progress, site_name)
     mark_removals(store)
     after = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
     outcome["gained"], outcome["lost"] = len(after - before), len(before - after)
@@ -180,20 +183,24 @@ def forget_articles(store: Store, canonicals: list[str]) -> int:
     return gone
 
 
-def index_file(store: Store, path: Path, crawl_id: int | None, close: bool = True) -> int:
+def index_file(store: Store, path: Path, crawl_id: int | None, close_it: bool = True,
+               cdxj_index: Path | None = None) -> FileIndex:
     """One WARC file's records into the captures table (a record already there is left alone) and the file into
-    warc_files; with `close`, its fixity too (size, SHA-256, records): the mark that the file is complete."""
-    rows = list(capture_rows(path, path.name, crawl_id))
+    warc_files, from one read of the file; with `close_it`, the file closed by the one closing path (CDXJ lines
+    merged into `cdxj_index`) and its fixity recorded: the mark that the file is complete."""
+    read = index(path, path.name, crawl_id)
     store.add_warc_file(path.name, crawl_id)
-    for start in range(0, len(rows), 1000):
-        store.add_captures(rows[start:start + 1000])
-    if close:
-        close_file(store, path)
-    return len(rows)
+    for start in range(0, len(read.rows), 1000):
+        store.add_captures(read.rows[start:start + 1000])
+    if close_it:
+        close_file(store, path, read, cdxj_index)
+    return read
 
 
-def close_file(store: Store, path: Path) -> None:
-    store.close_warc_file(path.name, path.stat().st_size, sha256_of(path), sum(1 for _ in members(path)))
+def close_file(store: Store, path: Path, read: FileIndex | None = None, cdxj_index: Path | None = None) -> None:
+    """Close a file by the one closing path (archive/warc/closing.py) and record its fixity."""
+    closed = close(path.parent, path.name, read=read, cdxj_index=cdxj_index)
+    store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
 
 
 def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
@@ -223,19 +230,12 @@ def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
         listed, listed_author = listing.get(canonical, (False, None))
         kwargs = {**site, "listed": listed, "listed_author": listed_author}
         row = {"warc_file": warc_file, "offset": offset, "length": length}
-        try:
-            body, headers = _record_body(Path(data) / "warc", row)
+        try:  # the file may still be `.open`: the reader finds it by either name
+            body, headers = _record_body(warc_dir_of(data), row)
             article = extract(body, url, headers, **kwargs)
         except ExtractionFailed:
             outcome["failed"] += 1
             continue
-        except FileNotFoundError:
-            try:
-                body, headers = _record_body(Path(data) / "warc", {**row, "warc_file": warc_file + ".open"})
-                article = extract(body, url, headers, **kwargs)
-            except (OSError, ValueError, ExtractionFailed):
-                outcome["unreadable"] += 1
-                continue
         except (OSError, ValueError):
             outcome["unreadable"] += 1
             continue
@@ -259,10 +259,11 @@ def _flush(store: Store, batch: list) -> Counter:
 def rebuild(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
     """A new archive.db from the WARC files alone; the old one is kept as archive.db.before-rebuild."""
     data = Path(data)
-    warc_dir = data / "warc"
-    target = data / "archive.db.rebuilding"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(target) + suffix).unlink(missing_ok=True)
+    warc_dir = warc_dir_of(data)
+    target = database(data).with_name(database(data).name + ".rebuilding")
+    index_path = warc_dir / (CDXJ + ".rebuilding")
+    for stale in (*(Path(str(target) + suffix) for suffix in ("", "-wal", "-shm")), index_path):
+        stale.unlink(missing_ok=True)
     store = Store(target)
     files = sorted(p for p in warc_dir.glob("*.warc.gz") if NAME.match(p.name))
     indexed = 0
@@ -272,20 +273,19 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
             with store.transaction():
                 store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
                                  "VALUES (?, '', '', 'rebuilt')", [crawl_id])
-        indexed += index_file(store, path, crawl_id)  # as `arshif ingest` indexes a file
+        indexed += len(index_file(store, path, crawl_id, cdxj_index=index_path).rows)  # as `arshif ingest` does
         if progress:
             progress(n, len(files))
     with store.transaction():  # what the WARC files say of their crawls: when they ran, and what
         store.db.execute("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id),"
                          " finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
     store.close()
-    index = warc_dir / cdxj.INDEX_NAME
-    index.unlink(missing_ok=True)
-    for path in files:
-        index_cdxj(warc_dir, path)
-    old = data / "archive.db"
+    if not index_path.exists():  # no WARC file: an empty index
+        index_path.write_text("", encoding="utf-8")
+    os.replace(index_path, warc_dir / CDXJ)
+    old = database(data)
     if old.exists():
-        os.replace(old, data / "archive.db.before-rebuild")
+        os.replace(old, old.with_name(old.name + ".before-rebuild"))
     for suffix in ("-wal", "-shm"):
         Path(str(old) + suffix).unlink(missing_ok=True)
     os.replace(target, old)
@@ -298,7 +298,5 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
 
 def _crawl_of(path: Path) -> int | None:
     """The crawl a file belongs to, from its warcinfo record (`isPartOf: arshif-crawl-N`)."""
-    for member in members(path):
-        m = re.search(rb"isPartOf: arshif-crawl-(\d+)", member.data[:4096])
-        return int(m.group(1)) if m else None
-    return None
+    m = re.match(r"arshif-crawl-(\d+)", warcinfo(path).get("isPartOf", ""))
+    return int(m.group(1)) if m else None

@@ -10,13 +10,14 @@ by comparing counts, so recovery on a large healthy archive reads almost nothing
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.core.paths import warc_dir as warc_dir_of
 from archive.store.database import Store
-from archive.warc.indexer import capture_rows, complete_length, index_cdxj, members
-from archive.warc.writer import NAME, OPEN_SUFFIX, fsync_dir, sha256_of
+from archive.warc.closing import ClosedFile, close
+from archive.warc.indexer import index
+from archive.warc.names import NAME, OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -42,50 +43,45 @@ class RecoveryReport:
         return "; ".join(parts) or "nothing to recover"
 
 
-def _index_missing(store: Store, path: Path, name: str) -> int:
-    known = {row[0] for row in store.db.execute("SELECT record_id FROM captures WHERE warc_file = ?", [name])}
+def _crawl_of(store: Store, name: str) -> int | None:
     crawl = store.db.execute("SELECT crawl_id FROM warc_files WHERE name = ?", [name]).fetchone()
-    rows = [row for row in capture_rows(path, name, crawl[0] if crawl else None) if row["record_id"] not in known]
+    return crawl[0] if crawl else None
+
+
+def _add_missing(store: Store, name: str, rows: list[dict]) -> int:
+    """The rows of records the captures table lacks."""
+    known = {row[0] for row in store.db.execute("SELECT record_id FROM captures WHERE warc_file = ?", [name])}
+    rows = [row for row in rows if row["record_id"] not in known]
     for start in range(0, len(rows), 500):
         store.add_captures(rows[start:start + 500])
     return len(rows)
 
 
-def _close(store: Store, warc_dir: Path, name: str, path: Path, report: RecoveryReport) -> None:
-    records = sum(1 for _ in members(path))
+def _close(store: Store, warc_dir: Path, name: str, report: RecoveryReport, cut: bool) -> ClosedFile:
+    """The one closing path (archive/warc/closing.py; a `.open` file's incomplete last record cut off), then what
+    the database lacks: rows, then fixity."""
+    closed = close(warc_dir, name, rows=True, crawl_id=_crawl_of(store, name), cut=cut)
+    if closed.cut:
+        report.truncated[name] = closed.cut
     store.add_warc_file(name, None)
-    store.close_warc_file(name, path.stat().st_size, sha256_of(path), records)
-    index_cdxj(warc_dir, path)
+    report.indexed_records += _add_missing(store, name, closed.rows)
+    store.close_warc_file(name, closed.size, closed.sha256, closed.records)
     report.closed_files.append(name)
+    return closed
 
 
 def recover(data: Path, store: Store) -> RecoveryReport:
     report = RecoveryReport()
-    warc_dir = Path(data) / "warc"
+    warc_dir = warc_dir_of(data)
     if not warc_dir.exists():
         return report
     known = {row[0]: row for row in store.db.execute("SELECT name, closed, records FROM warc_files")}
     done: set[str] = set()
     for open_path in sorted(warc_dir.glob(f"*.warc.gz{OPEN_SUFFIX}")):
         name = open_path.name.removesuffix(OPEN_SUFFIX)
-        if not NAME.match(name):
-            continue
-        good = complete_length(open_path)
-        size = open_path.stat().st_size
-        if good < size:
-            with open_path.open("r+b") as f:
-                f.truncate(good)
-                f.flush()
-                os.fsync(f.fileno())
-            report.truncated[name] = size - good
-            logger.warning("recovery: %s ended in an incomplete record; %d bytes cut off", open_path.name, size - good)
-        final = warc_dir / name
-        os.replace(open_path, final)
-        fsync_dir(warc_dir)
-        store.add_warc_file(name, None)
-        report.indexed_records += _index_missing(store, final, name)
-        _close(store, warc_dir, name, final, report)
-        done.add(name)
+        if NAME.match(name):
+            _close(store, warc_dir, name, report, cut=True)
+            done.add(name)
     for path in sorted(warc_dir.glob("*.warc.gz")):
         name = path.name
         if not NAME.match(name) or name in done:
@@ -94,8 +90,9 @@ def recover(data: Path, store: Store) -> RecoveryReport:
         rows = store.db.execute("SELECT count(*) FROM captures WHERE warc_file = ?", [name]).fetchone()[0]
         if row is not None and row[1] is not None and row[2] is not None and row[2] == rows + 1:
             continue  # closed, and every record but the warcinfo has its row
+        if row is None or row[1] is None:  # renamed, never marked closed
+            _close(store, warc_dir, name, report, cut=False)
+            continue
         store.add_warc_file(name, None)
-        report.indexed_records += _index_missing(store, path, name)
-        if row is None or row[1] is None:
-            _close(store, warc_dir, name, path, report)
+        report.indexed_records += _add_missing(store, name, index(path, name, _crawl_of(store, name)).rows)
     return report

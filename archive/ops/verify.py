@@ -3,24 +3,29 @@
 The plain check reads each pointed-at gzip member (file present, offset inside it, headers parse, record id,
 type, URL and payload digest as in the row) and each closed file's SHA-256 against its fixity row, and reports
 files the database does not know and files left `.open`. `--deep` also reads every record of every file,
-recomputes block and payload digests, and reports records that have no row. Records are decompressed here, whole
-and CRC-checked, not by warcio: a damaged gzip member is named, and the reading of its file resumes after it.
+recomputes block and payload digests, and reports records that have no row. Records are read by the bounded
+reader (archive/warc/reader.py), whole and CRC-checked: a damaged gzip member is named, and the reading of its file
+resumes after it.
 """
 
 from __future__ import annotations
 
 import io
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecordLoader
 
+from archive.core.files import sha256_of
+from archive.core.paths import database
+from archive.core.paths import warc_dir as warc_dir_of
 from archive.store.database import Store
-from archive.warc.indexer import Damage, members
-from archive.warc.reader import read_member
-from archive.warc.writer import NAME, OPEN_SUFFIX, sha256_of
+from archive.warc.indexer import Damage, Member, scan
+from archive.warc.names import NAME, OPEN_SUFFIX
+from archive.warc.reader import BLOCK, RecordError, read_member
+
+DEEP_KEEP = 1 << 20  # records up to this size are checked from the one read of their file; larger ones read again
 
 
 @dataclass
@@ -52,9 +57,10 @@ def _check_rows(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
                 continue
             try:
                 record = read_member(fh, offset, length)
+                record.check()  # the whole member, CRC included, streamed
                 headers = record.rec_headers
                 found_id = headers.get_header("WARC-Record-ID")
-            except (ValueError, OSError, EOFError, zlib.error, StopIteration) as exc:
+            except (ValueError, OSError, EOFError) as exc:
                 yield Problem(name, f"no readable record where the database points: {exc}", record_id, offset)
                 continue
             except Exception as exc:  # warcio raises bare exceptions on garbage headers
@@ -72,17 +78,40 @@ def _check_rows(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
                                     f"database's {digest}", record_id, offset)
 
 
+_LOADER = ArcWarcRecordLoader()
+
+
+def _digested(fh, member: Member):
+    """The member's record with its digests checked: from the head the scan kept, or read again when larger."""
+    if member.whole:
+        record = _LOADER.parse_record_stream(io.BytesIO(member.head), check_digests=True)
+    else:
+        record = read_member(fh, member.offset, member.length, check_digests=True)
+    while record.raw_stream.read(BLOCK):
+        pass
+    return record
+
+
 def _deep(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
     """Every record of the file read whole, its digests recomputed; damaged records named and skipped over."""
     known = {r[0] for r in rows}
     at = {r[4]: r[0] for r in rows}
     damaged: list[Damage] = []
-    for member in members(path, damaged):
+    with path.open("rb") as fh:
+        yield from _deep_members(fh, name, known, at, damaged)
+    for damage in damaged:
+        yield _damage_problem(name, damage, at)
+
+
+def _deep_members(fh, name: str, known: set, at: dict[int, str], damaged: list[Damage]) -> Iterator[Problem]:
+    for member in scan(fh, damaged, DEEP_KEEP):
         while damaged:
             yield _damage_problem(name, damaged.pop(0), at)
         try:
-            record = next(iter(ArchiveIterator(io.BytesIO(member.data), check_digests=True)))
-            record.content_stream().read()
+            record = _digested(fh, member)
+        except RecordError as exc:
+            yield Problem(name, f"record unreadable: {exc}", at.get(member.offset), member.offset)
+            continue
         except Exception as exc:  # noqa: BLE001 - warcio raises bare exceptions on garbage headers
             yield Problem(name, f"record unreadable: {exc!r}", at.get(member.offset), member.offset)
             continue
@@ -92,8 +121,6 @@ def _deep(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
             yield Problem(name, "digest mismatch: " + "; ".join(checker.problems), record_id, member.offset)
         if record.rec_type != "warcinfo" and record_id not in known:
             yield Problem(name, "record has no row in the database", record_id, member.offset)
-    for damage in damaged:
-        yield _damage_problem(name, damage, at)
 
 
 def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
@@ -105,8 +132,8 @@ def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
 
 def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None) -> list[Problem]:
     data = Path(data)
-    warc_dir = data / "warc"
-    store = Store(data / "archive.db")
+    warc_dir = warc_dir_of(data)
+    store = Store(database(data))
     db = store.db
     problems: list[Problem] = []
     files = {row[0]: row for row in db.execute(

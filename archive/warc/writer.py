@@ -1,25 +1,27 @@
-"""WARC files on disk: naming, rotation, `.open` while written, fixity at close (docs/archiving.md, WARC records).
+"""WARC files on disk: naming, rotation, `.open` while written (docs/archiving.md, WARC records).
 
 A file is written as `arshif-<timestamp>-<serial>.warc.gz.open`, one gzip member per record, `warcinfo` first.
 When it reaches the size limit (checked between exchanges, so a request/response pair never straddles two files)
-or the crawl ends, it is flushed, fsynced, renamed without `.open`, and its SHA-256 computed: the fixity value that
-`arshif verify` checks for as long as the archive exists.
+or the crawl ends, it is flushed, fsynced and closed as every file is (archive/warc/closing.py): renamed without
+`.open`, its SHA-256 computed, its CDXJ lines indexed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.warcwriter import GzippingWrapper, WARCWriter
 
-OPEN_SUFFIX = ".open"
-NAME = re.compile(r"^arshif-(\d{14})(?:-([A-Za-z0-9_]+))?-(\d{5})\.warc\.gz$")
+from archive.core.times import stamp
+from archive.warc.closing import ClosedFile, close
+from archive.warc.names import NAME, OPEN_SUFFIX
+
+__all__ = ["NAME", "OPEN_SUFFIX", "ClosedFile", "RotatingWarcWriter", "parse_size"]
+
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.I)
 
 
@@ -32,22 +34,6 @@ def parse_size(text: str | int) -> int:
         raise ValueError(f"not a size: {text!r} (examples: 1G, 500M, 20000)")
     scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
     return int(float(m.group(1)) * scale)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class AppendOnlyFile:
@@ -85,15 +71,6 @@ class AppendOnlyFile:
         os.close(self.fd)
 
 
-@dataclass
-class ClosedFile:
-    name: str
-    path: Path
-    size: int
-    sha256: str
-    records: int
-
-
 GZIP_LEVEL = 6
 
 
@@ -102,8 +79,6 @@ class _Member(GzippingWrapper):
     already gzip-encoded as sent, and images) 9 costs 1.6× the CPU of 6 for 1 % smaller files (issue 21)."""
 
     def __init__(self, out):
-        import zlib
-
         super().__init__(out)
         self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
 
@@ -140,10 +115,10 @@ class RotatingWarcWriter:
         return self.directory / (self.name + OPEN_SUFFIX) if self.name else None
 
     def _next_name(self) -> str:
-        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        now = stamp()
         while True:
             middle = f"-{self.worker}" if self.worker else ""
-            name = f"arshif-{stamp}{middle}-{self.serial:05d}.warc.gz"
+            name = f"arshif-{now}{middle}-{self.serial:05d}.warc.gz"
             self.serial += 1
             if not (self.directory / name).exists() and not (self.directory / (name + OPEN_SUFFIX)).exists():
                 return name
@@ -201,13 +176,9 @@ class RotatingWarcWriter:
             return None
         self.sync()
         self._fh.close()
-        open_path = self.directory / (self.name + OPEN_SUFFIX)
-        final = self.directory / self.name
-        os.replace(open_path, final)
-        fsync_dir(self.directory)
-        closed = ClosedFile(self.name, final, final.stat().st_size, sha256_of(final), self.records)
-        self._fh = self._writer = None
-        self.name = None
+        name, self.name = self.name, None
+        self._fh = self._writer = None  # a failure below leaves a `.open` file: the next crawl's recovery closes it
+        closed = close(self.directory, name)
         if self.on_close:
             self.on_close(closed)
         return closed

@@ -28,14 +28,16 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from archive import __version__
-from archive.core.clock import scheduling_now
+from archive.core.http import mime_type
 from archive.core.lock import DataLock, LockHeld
+from archive.core.paths import database, jobs_dir, logs_dir, warc_dir
+from archive.core.times import now, now_iso, scheduling_now, stamp
 from archive.core.urls import canonical
 from archive.ops.rebuild import catch_up
 from archive.ops.recovery import recover
 from archive.pages.detection import classify
 from archive.store.database import Store
-from archive.warc import cdxj
+from archive.warc.reader import open_record
 from archive.warc.writer import ClosedFile, RotatingWarcWriter, parse_size
 from crawler import records
 
@@ -44,10 +46,6 @@ logger = logging.getLogger(__name__)
 
 def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def warc_date(when: datetime) -> str:
@@ -60,31 +58,30 @@ CHECK_FOUND = {"server-not-modified": "not modified", "identical-payload-digest"
 class ArchiveSession:
     """Scrapy extension: opened with the spider, closed with it; the recorder middleware writes through it."""
 
-    def __init__(self, crawler: Crawler):
-        settings = crawler.settings
-        if not settings.getbool("ARSHIF_ARCHIVE_ENABLED", True):
-            raise NotConfigured
+    def __init__(self, crawler: Crawler, *, data: Path, max_size: int, batch_size: int, batch_seconds: float,
+                 worker: str | None, options: dict, operator: str, user_agent: str | None, min_free: int,
+                 fresh: bool, site_name: str | None, clock: str | None):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data = Path(settings.get("ARSHIF_DATA") or "arshif-data")
-        self.max_size = parse_size(settings.get("ARSHIF_WARC_MAX_SIZE") or "1G")
-        self.batch_size = settings.getint("ARSHIF_BATCH_SIZE", 200)
-        self.batch_seconds = settings.getfloat("ARSHIF_BATCH_SECONDS", 2.0)
-        self.worker = settings.get("ARSHIF_WORKER") or None
-        self.options = settings.getdict("ARSHIF_OPTIONS")
-        self.operator = settings.get("ARSHIF_OPERATOR", "")
-        self.user_agent = settings.get("USER_AGENT")
-        self.run_stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        self.min_free = parse_size(settings.get("ARSHIF_MIN_FREE_SPACE") or "0")
-        self.fresh = settings.getbool("ARSHIF_FRESH", False)
-        self.site_name = settings.get("ARSHIF_SITE_NAME")
+        self.data = data
+        self.max_size = max_size
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.worker = worker
+        self.options = options
+        self.operator = operator
+        self.user_agent = user_agent
+        self.run_stamp = stamp()
+        self.min_free = min_free
+        self.fresh = fresh
+        self.site_name = site_name
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
         self.article_urls: set[str] = set()             # pages the archive knows as articles
         self.fetched_at: dict[str, tuple[str, int]] = {}
         self.touched: list[tuple[str, str]] = []
         self.checks: list[dict] = []                    # looks at article URLs, committed with their captures
-        self.clock = settings.get("ARSHIF_CLOCK") or None  # the scheduling clock (archive.core.clock)
+        self.clock = clock  # the scheduling clock (archive.core.times.scheduling_now)
         scheduling_now(self.clock)  # a malformed ARSHIF_CLOCK stops the crawl before anything is fetched
         self.stopping = False
         self.lock: DataLock | None = None
@@ -104,12 +101,24 @@ class ArchiveSession:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveSession:
-        return cls(crawler)
+        """Each setting read once (their defaults are in settings.py)."""
+        settings = crawler.settings
+        if not settings.getbool("ARSHIF_ARCHIVE_ENABLED"):
+            raise NotConfigured
+        return cls(crawler, data=Path(settings.get("ARSHIF_DATA")),
+                   max_size=parse_size(settings.get("ARSHIF_WARC_MAX_SIZE")),
+                   batch_size=settings.getint("ARSHIF_BATCH_SIZE"),
+                   batch_seconds=settings.getfloat("ARSHIF_BATCH_SECONDS"),
+                   worker=settings.get("ARSHIF_WORKER") or None, options=settings.getdict("ARSHIF_OPTIONS"),
+                   operator=settings.get("ARSHIF_OPERATOR"), user_agent=settings.get("USER_AGENT"),
+                   min_free=parse_size(settings.get("ARSHIF_MIN_FREE_SPACE")),
+                   fresh=settings.getbool("ARSHIF_FRESH"), site_name=settings.get("ARSHIF_SITE_NAME"),
+                   clock=settings.get("ARSHIF_CLOCK") or None)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def spider_opened(self, spider: scrapy.Spider) -> None:
-        for sub in ("warc", "logs", "jobs"):
-            (self.data / sub).mkdir(parents=True, exist_ok=True)
+        for folder in (warc_dir(self.data), logs_dir(self.data), jobs_dir(self.data)):
+            folder.mkdir(parents=True, exist_ok=True)
         try:
             self.lock = DataLock(self.data, purpose="crawl").acquire()
         except LockHeld as exc:
@@ -123,7 +132,7 @@ class ArchiveSession:
             self.stop("disk_full", f"only {free / 2**20:.0f} MiB free in {self.data}, below ARSHIF_MIN_FREE_SPACE "
                                    f"({self.min_free / 2**20:.0f} MiB): not starting")
             return
-        self.store = Store(self.data / "archive.db")
+        self.store = Store(database(self.data))
         if self.store.ensure_search_index():
             logger.warning("the search index was made by another arshif: rebuilt before the crawl")
         report = recover(self.data, self.store)
@@ -149,9 +158,9 @@ class ArchiveSession:
             self.shared = self.frontier.captured()
             for url, facts in self.shared.items():
                 self.captured.setdefault(url, (facts.get("lastmod"), facts.get("updated")))
-        self.writer = RotatingWarcWriter(self.data / "warc", self.max_size, self._warcinfo, worker=self.worker,
+        self.writer = RotatingWarcWriter(warc_dir(self.data), self.max_size, self._warcinfo, worker=self.worker,
                                          on_open=self._file_opened, on_close=self._file_closed)
-        log_path = self.data / "logs" / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
+        log_path = logs_dir(self.data) / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
         self.crawl_log = log_path.open("a", encoding="utf-8")
         self.stats.set_value("arshif/crawl_id", self.crawl_id)
         self._flusher = task.LoopingCall(self.tick)
@@ -249,7 +258,8 @@ class ArchiveSession:
         self.stats.inc_value("arshif/warc_files")
 
     def _file_closed(self, closed: ClosedFile) -> None:
-        # rows of this file first: the fixity row then says "complete" about a file whose records are all indexed
+        """The writer closed a file (archive/warc/closing.py: renamed, fixity computed, CDXJ indexed): its rows
+        first, then the fixity row, which then says "complete" about a file whose records are all indexed."""
         self.flush(sync=False)
         try:
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
@@ -257,7 +267,8 @@ class ArchiveSession:
             if not self._checkpoint():
                 raise
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
-        cdxj.add_file(self.data / "warc", closed.path)
+        if closed.damaged:
+            self.stats.inc_value("arshif/warc_damaged_records", len(closed.damaged))
         self.stats.inc_value("arshif/warc_bytes", closed.size)
         facts = self.unpublished.pop(closed.name, None)
         if facts and self.frontier is not None:
@@ -272,7 +283,7 @@ class ArchiveSession:
     # -- recording ------------------------------------------------------------------------------------------
     def record(self, request: Request, response: Response) -> dict:
         """Write one exchange (response or revisit, then request); returns what the crawl log needs."""
-        when = datetime.now(UTC)
+        when = now()
         date = warc_date(when)
         ip = str(response.ip_address) if response.ip_address else None
         url = response.url
@@ -294,8 +305,8 @@ class ArchiveSession:
         name, offset, length = self.writer.write(record)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         stored_digest = record.rec_headers.get_header("WARC-Payload-Digest") or digest
-        mime = (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip() or None
-        base = {"url": url, "canonical": canonical(url), "timestamp": when.strftime("%Y%m%d%H%M%S"), "date": date,
+        mime = mime_type(response.headers.get("Content-Type"))
+        base = {"url": url, "canonical": canonical(url), "timestamp": stamp(when), "date": date,
                 "ip": ip, "crawl_id": self.crawl_id, "warc_file": name}
         self.rows.append({**base, "record_id": record_id, "record_type": "revisit" if profile else "response",
                           "status": response.status, "mime": mime, "digest": stored_digest,
@@ -371,12 +382,12 @@ class ArchiveSession:
         row = self.store.last_response(canonical(url))
         if row is None:  # a 304 for a sitemap, feed or listing needs its body here: only pages that need none
             return self._fleet_conditional(canonical(url)) if classify(url) in ("article", "asset") else None
-        record = self._read(row[0], row[1], row[2])
-        if record is None or record.http_headers is None:
+        http = self._read(row[0], row[1], row[2], lambda record: record.http_headers)
+        if http is None:
             return None
         headers = {}
-        etag = record.http_headers.get_header("ETag")
-        modified = record.http_headers.get_header("Last-Modified")
+        etag = http.get_header("ETag")
+        modified = http.get_header("Last-Modified")
         if etag:
             headers["If-None-Match"] = etag
         if modified:
@@ -398,31 +409,23 @@ class ArchiveSession:
         if self.store is None:
             return None
         row = self.store.last_response(canonical(url))
-        record = self._read(row[0], row[1], row[2]) if row else None
-        if record is None:
-            return None
+        return self._read(row[0], row[1], row[2], lambda record: record.payload()) if row else None
+
+    def _read(self, name: str, offset: int, length: int, use):
+        """`use(record)` of a record (in a closed file or the one being written), or None when it cannot be read
+        (damaged, too large: the source is then fetched in full)."""
         try:
-            return record.content_stream().read()
-        except Exception:  # a damaged record: the source is fetched in full next time
+            with open_record(warc_dir(self.data), name, offset, length) as record:
+                return use(record)
+        except FileNotFoundError:
             return None
-
-    def _read(self, name: str, offset: int, length: int):
-        from archive.warc.reader import read_member
-
-        for path in (self.data / "warc" / name, self.data / "warc" / (name + ".open")):
-            try:
-                with path.open("rb") as fh:
-                    return read_member(fh, offset, length)
-            except FileNotFoundError:
-                continue
-            except (OSError, ValueError) as exc:
-                logger.warning("cannot read %s at %d: %s", name, offset, exc)
-                return None
-        return None
+        except (OSError, ValueError) as exc:  # RecordError and RecordTooLarge are ValueErrors
+            logger.warning("cannot read %s at %d: %s", name, offset, exc)
+            return None
 
     def note_url(self, url: str, kind: str, **facts) -> None:
         """Remember what discovery or a fetch taught us about a URL (committed with the next batch)."""
-        self.url_rows.append({"canonical": canonical(url), "kind": kind, "seen": _now(), "crawl_id": self.crawl_id,
+        self.url_rows.append({"canonical": canonical(url), "kind": kind, "seen": now_iso(), "crawl_id": self.crawl_id,
                               **facts})
 
     def flush(self, sync: bool = True) -> None:
@@ -453,7 +456,7 @@ class ArchiveSession:
             return
         via = request.headers.get("Referer")
         fields = [
-            datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"), f"{status:>5}",
+            now_iso("milliseconds").replace("+00:00", "Z"), f"{status:>5}",
             f"{size:>9}", request.url, request.meta.get("arshif_path", "-") or "-",
             via.decode("latin-1") if via else "-", mime or "-",
             f"{duration * 1000:.0f}ms" if duration is not None else "-", digest or "-", outcome,
