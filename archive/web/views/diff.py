@@ -1,4 +1,5 @@
-"""What changed between two versions of an article, word by word."""
+"""What changed between two versions of an article, word by word: `to` and `from` are version numbers, the
+latest and the one before it by default (the previous-version rule of `arshif diff`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import Response
 
 from archive.history import changes as ch
 from archive.history.snapshots import NotArchived
+from archive.history.versions import previous
 from archive.web.views.base import Site, param
 
 
@@ -21,7 +23,8 @@ def diff(site: Site, request: Request) -> Response:
     numbers = {v.number: v for v in versions}
     try:
         new = numbers[int(param(request, "to") or versions[-1].number)]
-        old = numbers[int(param(request, "from") or max(1, new.number - 1))]
+        chosen = param(request, "from")
+        old = numbers[int(chosen)] if chosen else previous(versions, new)
     except (KeyError, ValueError):
         return site.error(404, "لا توجد نسخة بهذا الرقم")
     title = ch.diff_words(old.title, new.title)
