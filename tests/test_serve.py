@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -246,3 +247,12 @@ def test_the_hostile_archive_is_replayable(hostile):
     server, spy, url = hostile
     raw = server.get(f"/web/20210914100000id_/{url}")
     assert raw.status == 200 and "صفحة تحاول الهروب" in raw.text and spy.hits == []
+
+
+def test_no_view_writes_sql_of_its_own():
+    """The web room asks the Store (archive/store/queries.py) and the history and search functions; a view that
+    spells SQL would be a second owner of what the Store answers."""
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b|\.execute(many)?\(")
+    spelled = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "archive" / "web").rglob("*.py"))
+               if sql.search(path.read_text(encoding="utf-8"))]
+    assert spelled == []
