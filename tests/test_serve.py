@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -256,3 +257,18 @@ def test_no_view_writes_sql_of_its_own():
     spelled = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "archive" / "web").rglob("*.py"))
                if sql.search(path.read_text(encoding="utf-8"))]
     assert spelled == []
+
+
+def test_a_data_directory_whose_name_looks_like_a_uri_is_served(two_editions, tmp_path):
+    """The archive is opened read-only through a file: URI; a '?', '#' or '%' in the directory's name stays part of
+    the path (it used to cut the URI short, and every page answered 500)."""
+    site, data, _ = two_editions
+    odd = tmp_path / "أرشيف #2?%20"
+    shutil.copytree(data, odd, ignore=shutil.ignore_patterns("lock"))
+    server = Served(odd)
+    try:
+        listed = server.get("/sections")
+        assert listed.status == 200 and 'href="/sections?name=' in listed.text
+        assert server.get("/?q=" + quote("الاسد")).status == 200
+    finally:
+        server.stop()
