@@ -1,4 +1,4 @@
-"""Closing a WARC file (archive/warc/closing.py) and the revisit rule (archive/warc/originals.py): one path for the
+"""Closing a WARC file (archive/warc/closing.py) and the revisit rule (archive/warc/revisits.py): one path for the
 crawl's rotation, recovery, rebuild and ingest, and one original per revisit for show, CDXJ and WACZ (issue 26)."""
 
 from __future__ import annotations

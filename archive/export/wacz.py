@@ -41,8 +41,8 @@ from archive.core.urls import canonical
 from archive.warc.cdxj import without_not_modified
 from archive.warc.indexer import index
 from archive.warc.names import open_warc
-from archive.warc.originals import Response, Revisit, original
 from archive.warc.reader import read_member
+from archive.warc.revisits import Response, Revisit, original
 
 WARC_NAME = "data.warc.gz"
 
@@ -109,7 +109,7 @@ class Selection:
             self.add(original)
 
     def original(self, capture: Capture) -> Capture | None:
-        """The response a revisit confirms (archive.warc.originals: the choice `show` and the CDXJ index make)."""
+        """The response a revisit confirms (archive.warc.revisits: the choice `show` and the CDXJ index make)."""
         if capture.record_type != "revisit":
             return None
         revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,

@@ -2,7 +2,7 @@
 
 A URL may be pasted in any form (raw Arabic, lower-case escapes, `utm_*`, `?m=1`, a fragment, no trailing
 slash): it is looked up by its canonical form, then as fetched. A revisit record holds no payload; it is resolved
-to the response it refers to by the rule the CDXJ index and a WACZ share (archive/warc/originals.py). Records are
+to the response it refers to by the rule the CDXJ index and a WACZ share (archive/warc/revisits.py). Records are
 read by the bounded reader, in their file however it is named now (closed, or `.open` during a crawl).
 """
 
@@ -18,8 +18,8 @@ from archive.core.paths import warc_dir
 from archive.core.times import from_stamp
 from archive.core.times import parse_partial_stamp as parse_timestamp
 from archive.core.urls import canonical
-from archive.warc.originals import Response, Revisit, original
 from archive.warc.reader import RecordError, RecordTooLarge, open_record, record_bytes
+from archive.warc.revisits import Response, Revisit, original
 
 __all__ = ["Capture", "DamagedRecord", "NotArchived", "TooLarge", "captures", "forms_of", "nearest", "parse_timestamp",
            "payload", "raw_record", "resolve"]
@@ -117,7 +117,7 @@ def nearest(found: list[Capture], at: str | None) -> Capture:
 
 def resolve(conn: sqlite3.Connection, capture: Capture) -> Capture:
     """The response whose payload a capture shows: itself, or for a revisit the response it refers to
-    (archive.warc.originals: the same choice the CDXJ index and a WACZ make)."""
+    (archive.warc.revisits: the same choice the CDXJ index and a WACZ make)."""
     if not capture.revisit:
         return capture
     revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,

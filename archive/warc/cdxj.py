@@ -10,7 +10,7 @@ is a redirect or 304 as it is, empty (`ResolvingLoader.load_headers_and_payload`
 payload"), and wabac.js answers a 304 index entry with no body (`isNullBodyStatus`). So in the archive's index
 such a line is resolved to the response it confirms (`for_pywb`), and a WACZ's index leaves it out
 (`without_not_modified`), while the record itself stays the honest 304 it was. Which response a revisit confirms
-is the rule every reader shares (archive/warc/originals.py).
+is the rule every reader shares (archive/warc/revisits.py).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 from cdxj_indexer.main import CDXJIndexer
 
 from archive.core.urls import canonical
-from archive.warc.originals import Response, Revisit, original
 from archive.warc.reader import RecordError, open_record
+from archive.warc.revisits import Response, Revisit, original
 
 Revisits = dict[tuple[str, str], Revisit]  # (filename, offset) of a revisit's line → what its record says
 
@@ -104,7 +104,7 @@ def _facts(stamp: str, fields: dict, revisits: Revisits | None, warc_dir: Path |
 def _resolve(lines: list[str], rewrite: Callable[[dict, dict], dict], revisits: Revisits | None = None,
              warc_dir: Path | None = None, again: set[str] | None = None) -> list[str]:
     """Each server-not-modified revisit line passed through `rewrite(revisit fields, original fields)`, the
-    original chosen among the lines by archive.warc.originals; one whose original the lines lack is left as
+    original chosen among the lines by archive.warc.revisits; one whose original the lines lack is left as
     cdxj-indexer made it. Lines already resolved are resolved again when their page is in `again` (new lines
     arrived for it). Only the lines of pages that have such a revisit are parsed: the index of years of crawls
     is mostly other lines."""

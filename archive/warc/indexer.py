@@ -28,8 +28,8 @@ from archive.core.http import mime_type
 from archive.core.times import instant, stamp
 from archive.core.urls import canonical
 from archive.warc import cdxj
-from archive.warc.originals import Revisit
 from archive.warc.reader import BLOCK, GZIP, RECORD_LIMIT, Inflater, RecordError, read_member
+from archive.warc.revisits import Revisit
 
 logger = logging.getLogger(__name__)
 
