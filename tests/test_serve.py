@@ -272,3 +272,15 @@ def test_a_data_directory_whose_name_looks_like_a_uri_is_served(two_editions, tm
         assert server.get("/?q=" + quote("الاسد")).status == 200
     finally:
         server.stop()
+
+
+def test_months_are_named_as_the_site_names_them(served, two_editions):
+    """The browse pages name months from the one month table (archive/pages/dates.py), in the site's spelling."""
+    site, data, _ = two_editions
+    month = site.manifest["articles"][0]["published"][:7]
+    names = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+             "ديسمبر")
+    page = served.get(f"/browse/{month}")
+    assert page.status == 200 and f"<h1>{names[int(month[5:]) - 1]} {month[:4]}</h1>" in page.text
+    listing = served.get("/browse")
+    assert f">{names[int(month[5:]) - 1]} {month[:4]}</a>" in listing.text

@@ -13,12 +13,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from archive.core.times import from_stamp
+from archive.pages.dates import MONTHS
 from archive.store.database import Store
 from archive.web.replay import Pywb
 
 WEB = Path(__file__).parent.parent  # archive/web: templates/ and static/
-MONTHS_AR = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
-             "ديسمبر")
+# each month as the site's own series spells it: the first spelling the month table lists for it
+MONTHS_AR = tuple(next(name for name, number in MONTHS.items() if number == month) for month in range(1, 13))
 
 View = Callable[["Site", Request], Response]
 
