@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from archive.core.files import fsync_dir, sha256_of
 from archive.core.paths import CDXJ
 from archive.warc.indexer import first_member_end
-from archive.warc.names import OPEN_SUFFIX
+from archive.warc.names import OPEN_SUFFIX, open_warc
 from archive.warc.reader import read_member
 
 if TYPE_CHECKING:
@@ -87,8 +87,9 @@ def _open_file(source: Path, target: Path, last: tuple[str, int, int] | None, en
                advance: Callable[[int], None]) -> None:
     """The part of a file being written that the snapshot references, under its `.open` name. The crawl may close
     (rename) it at any moment: it is opened by either name, and being append-only, its first bytes are the same."""
-    src = _open_either(source / (entry.name + OPEN_SUFFIX), source / entry.name)
-    if src is None:
+    try:
+        src = open_warc(source, entry.name)
+    except FileNotFoundError:
         entry.action = "missing"
         report.problems.append(f"warc/{entry.name}{OPEN_SUFFIX} (being written) is not in {source}")
         return
@@ -108,7 +109,7 @@ def _open_file(source: Path, target: Path, last: tuple[str, int, int] | None, en
                 record = read_member(fh, offset, length)
                 record.check()  # whole, CRC included
                 found = record.rec_headers.get_header("WARC-Record-ID")
-        except Exception as exc:  # noqa: BLE001 - warcio raises bare exceptions on garbage
+        except (OSError, ValueError) as exc:  # RecordError: damaged, cut, or not a record
             found = f"nothing readable ({exc})"
         if found != record_id:
             problem = f"holds {found} where the database's last record {record_id} should end it"
@@ -120,15 +121,6 @@ def _open_file(source: Path, target: Path, last: tuple[str, int, int] | None, en
     os.replace(part, target / (entry.name + OPEN_SUFFIX))
     entry.sha256, entry.action = digest, "copied"
     report.copied_bytes += size
-
-
-def _open_either(*paths: Path) -> BinaryIO | None:
-    for path in paths:
-        try:
-            return path.open("rb")
-        except FileNotFoundError:
-            continue
-    return None
 
 
 def _copy_bytes(src: BinaryIO, part: Path, limit: int | None, advance: Callable[[int], None]) -> tuple[str, int]:
