@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from archive.core.paths import DATABASE
 from archive.core.times import now_iso
 from archive.search import index as search_index
 
@@ -208,7 +209,7 @@ def version(conn: sqlite3.Connection) -> int:
         return 0
     current = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
     if current > SCHEMA_VERSION:
-        raise StoreError(f"archive.db has schema version {current}, newer than this arshif ({SCHEMA_VERSION}): "
+        raise StoreError(f"{DATABASE} has schema version {current}, newer than this arshif ({SCHEMA_VERSION}): "
                          "upgrade arshif")
     return current
 
