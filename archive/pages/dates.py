@@ -11,6 +11,7 @@ from datetime import datetime
 
 from archive.core.arabic import DIGITS
 
+# The first spelling of each month is the Egyptian series' plain one: the web shows months with it.
 MONTHS = {
     # Egyptian / Gulf, with the spellings of hamza and of the endings sites use (إبريل، يونيه، يوليه)
     "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
