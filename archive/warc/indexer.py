@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -257,6 +258,16 @@ class FileIndex:
     damaged: list[Damage] = field(default_factory=list)
 
 
+_TYPE = re.compile(rb"\r\nWARC-Type:[ \t]*([A-Za-z]+)", re.I)
+
+
+def _unlisted(head: bytes) -> bool:
+    """Whether the record at the start of `head` is of a type the CDXJ index leaves out (request, warcinfo), read
+    from its WARC-Type header alone."""
+    m = _TYPE.search(head, 0, head.find(b"\r\n\r\n"))
+    return m is not None and m.group(1).lower() in (b"request", b"warcinfo")
+
+
 def index(path: Path, name: str | None = None, crawl_id: int | None = None, rows: bool = True,
           keep: int = HEAD) -> FileIndex:
     """Read a WARC file once: its captures rows (with `rows`), its CDXJ lines (cdxj-indexer's own, made from the
@@ -268,6 +279,8 @@ def index(path: Path, name: str | None = None, crawl_id: int | None = None, rows
         for member in scan(fh, found.damaged, keep):
             found.records += 1
             found.end = member.offset + member.length
+            if not rows and _unlisted(member.head):
+                continue  # a request or warcinfo record: no line, nothing to parse
             try:
                 parsed = _Parsed(fh, member)
                 record = parsed.record

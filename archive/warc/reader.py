@@ -153,10 +153,10 @@ def _member(fh: BinaryIO, offset: int, length: int, limit: int, file: str | None
         out = inflater.inflate(first, min(ONE_CALL, limit + 1))
     except zlib.error as exc:
         raise RecordError(f"the record is damaged: {exc}", file, offset) from None
-    if inflater.eof:
-        return out
     if inflater.produced > limit:
         raise _too_large("the member", limit, file, offset)
+    if inflater.eof:
+        return out
     if want == length and not inflater.tail:
         raise RecordError("the record is damaged: its gzip member ends early", file, offset)
     stream = _MemberStream(fh, length - want, inflater, inflater.tail, out, limit, file, offset)
