@@ -190,3 +190,35 @@ def test_show_cdxj_and_wacz_pick_one_original(revisits, url, expected):
     html = CliRunner().invoke(cli, ["--data", str(revisits), "show", url, "--at", revisit.timestamp, "--format",
                                     "html"])
     assert html.exit_code == 0 and html.stdout_bytes == (_text(10) if url == SAME else _text(20))
+
+
+def test_a_304s_line_follows_the_original_a_later_file_brings(tmp_path):
+    """A worker's 304 confirms a response another worker captured; the archive first has only an older response
+    with the same payload. Once that worker's file is taken in, the index (already resolved to the older one) and
+    `show` both take the response the 304 names — the index used to keep its first answer."""
+    data = tmp_path / "data"
+    warc_dir(data).mkdir(parents=True)
+    body = _text(30)
+    files = {"arshif-20260101000000-00000.warc.gz": [lambda w: _response(w, SAME, DAY.format(1), "<urn:uuid:old>",
+                                                                         body, '"a"')],
+             "arshif-20260103000000-00000.warc.gz": [lambda w: _not_modified(
+                 w, SAME, DAY.format(3), "<urn:uuid:r>", ("<urn:uuid:named>", DAY.format(2), _digest(body)))],
+             "arshif-20260103000000-w2-00000.warc.gz": [lambda w: _response(w, SAME, DAY.format(2),
+                                                                            "<urn:uuid:named>", body, '"b"')]}
+    for name, records in files.items():
+        with (warc_dir(data) / name).open("wb") as f:
+            writer = WARCWriter(f, gzip=True, warc_version="1.1")
+            writer.write_record(writer.create_warcinfo_record(name, {"software": "test"}))
+            for make in records:
+                writer.write_record(make(writer))
+    rebuild(data)  # file by file, in name order: the 304 is resolved when its file is, again when the third comes
+    conn = sqlite3.connect(database(data))
+    try:
+        revisit = snapshots.captures(conn, SAME)[-1]
+        named = conn.execute("SELECT warc_file, offset FROM captures WHERE record_id = '<urn:uuid:named>'").fetchone()
+        shown = snapshots.resolve(conn, revisit)
+    finally:
+        conn.close()
+    line = next(f for f in index_fields(data) if f.get("revisit.offset") == str(revisit.offset))
+    assert (line["filename"], line["offset"]) == (named[0], str(named[1]))
+    assert shown.record_id == "<urn:uuid:named>"
