@@ -13,8 +13,9 @@ import json
 import os
 import socket
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
+
+from archive.core.times import now_iso
 
 
 class LockHeld(Exception):
@@ -42,7 +43,7 @@ class DataLock:
         if previous and previous.get("pid") != os.getpid():
             self.took_over = previous  # the holder died without releasing: a stale lock
         info = {"pid": os.getpid(), "host": socket.gethostname(), "purpose": self.purpose,
-                "command": " ".join(sys.argv)[:300], "since": datetime.now(UTC).isoformat(timespec="seconds")}
+                "command": " ".join(sys.argv)[:300], "since": now_iso()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info, ensure_ascii=False) + "\n").encode(), 0)
         os.fsync(fd)
