@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
-from archive.core.times import now, stamp
+from archive.core.times import now, stamp, stamp_iso
 from archive.history import changes as ch
 from archive.history.changes import Piece, Version
 from archive.history.lookup import BadTimestamp, Say, capture_at, reader
@@ -47,7 +47,7 @@ class ArticleAt:
     def text(self) -> str:
         """What `arshif show` prints: title, URL, metadata, the capture and version, then the text."""
         note = f"version {self.version.number} of {self.version.versions}" + (
-            f"; removed from the site {self.removed}" if self.removed else "")
+            f"; removed from the site {stamp_iso(self.removed)[:10]}" if self.removed else "")
         ts = self.capture.timestamp
         meta = " · ".join(str(x) for x in (self.published, self.section, self.author, self.lang) if x)
         return (f"{self.version.title}\n{unquote(self.canonical)}\n{meta}\n"

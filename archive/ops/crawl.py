@@ -2,7 +2,7 @@
 
 A `CrawlRequest` holds the command's options, checks them (a `CrawlUsageError` names the option at fault) and turns
 them into the crawl's settings; `run_crawl` runs Scrapy and judges the outcome into a `CrawlResult` (exit status,
-summary). Module-level imports stay light: `stats` reads `missed_reasons` through here.
+summary).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from archive.ops.frontier import default_worker_id, frontier_problem, ping, work
 from archive.ops.missed import missed_reasons
 from archive.store.database import Store
 
-__all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "missed_reasons", "project_settings", "run_crawl"]
+__all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "project_settings", "run_crawl"]
 
 MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
 MIN_PAGES_FOR_FAILURE_SHARE = 5
@@ -41,7 +41,7 @@ def project_settings():
 
 
 def _size_problem(value: str) -> str | None:
-    from archive.warc.writer import parse_size  # warcio: not for `stats`, which reads this module
+    from archive.warc.writer import parse_size  # warcio: only when a crawl is asked for
 
     try:
         parse_size(value)

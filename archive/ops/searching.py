@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from archive.core.paths import database
+from archive.core.times import stamp_iso
 from archive.search.searcher import Filters, Hit
 from archive.search.snippets import Segment
 from archive.store.database import Store
@@ -51,7 +52,7 @@ class SearchResult:
             if hit.versions > 1:
                 notes.append(f"version {hit.version} of {hit.versions}")
             if hit.removed:
-                notes.append(f"removed from the site {hit.removed[:10]}")
+                notes.append(f"removed from the site {stamp_iso(hit.removed)[:10]}")
             meta = " · ".join(x for x in ((hit.published or "")[:10], hit.section or "", hit.lang or "") if x)
             out.append(f"{rank:>3}. {meta}" + (f"  ({'; '.join(notes)})" if notes else "") + "\n"
                        f"     {show(hit.title_marked)}\n     {unquote(hit.url)}\n     {show(hit.snippet)}\n")

@@ -42,7 +42,7 @@ def removal_checks(store: Store) -> dict:
 def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = None) -> dict:
     """The archive's statistics (docs/reference.md, arshif stats), read without writing; `on_upgrade` hears the
     line saying so when the database must be upgraded first (Store.open_for_reading)."""
-    from archive.ops.crawl import missed_reasons
+    from archive.ops.missed import missed_reasons
 
     with Store.open_for_reading(data, on_upgrade, search=False) as store:
         first, last = store.published_range()
