@@ -11,13 +11,13 @@ import subprocess
 import sys
 import time
 import tracemalloc
+import warnings
 import zlib
 from pathlib import Path
 
 import brotli
 import pytest
 from click.testing import CliRunner
-from starlette.testclient import TestClient
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -239,6 +239,10 @@ def test_show_warc_and_html_of_a_capture_in_a_file_being_written(open_archive):
 
 
 def test_web_replay_of_a_capture_in_a_file_being_written(open_archive):
+    with warnings.catch_warnings():  # starlette would rather have httpx2 drive its test client
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
     from archive.web.app import create_app
 
     conn = Store(database(open_archive)).db.conn

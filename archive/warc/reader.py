@@ -183,8 +183,9 @@ class Record:
     """One WARC record: warcio's parsed headers, and its payload read through the bounded inflater."""
 
     def __init__(self, parsed, member, file: str | None, offset: int):
-        self._parsed, self._member = parsed, member
+        self._member = member
         self.file, self.offset = file, offset
+        self.format, self.content_type = parsed.format, parsed.content_type
         self.rec_type = parsed.rec_type
         self.rec_headers = parsed.rec_headers
         self.http_headers = parsed.http_headers
@@ -206,6 +207,7 @@ class Record:
         return _Decoded(self, limit)
 
     def payload(self, limit: int = PAYLOAD_LIMIT) -> bytes:
+        """The whole of content_stream(), held: what show, replay, extraction and export read."""
         return self.content_stream(limit).read()
 
 
