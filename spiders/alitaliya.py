@@ -247,19 +247,17 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
         self.deferred.append((response.url, facts.links, response.meta.get("arshif_path", "")))
 
     def parse_sitemap(self, response: Response):
-        body = self.source_body(response)
-        if body is None:
-            self._count_source("broken", response.url)
-        else:
-            yield from self._sitemap_entries(body, response.url, response.meta.get("arshif_path", ""))
-        yield from self.source_done()
+        yield from self._parse_source(response, self._sitemap_entries)
 
     def parse_feed(self, response: Response):
+        yield from self._parse_source(response, self._feed_entries)
+
+    def _parse_source(self, response: Response, entries):
         body = self.source_body(response)
         if body is None:
             self._count_source("broken", response.url)
         else:
-            yield from self._feed_entries(body, response.url, response.meta.get("arshif_path", ""))
+            yield from entries(body, response.url, response.meta.get("arshif_path", ""))
         yield from self.source_done()
 
     # -- pages ----------------------------------------------------------------------------------------------

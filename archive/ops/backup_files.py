@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -151,9 +150,7 @@ def _copy_bytes(src: BinaryIO, part: Path, limit: int | None, advance: Callable[
 def _copy_index(source: Path, target: Path, report: BackupReport) -> None:
     """warc/index.cdxj for pywb, limited to the closed files in DEST: the live index may already list files closed
     after the snapshot, or not yet list the last one closed before it (those lines are made from the copy)."""
-    with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which warns about pkg_resources: cron mails it
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-        from archive.warc import cdxj, indexer
+    from archive.warc import cdxj, indexer
     index = source / CDXJ
     if not index.is_file():
         return

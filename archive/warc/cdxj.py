@@ -18,14 +18,17 @@ from __future__ import annotations
 import io
 import json
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-
-from cdxj_indexer.main import CDXJIndexer
 
 from archive.core.urls import canonical
 from archive.warc.reader import RecordError, open_record
 from archive.warc.revisits import Response, Revisit, original
+
+with warnings.catch_warnings():  # cdxj-indexer imports pyamf, which warns about pkg_resources: cron would mail it
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from cdxj_indexer.main import CDXJIndexer
 
 Revisits = dict[tuple[str, str], Revisit]  # (filename, offset) of a revisit's line → what its record says
 

@@ -20,18 +20,17 @@ class Progress:
         self.interval, self.stream, self.live = interval, stream, live
         self.started = time.monotonic()
         self._task: task.LoopingCall | None = None
-        crawler.signals.connect(self.opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         settings = crawler.settings
         if not settings.getbool("ARSHIF_PROGRESS_ENABLED"):
             raise NotConfigured
-        stream = sys.stderr
-        live = settings.getbool("ARSHIF_PROGRESS_LIVE", stream.isatty())  # unset: live on a terminal
-        interval = 1.0 if live else settings.getfloat("ARSHIF_PROGRESS_INTERVAL")
-        return cls(crawler, interval, stream, live)
+        live = settings.getbool("ARSHIF_PROGRESS_LIVE", sys.stderr.isatty())  # unset: live on a terminal
+        progress = cls(crawler, 1.0 if live else settings.getfloat("ARSHIF_PROGRESS_INTERVAL"), sys.stderr, live)
+        for handler, signal in ((progress.opened, signals.spider_opened), (progress.closed, signals.spider_closed)):
+            crawler.signals.connect(handler, signal=signal)
+        return progress
 
     def opened(self, spider) -> None:
         self.started = time.monotonic()
