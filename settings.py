@@ -120,7 +120,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"  # one URL, one fetch
 FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy reads the source of every callback, for every response, to warn about a generator that returns a value: a
-# bound method is a new object each time, so its cache never hits (docs/BENCHMARKS.md). tests/test_discovery.py
+# bound method is a new object each time, so its cache never hits (docs/BENCHMARKS.md). tests/crawler/test_discovery.py
 # makes the same check once, on every callback of our spiders (test_callbacks_return_no_value).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"

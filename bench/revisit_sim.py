@@ -32,7 +32,7 @@ The model (deterministic: one seed per scenario):
   whatever the revisit policy.
 - A revisit policy's schedule is the module's own rule: an article is checked at the first run where
   `RevisitPolicy.due(age, since_check, changes, url)` holds (solved in closed form for all articles at once, and
-  checked against `due` in tests/test_bench_revisit_sim.py), and when more are due than the budget allows, the
+  checked against `due` in tests/bench/test_bench_revisit_sim.py), and when more are due than the budget allows, the
   most urgent are taken (`urgency`, then the URL, as `choose` does). `changes` is the number of checks that saw a
   change.
 

@@ -300,7 +300,7 @@ class WACZServer(http.server.ThreadingHTTPServer):
 
 # -- the browser -----------------------------------------------------------------------------------------------
 def chromium_driver(chromium: str, chromedriver: str):
-    """Debian's Chromium, headless, as tests/test_browser.py starts it; its console and its network events kept
+    """Debian's Chromium, headless, as tests/web/test_browser.py starts it; its console and its network events kept
     (`ReplayView.console`, and the replay frame's own request: `status`, `mime`, `error`)."""
     from selenium import webdriver
 

@@ -240,8 +240,9 @@ def load_language_profiles() -> None:
 
 def detect_language(text: str) -> str | None:
     """The script decides when it can: Arabic-script text without letters of other languages written in it is
-    Arabic (langdetect costs milliseconds a page to say so, and on our pages it always did: tests/test_language.py).
-    langdetect (seeded) for the rest — Latin-script text above all, where Italian and English differ by words."""
+    Arabic (langdetect costs milliseconds a page to say so, and on our pages it always did:
+    tests/pages/test_language.py). langdetect (seeded) for the rest — Latin-script text above all, where Italian
+    and English differ by words."""
     text = text[:LANGDETECT_CHARS]  # a few sentences decide; the whole body only costs time
     letters = sum(map(str.isalpha, text))
     if not letters:

@@ -47,13 +47,14 @@ def markdown(results: list[dict], order: list[str], header: dict) -> str:
     present = [by_name[n] for n in order if n in by_name]
     verdict = "PASS" if present and all(r["passed"] for r in present) else "FAIL"
     out = ["# Failure drills", "",
-           "Long versions of the crash-safety tests (tests/test_crash_safety.py, tests/test_capture.py): each drill "
-           "damages a real crawl the way production will (SIGKILL, a faulty server, bit rot, a lost database) and "
-           "checks that nothing was lost. Run them with `make drills` (a quarter of an hour on 2 cores) or "
-           "`.venv/bin/python -m bench.drills --quick` (small sizes, a few minutes); `--only kill,faults,damage,"
-           "rebuild` runs some of them, `--render` writes this page again from docs/drills.json. The exit status is "
-           "1 when any drill fails. What the drills found is kept small and fast in tests/test_drills_regressions.py. "
-           "Timings were taken while other test suites ran on the same 2 cores: they are noisy.", "",
+           "Long versions of the crash-safety tests (tests/warc/test_crash_safety.py, "
+           "tests/warc/test_capture.py): each drill damages a real crawl the way production will (SIGKILL, a faulty "
+           "server, bit rot, a lost database) and checks that nothing was lost. Run them with `make drills` (a "
+           "quarter of an hour on 2 cores) or `.venv/bin/python -m bench.drills --quick` (small sizes, a few "
+           "minutes); `--only kill,faults,damage,rebuild` runs some of them, `--render` writes this page again from "
+           "docs/drills.json. The exit status is 1 when any drill fails. What the drills found is kept small and "
+           "fast in tests/ops/test_drills_regressions.py. Timings were taken while other test suites ran on the "
+           "same 2 cores: they are noisy.", "",
            header["machine"].rstrip(),
            f"- command: `{header['command']}`",
            f"- date: {header['date']}", "",
@@ -62,7 +63,7 @@ def markdown(results: list[dict], order: list[str], header: dict) -> str:
         out.append(f"| {r['name']}: {r['title']} | **{'PASS' if r['passed'] else 'FAIL'}** | "
                    f"{r['seconds'] / 60:.1f} min |")
     out += ["", f"Overall: **{verdict}**", "", "Found by these drills and fixed (regression tests in "
-            "tests/test_drills_regressions.py):", ""] + [f"- {line}" for line in FOUND] + [""]
+            "tests/ops/test_drills_regressions.py):", ""] + [f"- {line}" for line in FOUND] + [""]
     for number, r in enumerate(present, 1):
         out += [f"## {number}. {r['title']} — {'PASS' if r['passed'] else 'FAIL'}", ""]
         run = r.get("run", {})

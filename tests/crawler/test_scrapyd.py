@@ -30,7 +30,7 @@ from tests.replica_process import ReplicaProcess, free_port
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PROJECT = "arshif"
 # loopback only, and never through a proxy the environment may name
@@ -155,7 +155,7 @@ def build_egg(workdir: Path, marker: str) -> Path:
     for top in sorted({package.rstrip("*").split(".")[0] for package in config["packages"]["find"]["include"]}):
         shutil.copytree(ROOT / top, source / top, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     with (source / "settings.py").open("a", encoding="utf-8") as f:
-        f.write(f"\nARSHIF_OPERATOR = {marker!r}  # added by tests/test_scrapyd.py\n")
+        f.write(f"\nARSHIF_OPERATOR = {marker!r}  # added by tests/crawler/test_scrapyd.py\n")
     egg = workdir / "arshif.egg"
     # --debug: the build's output in the failure message; TMPDIR: --build-egg leaves its build directory behind
     result = subprocess.run([str(BIN / "scrapyd-deploy"), "--build-egg", str(egg), "--debug"], cwd=source,

@@ -241,7 +241,7 @@ def test_export_writes_a_static_copy(tmp_path):
 def test_replica_cli_rejects_bad_options(tmp_path):
     import sys
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-m", "archive", "replica", "--articles", "5"], cwd=root,
                             capture_output=True, text=True)
     assert result.returncode == 2 and "--articles" in result.stderr

@@ -21,7 +21,7 @@ from archive.ops.crawl import CrawlRequest, CrawlResult, CrawlUsageError
 from archive.ops.schedule import Schedule
 from archive.store.database import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "archive" / "cli"
 
 

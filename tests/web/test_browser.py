@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REPORT
 from tests.system import need
-from tests.test_serve import HOSTILE_PAGE, Served, hostile_archive  # noqa: F401 - the `hostile` fixture
+from tests.web.test_serve import HOSTILE_PAGE, Served, hostile_archive  # noqa: F401 - the `hostile` fixture
 
 pytestmark = pytest.mark.slow
 

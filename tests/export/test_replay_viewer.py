@@ -3,7 +3,7 @@ two-edition archive, exported with `arshif export --format wacz`, opened in Repl
 Chromium at its first capture (a 200 response) and at its latest (the 304 of the --refresh crawl, a
 server-not-modified revisit).
 
-Styles and revisit profiles are tested in tests/test_replay_tools.py; this module tests the harness itself.
+Styles and revisit profiles are tested in tests/export/test_replay_tools.py; this module tests the harness itself.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the module, started as tests/test_browser.py starts it."""
+    """One headless Chromium for the module, started as tests/web/test_browser.py starts it."""
     driver = chromium_driver(need("chromium", "chromium-driver", "fonts-noto-core"), need("chromium-driver"))
     yield driver
     driver.quit()

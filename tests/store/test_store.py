@@ -1,7 +1,7 @@
 """The database is created and migrated in place; an old archive is upgraded, never dropped.
 
 Old databases are made with the SQL arshif shipped before sqlite-utils wrote the migrations
-(tests/store_old_schema.py), at every schema version, with rows in every table that version has."""
+(tests/store/old_schema.py), at every schema version, with rows in every table that version has."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from archive.search import index as search_index
 from archive.store import database as store
 from archive.store import schema
 from archive.store.database import SCHEMA_VERSION, Store, StoreError
-from tests.store_old_schema import MIGRATIONS_AS_SHIPPED
+from tests.store.old_schema import MIGRATIONS_AS_SHIPPED
 
 
 def old_database(path, version: int) -> None:

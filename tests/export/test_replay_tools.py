@@ -236,7 +236,7 @@ def test_wacz_validates_and_requisites_stay_small(replay_archives, tmp_path):
     import subprocess
 
     from archive.export import wacz
-    from tests.test_snapshots import _tool
+    from tests.history.test_snapshots import _tool
 
     edited = Path(replay_archives["edited"])
     whole = _export(edited, tmp_path / "all.wacz")
