@@ -15,10 +15,10 @@ FOUND = [
     "record, and `verify --deep` did not see it at all (warcio prints zlib's error and ends the file there); "
     "`show --format html|warc` of that capture ended in a zlib traceback; `rebuild` indexed nothing after the "
     "damaged record in that file and then crashed in cdxj-indexer, leaving no database. Now records are "
-    "decompressed whole and CRC-checked by arshif (archive/ops/verify.py, archive/warc/indexer.py), a damaged "
-    "member is named and skipped and reading resumes at the next whole record, `show` says so in one line "
-    "(archive/history/snapshots.py), and `index.cdxj` lists a damaged file's whole records (archive/warc/indexer.py "
-    "`index_cdxj`, used by rebuild and recovery).",
+    "inflated and CRC-checked by arshif's one record reader (archive/warc/reader.py), a damaged member is named "
+    "and skipped and reading resumes at the next whole record (archive/warc/indexer.py), `show` says so in one "
+    "line (archive/history/snapshots.py), and `index.cdxj` lists a damaged file's whole records (the one closing "
+    "path, archive/warc/closing.py, taken by the crawl, rebuild, recovery and ingest).",
 ]
 
 
