@@ -26,7 +26,7 @@ from archive.core.arabic import TOKEN
 from archive.search import index as search_index
 from archive.search.query import parse, to_match
 from archive.search.searcher import Searcher
-from archive.store.database import Store, open_db
+from archive.store.database import Store
 from replica.content import Site
 
 _site: Site | None = None
@@ -55,22 +55,18 @@ def generate(n: int, workers: int = 2) -> list[tuple]:
 
 def load(db_path: Path, rows: list[tuple]) -> None:
     """Articles and their single versions, without the index (it is built and timed afterwards)."""
-    db = open_db(db_path)
-    conn = db.conn
-    conn.execute("BEGIN")
-    for n, (url, title, body, published, section, lang, author, tags) in enumerate(rows, 1):
-        conn.execute("INSERT INTO articles (id, canonical, title, author, published, section, tags, lang, body, "
-                     "word_count, versions, latest_version, first_captured, last_captured, capture_record_id, "
-                     "extractor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, '20250101000000', '20250101000000', "
-                     "?, 'bench')", [n, url, title, author, published, section, tags, lang, body,
-                                     len(body.split()), n, f"<urn:uuid:{n}>"])
-        conn.execute("INSERT INTO article_versions (id, article_id, version, title, body, digest, author, published, "
-                     "section, tags, lang, capture_record_id, capture_timestamp, first_seen, last_seen, extractor) "
-                     "VALUES (?, ?, 1, ?, ?, '', ?, ?, ?, ?, ?, ?, '20250101000000', '20250101000000', "
-                     "'20250101000000', 'bench')", [n, n, title, body, author, published, section, tags, lang,
-                                                     f"<urn:uuid:{n}>"])
-    conn.execute("COMMIT")
-    db.conn.close()
+    fields = ("canonical", "title", "body", "published", "section", "lang", "author", "tags")
+    when = "20250101000000"
+    with Store(db_path) as store, store.transaction():
+        store.table("articles").insert_all(
+            ({"id": n, **dict(zip(fields, row, strict=True)), "word_count": len(row[2].split()), "versions": 1,
+              "latest_version": n, "first_captured": when, "last_captured": when,
+              "capture_record_id": f"<urn:uuid:{n}>", "extractor": "bench"} for n, row in enumerate(rows, 1)),
+            batch_size=500)
+        store.table("article_versions").insert_all(
+            ({"id": n, "article_id": n, "version": 1, **dict(zip(fields[1:], row[1:], strict=True)), "digest": "",
+              "capture_record_id": f"<urn:uuid:{n}>", "capture_timestamp": when, "first_seen": when,
+              "last_seen": when, "extractor": "bench"} for n, row in enumerate(rows, 1)), batch_size=500)
 
 
 def time_store_path(rows: list[tuple], path: Path) -> float:
@@ -161,10 +157,11 @@ def run(articles: int = 100_000, repeat: int = 5, keep: Path | None = None, stor
         path.unlink(missing_ok=True)
         load(path, rows)
         result["store_path_per_s"] = round(time_store_path(rows[: min(store_slice, articles)], Path(tmp) / "store.db"))
-        conn = open_db(path).conn
+        store = Store(path)
+        conn = store.conn  # the search room's own tables, and the plain-SQLite scan beside them
         for workers in (1, 2):
             started = time.perf_counter()
-            search_index.rebuild(conn, workers=workers)
+            store.reindex(workers=workers)
             result[f"index_{workers}_core_per_s"] = round(articles / (time.perf_counter() - started))
         raw = conn.execute("SELECT sum(length(CAST(title AS BLOB)) + length(CAST(body AS BLOB))) "
                            "FROM article_versions").fetchone()[0]
@@ -177,7 +174,7 @@ def run(articles: int = 100_000, repeat: int = 5, keep: Path | None = None, stor
         result["document_frequency"] = {name: [conn.execute(
             f"SELECT count(*) FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ?",
             [to_match(parse(q))]).fetchone()[0] for q in qs[:3]] for name, qs in queries.items()}
-        searcher = Searcher(conn)
+        searcher = store.searcher()
         result["classes"] = {}
         for name, qs in queries.items():
             timings, hits = time_queries(searcher, qs, repeat)
@@ -187,7 +184,7 @@ def run(articles: int = 100_000, repeat: int = 5, keep: Path | None = None, stor
                 "p95_ms": round(percentile(timings, 95), 2), "hits_per_query": round(hits / len(timings), 1),
                 "like_p50_ms": round(percentile(like, 50), 1), "like_p95_ms": round(percentile(like, 95), 1),
                 "top20_overlap_exact": round(overlap_with_exact(searcher, qs), 3)}
-        conn.close()
+        store.close()
     return result
 
 

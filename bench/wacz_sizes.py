@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from archive.export import wacz
+from archive.store.database import Store
 from bench.crawl_vs_wget import ROOT, free_port, start_replica
 
 
@@ -37,21 +38,22 @@ def measure(articles: int = 300) -> dict:
             ratios, sizes = [], []
             with sqlite3.connect(data / "archive.db") as conn:
                 ids = [row[0] for row in conn.execute("SELECT id FROM articles ORDER BY id")]
+            with Store.open_for_reading(data) as store:
                 started = time.monotonic()
                 for number in ids:
                     pair = []
                     for requisites in (True, False):
                         out = Path(tmp) / f"{number}-{requisites}.wacz"
-                        wacz.write(data, conn, [number], out, requisites=requisites)
+                        wacz.write(data, store, [number], out, requisites=requisites)
                         pair.append(out.stat().st_size)
                         out.unlink()
                     ratios.append(pair[0] / pair[1])
                     sizes.append(pair)
                 exported = time.monotonic() - started
                 out = Path(tmp) / "all.wacz"
-                wacz.write(data, conn, ids, out)
+                wacz.write(data, store, ids, out)
                 whole = out.stat().st_size
-                wacz.write(data, conn, ids, out, requisites=False)
+                wacz.write(data, store, ids, out, requisites=False)
                 whole_without = out.stat().st_size
     finally:
         server.terminate()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from archive.core.paths import database
 from archive.core.times import stamp_iso
 from archive.search.query import Query
-from archive.search.searcher import Filters, Searcher
+from archive.search.searcher import Filters
 from archive.search.snippets import Matcher, bracketed, snippet
 from archive.store.database import Store
 
@@ -29,9 +29,8 @@ def matching(store: Store, query: str | None = None, filters: Filters | None = N
              all_versions: bool = False) -> tuple[Query | None, list[tuple]]:
     """(article id, version id, score, published) of every article that matches the query (best first) or,
     without one, passes the filters (newest first). Raises QueryError on a query or filter that cannot run."""
-    searcher = Searcher(store.db.conn)
-    return searcher.matching(query, filters, sort="relevance" if query else "newest", all_versions=all_versions,
-                             limit=None)
+    return store.searcher().matching(query, filters, sort="relevance" if query else "newest",
+                                     all_versions=all_versions, limit=None)
 
 
 def matching_ids(store: Store, query: str | None = None, filters: Filters | None = None,
@@ -55,18 +54,15 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
     try:
         for at in range(0, len(rows), 500):
             chunk = rows[at:at + 500]
-            ids = [row[0] for row in chunk]
-            found = {row[0]: row[1:] for row in store.db.execute(
-                "SELECT id, canonical, title, published, lang, section, author, body, tags, modified, word_count, "
-                f"image, versions, removed, last_captured FROM articles WHERE id IN ({', '.join('?' * len(ids))})",
-                ids)}
+            found = store.articles_by_ids(row[0] for row in chunk)
             for article_id, _version, score, _published in chunk:
-                (url, title, published, lang_, section_, author, body, tags, modified, words, image, versions,
-                 removed, last) = found[article_id]
-                row = {"url": url, "title": title, "published": published, "lang": lang_, "section": section_,
-                       "author": author, "body": body, "tags": json.loads(tags or "[]"), "modified": modified,
-                       "word_count": words, "image": image, "versions": versions, "removed": stamp_iso(removed),
-                       "replay": f"/web/{last}/{url}" if last else None}
+                a = found[article_id]
+                url, body, last = a["canonical"], a["body"], a["last_captured"]
+                row = {"url": url, "title": a["title"], "published": a["published"], "lang": a["lang"],
+                       "section": a["section"], "author": a["author"], "body": body,
+                       "tags": json.loads(a["tags"] or "[]"), "modified": a["modified"],
+                       "word_count": a["word_count"], "image": a["image"], "versions": a["versions"],
+                       "removed": stamp_iso(a["removed"]), "replay": f"/web/{last}/{url}" if last else None}
                 if matcher is not None:
                     row["snippet"] = bracketed(snippet(body, matcher))
                     row["score"] = max(float(f"{score:.4g}"), 1e-9)
@@ -82,7 +78,7 @@ def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filt
     store = Store(database(data))
     try:
         ids = matching_ids(store, query, filters, all_versions)
-        return wacz.write(Path(data), store.db.conn, ids, Path(output),
+        return wacz.write(Path(data), store, ids, Path(output),
                           title=f"arshif: {query}" if query else "arshif export", requisites=requisites)
     finally:
         store.close()

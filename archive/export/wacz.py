@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,6 +37,7 @@ from archive.core.files import sha256_of
 from archive.core.paths import warc_dir as warc_dir_of
 from archive.core.times import from_stamp, now
 from archive.core.urls import canonical
+from archive.store.database import Store
 from archive.warc.cdxj import without_not_modified
 from archive.warc.indexer import index
 from archive.warc.names import open_warc
@@ -52,8 +52,6 @@ class Written(NamedTuple):
     pages: int
     requisites_missing: int
     unreadable: int
-COLUMNS = "record_id, warc_file, offset, length, timestamp, record_type, url, status, mime, digest, " \
-          "revisit_profile, refers_to_uri, refers_to_date"
 IMPORT_DEPTH = 3  # stylesheets @import-ing stylesheets: as deep as real themes go
 
 
@@ -78,10 +76,18 @@ class Capture:
         return int(from_stamp(self.timestamp).timestamp())
 
 
+FIELDS = tuple(f.name for f in fields(Capture))
+
+
+def as_captures(rows: list[dict]) -> list[Capture]:
+    """Captures as the Store gives them (dicts by column name)."""
+    return [Capture(*(row[name] for name in FIELDS)) for row in rows]
+
+
 @dataclass
 class Selection:
     """What goes into one export: records by id (each once), and the pages."""
-    conn: sqlite3.Connection
+    store: Store
     warc_dir: Path
     records: dict[str, Capture] = field(default_factory=dict)
     pages: list[dict] = field(default_factory=list)
@@ -90,18 +96,14 @@ class Selection:
     _handles: dict[str, object] = field(default_factory=dict)
     _refs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
-    def rows(self, sql: str, args: list) -> list[Capture]:
-        return [Capture(*row) for row in self.conn.execute(f"SELECT {COLUMNS} FROM captures WHERE {sql}", args)]
-
     def add(self, capture: Capture) -> None:
         """The record, its request, and for a revisit the response it confirms."""
         if capture.record_id in self.records:
             return
         self.records[capture.record_id] = capture
-        request = self.rows("warc_file = ? AND offset = ? AND record_type = 'request'",
-                            [capture.warc_file, capture.offset + capture.length])
+        request = as_captures(self.store.requests_at(capture.warc_file, capture.offset + capture.length))
         if not request or request[0].record_id in self.records:
-            request = self.rows("concurrent_to = ? AND record_type = 'request'", [capture.record_id])
+            request = as_captures(self.store.requests_concurrent_to(capture.record_id))
         for row in request:
             self.records.setdefault(row.record_id, row)
         original = self.original(capture)
@@ -114,8 +116,7 @@ class Selection:
             return None
         revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,
                           capture.refers_to_date)
-        candidates = self.rows("canonical = ? AND record_type = 'response' AND timestamp <= ? ORDER BY timestamp, id",
-                               [revisit.page, capture.timestamp])
+        candidates = as_captures(self.store.responses_until(revisit.page, capture.timestamp))
         return original(revisit, candidates, lambda c: Response(c.url, c.timestamp, c.digest, c.record_id))
 
     def payload(self, capture: Capture) -> bytes | None:
@@ -134,7 +135,7 @@ class Selection:
 
     def nearest(self, url: str, moment: int) -> Capture | None:
         """The capture of a requisite nearest in time to a page's capture (a 200 response, or a revisit of one)."""
-        rows = self.rows("canonical = ? AND record_type != 'request' AND status IN (200, 304)", [canonical(url)])
+        rows = as_captures(self.store.requisite_captures(canonical(url)))
         return min(rows, key=lambda c: (abs(c.moment - moment), c.record_type != "response")) if rows else None
 
     def references(self, capture: Capture) -> list[str]:
@@ -187,24 +188,20 @@ class Selection:
             fh.close()
 
 
-def select(conn: sqlite3.Connection, warc_dir: Path, article_ids: list[int], requisites: bool = True) -> Selection:
+def select(store: Store, warc_dir: Path, article_ids: list[int], requisites: bool = True) -> Selection:
     """Every record the export of these articles copies, and its pages."""
-    chosen = Selection(conn, Path(warc_dir))
+    chosen = Selection(store, Path(warc_dir))
     try:
-        for at in range(0, len(article_ids), 500):
-            chunk = article_ids[at:at + 500]
-            for canon, title, image, last in conn.execute(
-                    f"SELECT canonical, title, image, last_captured FROM articles WHERE id IN "
-                    f"({', '.join('?' * len(chunk))})", chunk):
-                if last:
-                    chosen.pages.append({"url": canon, "title": title, "ts": last})
-                for capture in chosen.rows("canonical = ? AND record_type != 'request'", [canon]):
+        for canon, title, image, last in store.export_pages(article_ids):
+            if last:
+                chosen.pages.append({"url": canon, "title": title, "ts": last})
+            for capture in as_captures(store.page_captures(canon)):
+                chosen.add(capture)
+                if requisites and capture.status in (200, 304):
+                    chosen.add_requisites(capture)
+            if image and not requisites:  # the lead image alone, as exports did before requisites
+                for capture in as_captures(store.page_captures(canonical(image))):
                     chosen.add(capture)
-                    if requisites and capture.status in (200, 304):
-                        chosen.add_requisites(capture)
-                if image and not requisites:  # the lead image alone, as exports did before requisites
-                    for capture in chosen.rows("canonical = ? AND record_type != 'request'", [canonical(image)]):
-                        chosen.add(capture)
     finally:
         chosen.close()
     return chosen
@@ -227,12 +224,12 @@ def _iso(ts: str) -> str:
     return from_stamp(ts).isoformat().replace("+00:00", "Z")
 
 
-def write(data: Path, conn: sqlite3.Connection, article_ids: Iterable[int], output: Path,
+def write(data: Path, store: Store, article_ids: Iterable[int], output: Path,
           title: str = "arshif export", requisites: bool = True) -> Written:
     """Write the WACZ; returns how many articles (pages) are in it and what requisites it lacks."""
     ids = list(article_ids)
     warc_dir = warc_dir_of(data)
-    chosen = select(conn, warc_dir, ids, requisites)
+    chosen = select(store, warc_dir, ids, requisites)
     ordered = sorted(chosen.records.values(), key=lambda r: (r.timestamp, r.record_type != "request", r.record_id))
     records = [(r.warc_file, r.offset, r.length) for r in ordered]
     pages = chosen.pages

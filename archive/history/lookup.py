@@ -25,7 +25,7 @@ def reader(data: str | os.PathLike, say: Say | None = None) -> Store:
 
 def capture_at(store: Store, url: str, at: str | None) -> Capture:
     """The capture of URL nearest `at` (the latest by default): NotArchived when URL has none."""
-    found = captures(store.conn, url)
+    found = captures(store, url)
     if not found:
         raise NotArchived(f"no capture of {url} in the archive")
     try:
@@ -62,7 +62,7 @@ class CaptureList:
 
 def capture_list(data: str | os.PathLike, url: str, say: Say | None = None) -> CaptureList:
     with reader(data, say) as store:
-        return CaptureList(url, captures(store.conn, url))
+        return CaptureList(url, captures(store, url))
 
 
 def record_at(data: str | os.PathLike, url: str, at: str | None = None, say: Say | None = None) -> bytes:
@@ -76,5 +76,5 @@ def page_at(data: str | os.PathLike, url: str, at: str | None = None, say: Say |
     """The page of the capture of URL nearest `at` as the browser received it; a revisit shows the response it
     refers to."""
     with reader(data, say) as store:
-        shown = resolve(store.conn, capture_at(store, url, at))
+        shown = resolve(store, capture_at(store, url, at))
     return payload(data, shown)[1]

@@ -8,7 +8,6 @@ read by the bounded reader, in their file however it is named now (closed, or `.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from archive.core.paths import warc_dir
 from archive.core.times import from_stamp
 from archive.core.times import parse_partial_stamp as parse_timestamp
 from archive.core.urls import canonical
+from archive.store.database import Store
 from archive.warc.reader import RecordError, RecordTooLarge, open_record, record_bytes
 from archive.warc.revisits import Response, Revisit, original
 
@@ -63,17 +63,14 @@ class Capture:
         return out
 
 
-COLUMNS = ("url, canonical, timestamp, status, mime, digest, warc_file, offset, length, "
-           "record_type = 'revisit', record_id, revisit_profile, refers_to_uri, refers_to_date")
-
-
-def _capture(row) -> Capture:
-    (url, canon, ts, status, mime, digest, warc_file, offset, length, revisit, record_id, profile, refers_uri,
-     refers_date) = row
-    if revisit and profile == "server-not-modified":
-        status = 304
-    return Capture(url, canon, ts, status, mime, digest, warc_file, offset, length, bool(revisit), record_id,
-                   profile, refers_uri, refers_date)
+def _capture(row: dict) -> Capture:
+    """A capture as the Store gives it (a dict by column name)."""
+    revisit = row["record_type"] == "revisit"
+    profile = row["revisit_profile"]
+    status = 304 if revisit and profile == "server-not-modified" else row["status"]
+    return Capture(row["url"], row["canonical"], row["timestamp"], status, row["mime"], row["digest"],
+                   row["warc_file"], row["offset"], row["length"], revisit, row["record_id"], profile,
+                   row["refers_to_uri"], row["refers_to_date"])
 
 
 def forms_of(url: str) -> list[str]:
@@ -90,12 +87,10 @@ def forms_of(url: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def captures(conn: sqlite3.Connection, url: str) -> list[Capture]:
+def captures(store: Store, url: str) -> list[Capture]:
     """Every capture (response or revisit) of a URL in any of its forms, oldest first."""
     for form in forms_of(url):
-        rows = conn.execute(f"SELECT {COLUMNS} FROM captures WHERE (canonical = ? OR url = ?) "
-                            "AND record_type IN ('response', 'revisit') ORDER BY timestamp, id",
-                            [form, form]).fetchall()
+        rows = store.captures_of(form)
         if rows:
             return [_capture(r) for r in rows]
     return []
@@ -115,15 +110,14 @@ def nearest(found: list[Capture], at: str | None) -> Capture:
     return min(found, key=lambda c: (abs((when(c) - moment).total_seconds()), c.timestamp))
 
 
-def resolve(conn: sqlite3.Connection, capture: Capture) -> Capture:
+def resolve(store: Store, capture: Capture) -> Capture:
     """The response whose payload a capture shows: itself, or for a revisit the response it refers to
     (archive.warc.revisits: the same choice the CDXJ index and a WACZ make)."""
     if not capture.revisit:
         return capture
     revisit = Revisit(capture.url, capture.timestamp, capture.digest, None, capture.refers_to_uri,
                       capture.refers_to_date)
-    rows = conn.execute(f"SELECT {COLUMNS} FROM captures WHERE canonical = ? AND record_type = 'response' "
-                        "AND timestamp <= ? ORDER BY timestamp, id", [revisit.page, capture.timestamp]).fetchall()
+    rows = store.responses_until(revisit.page, capture.timestamp)
     found = original(revisit, [_capture(r) for r in rows],
                      lambda c: Response(c.url, c.timestamp, c.digest, c.record_id))
     if found is None:

@@ -24,13 +24,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from archive import __version__
 from archive.core.files import fsync_dir, sha256_of
@@ -38,6 +36,7 @@ from archive.core.paths import DATABASE, database, warc_dir
 from archive.core.times import now_iso
 from archive.ops import backup_files
 from archive.ops.backup_files import PART, write_atomic
+from archive.store.database import DatabaseError, Store
 from archive.warc.names import OPEN_SUFFIX
 
 MANIFEST = "backup.json"
@@ -227,36 +226,30 @@ def _previous_copies(dest: Path) -> dict[str, tuple[int, str, int]]:
 
 # -- the database ------------------------------------------------------------------------------------------------
 def _copy_database(source: Path, part: Path, report: BackupReport) -> dict[str, tuple[str, int, int]]:
-    """SQLite's online backup, in one step: from one read transaction (one snapshot), which in WAL mode does not
-    block the crawl's commits. (Copying in several steps restarts whenever another process commits, which a busy
-    crawl can do forever.) The copy is then checked and read for its inventory, over the connection that made it:
-    once that closes, the copy is one file (a read-only connection would leave its -wal and -shm behind).
+    """SQLite's online backup from a read-only connection, in one step (Store.online_copy), then the copy checked
+    and read for its inventory over the connection that made it.
 
     Returns the last record (id, offset, length) of each file still open, for checking the copied prefix."""
     start = time.monotonic()
     try:
-        src = sqlite3.connect(_read_only(source), uri=True, timeout=30)
-    except sqlite3.Error as exc:
+        archive = Store.open_as_is(source)
+    except DatabaseError as exc:
         raise BackupError(f"cannot open {source}: {exc}") from exc
     try:
-        dst = sqlite3.connect(part, isolation_level=None)
-        try:
-            src.backup(dst)
-            result = [row[0] for row in dst.execute("PRAGMA integrity_check")]
-            last_records = _inventory(dst, report) if result == ["ok"] else {}
-        finally:
-            dst.close()
+        with archive.online_copy(part) as copy:
+            result = copy.integrity_check()
+            last_records = _inventory(copy, report) if result == ["ok"] else {}
     except BackupError:
         _discard(part)
         raise
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         _discard(part)
         raise BackupError(f"the online backup of {source} failed: {exc}") from exc
     except OSError as exc:
         _discard(part)
         raise BackupError(f"cannot write {part}: {exc.strerror}") from exc
     finally:
-        src.close()
+        archive.close()
     if result != ["ok"]:
         _discard(part)
         raise BackupError("integrity check of the copied database failed: " + "; ".join(result[:3]))
@@ -275,19 +268,19 @@ def _discard(part: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _inventory(conn: sqlite3.Connection, report: BackupReport) -> dict[str, tuple[str, int, int]]:
+def _inventory(copy: Store, report: BackupReport) -> dict[str, tuple[str, int, int]]:
     """The WARC files of the snapshot into report.files: closed ones with their fixity, open ones with how far the
     snapshot reads into them."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = copy.table_names()
     if "schema_version" not in tables or "warc_files" not in tables:
         raise BackupError(f"{report.source}/{DATABASE} is not an arshif archive (no schema_version/warc_files)")
-    report.schema_version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-    report.counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+    report.schema_version = copy.schema_version()
+    report.counts = {table: copy.count(table)
                      for table in ("articles", "article_versions", "captures", "warc_files") if table in tables}
-    ends = dict(conn.execute("SELECT warc_file, max(offset + length) FROM captures GROUP BY warc_file"))
+    ends = copy.capture_ends()
     files = []
-    for name, closed, size, sha256 in conn.execute(
-            "SELECT name, closed, size, sha256 FROM warc_files ORDER BY name"):
+    for row in copy.warc_files():
+        name, closed, size, sha256 = row["name"], row["closed"], row["size"], row["sha256"]
         if closed is not None and size is not None and sha256:
             files.append(WarcEntry(name, "closed", size, sha256))
         else:
@@ -296,14 +289,7 @@ def _inventory(conn: sqlite3.Connection, report: BackupReport) -> dict[str, tupl
     last_records = {}
     for entry in files:
         if entry.state == "open":
-            row = conn.execute("SELECT record_id, offset, length FROM captures WHERE warc_file = ? "
-                               "ORDER BY offset + length DESC LIMIT 1", [entry.name]).fetchone()
+            row = copy.last_record_in(entry.name)
             if row:
                 last_records[entry.name] = row
     return last_records
-
-
-# -- small things ------------------------------------------------------------------------------------------------
-def _read_only(path: Path) -> str:
-    """A read-only URI: the backup never writes to the archive it copies."""
-    return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from archive.core.paths import database, logs_dir
 from archive.core.times import scheduling_now, stamp
 from archive.ops.frontier import default_worker_id, frontier_problem, ping, worker_problem
 from archive.ops.missed import missed_reasons
-from archive.store.database import Store
+from archive.store.database import DatabaseError, Store
 
 __all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "project_settings", "run_crawl"]
 
@@ -249,12 +248,12 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
                    "has the site changed its sitemaps, feeds or markup?")
     try:
         missed = missed_reasons(store)
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         logging.getLogger(__name__).error("counting the posts not stored as articles: %s", exc)
         missed = None
     try:
         store.set_exit_code(crawl_id, exit_code)
-    except sqlite3.Error as exc:
+    except DatabaseError as exc:
         # the disk (or a file-size limit) that stopped the crawl may refuse this row too: the crawl's own
         # message says why it stopped; the row keeps its status, only the exit code is missing
         logging.getLogger(__name__).error("recording the exit status of crawl %s: %s", crawl_id, exc)

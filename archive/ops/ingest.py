@@ -28,14 +28,7 @@ from pathlib import Path
 from archive.core.files import fsync_dir, sha256_of
 from archive.core.paths import database
 from archive.core.paths import warc_dir as warc_dir_of
-from archive.ops.rebuild import (
-    article_captures,
-    close_file,
-    extract_captures,
-    forget_articles,
-    index_file,
-    mark_removals,
-)
+from archive.ops.rebuild import close_file, extract_captures, index_file
 from archive.store.database import Store
 from archive.warc.indexer import Damage, members, warcinfo
 from archive.warc.names import NAME, OPEN_SUFFIX
@@ -153,8 +146,8 @@ def ingest(data: Path, paths: Iterable[Path], progress: Progress | None = None,
         if incoming:
             report.rederived, rows = _captures_to_extract(store, names)
             report.articles = extract_captures(store, warc_dir, rows, extract_progress, site_name)
-            mark_removals(store, sorted({row["canonical"] for row in rows}))
-            _crawl_times(store)
+            store.mark_removals(sorted({row["canonical"] for row in rows}))
+            store.date_crawls("ingested")
         for dest, its in zip(incoming, read, strict=True):  # last: the fixity row says the file is wholly in
             close_file(store, dest, its)
     finally:
@@ -181,19 +174,19 @@ def _admit(store: Store, warc_dir: Path, path: Path) -> tuple[FileOutcome, Path 
     sha = sha256_of(path)
     outcome = FileOutcome(name, "ingested", size, sha)
     dest = warc_dir / name
-    row = store.db.execute("SELECT closed, size, sha256, records FROM warc_files WHERE name = ?", [name]).fetchone()
-    if row is not None and row[0] is not None and (row[1], row[2]) != (size, sha):
+    row = store.warc_file(name)
+    closed = row is not None and row["closed"] is not None
+    if closed and (row["size"], row["sha256"]) != (size, sha):
         outcome.status, outcome.reason = "refused", "the archive holds a different file under this name"
         return outcome, None
     if dest.exists():
-        same = dest.stat().st_size == size and (
-            (row is not None and row[2] == sha and row[0] is not None) or sha256_of(dest) == sha)
+        same = dest.stat().st_size == size and ((closed and row["sha256"] == sha) or sha256_of(dest) == sha)
         if not same:
             outcome.status, outcome.reason = "refused", f"a different file is already at {dest}"
             return outcome, None
-        if row is not None and row[0] is not None:
+        if closed:
             outcome.status = "already"
-            outcome.records = max(0, (row[3] or 1) - 1)  # without the warcinfo record
+            outcome.records = max(0, (row["records"] or 1) - 1)  # without the warcinfo record
             return outcome, None
         return outcome, dest  # copied by an ingest that died before it finished: index it now
     _copy(path, dest)
@@ -219,50 +212,22 @@ def _crawl_for(store: Store, path: Path) -> int | None:
     if not part:
         return None
     worker = NAME.match(path.name).group(2)
-    found = store.db.execute(
-        "SELECT id FROM crawls WHERE status = 'ingested' AND worker IS ? AND json_extract(options, '$.isPartOf') = ?",
-        [worker, part]).fetchone()
-    if found:
-        return found[0]
     site = re.sub(r"^crawl \d+ of ", "", info.get("description", ""))
-    with store.transaction():
-        cur = store.db.execute(
-            "INSERT INTO crawls (started, site, worker, options, status) VALUES ('', ?, ?, json_object("
-            "'isPartOf', ?, 'software', ?), 'ingested')", [site, worker, part, info.get("software")])
-    return cur.lastrowid
-
-
-def _crawl_times(store: Store) -> None:
-    with store.transaction():
-        store.db.execute(
-            "UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id), "
-            "finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id) WHERE status = 'ingested'")
+    return store.ingested_crawl(worker, part, site, info.get("software"))
 
 
 def _captures_to_extract(store: Store, names: list[str]) -> tuple[int, list]:
     """The captures the new files bring, in time order; for an article that already has a capture at or after
     the oldest of them, all its captures, after its versions are forgotten (derived again in order)."""
-    marks = ", ".join("?" * len(names))
-    new = article_captures(store, f"AND warc_file IN ({marks})", names)
+    new = store.article_captures(in_files=names)
     oldest: dict[str, str] = {}
     for row in new:
         oldest.setdefault(row["canonical"], row["timestamp"])
-    late = []
-    urls = list(oldest)
-    for start in range(0, len(urls), 500):
-        chunk = urls[start:start + 500]
-        for url, last in store.db.execute(
-                f"SELECT canonical, last_captured FROM articles WHERE canonical IN ({', '.join('?' * len(chunk))})",
-                chunk):
-            if last is not None and oldest[url] <= last:
-                late.append(url)
+    late = [url for url, last in store.last_captures(list(oldest)).items() if last is not None and oldest[url] <= last]
     if not late:
         return 0, new
-    forget_articles(store, late)
-    again = []
-    for start in range(0, len(late), 500):
-        chunk = late[start:start + 500]
-        again += article_captures(store, f"AND canonical IN ({', '.join('?' * len(chunk))})", chunk)
+    store.forget_articles(late)
+    again = store.article_captures(of_articles=late)
     late_set = set(late)
     rows = [row for row in new if row["canonical"] not in late_set] + again
     rows.sort(key=lambda row: (row["timestamp"], row["id"]))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -46,28 +45,14 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     loses its false ones. The outcome counts them: `gained` and `lost` articles."""
     data = Path(data)
     store = Store(database(data))
-    before = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
+    before = store.stored_articles()
     store.clear_articles()
-    outcome = extract_captures(store, warc_dir_of(data), article_captures(store), progress, site_name)
-    mark_removals(store)
-    after = {row[0] for row in store.db.execute("SELECT canonical FROM articles")}
+    outcome = extract_captures(store, warc_dir_of(data), store.article_captures(), progress, site_name)
+    store.mark_removals()
+    after = store.stored_articles()
     outcome["gained"], outcome["lost"] = len(after - before), len(before - after)
     store.close()
     return outcome
-
-
-ARTICLE_CAPTURES = (
-    "SELECT id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
-    "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
-    "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL)")
-
-
-def article_captures(store: Store, where: str = "", params: list | tuple = ()) -> list[sqlite3.Row]:
-    """The captures articles come from (HTML 200 responses, identical-payload revisits), in capture-time order;
-    `where` narrows them (`AND canonical IN …`)."""
-    cursor = store.db.conn.cursor()
-    cursor.row_factory = sqlite3.Row
-    return cursor.execute(f"{ARTICLE_CAPTURES} {where} ORDER BY timestamp, id", list(params)).fetchall()
 
 
 def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progress | None = None,
@@ -145,44 +130,6 @@ def _extractions(warc_dir: Path, rows: list, site_name: str | None,
             yield from pool.map(one, tasks[start:start + WINDOW], chunksize=4)
 
 
-REMOVED = ("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
-           "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
-
-
-def mark_removals(store: Store, canonicals: list[str] | None = None) -> None:
-    """Removal is what the captures say: a 404 or 410 after the last good capture (of these articles, or all)."""
-    with store.transaction():
-        if canonicals is None:
-            store.db.execute(REMOVED)
-            return
-        for start in range(0, len(canonicals), 500):
-            chunk = canonicals[start:start + 500]
-            store.db.execute(f"{REMOVED} WHERE canonical IN ({', '.join('?' * len(chunk))})", chunk)
-
-
-def forget_articles(store: Store, canonicals: list[str]) -> int:
-    """Drop these articles, their versions and their search entries, so that their history can be derived again
-    from all their captures (a capture older than their latest arrived: versions are made in time order)."""
-    from archive.search import index as search_index
-
-    conn = store.db.conn
-    gone = 0
-    with store.transaction():
-        for url in canonicals:
-            row = conn.execute("SELECT id, latest_version FROM articles WHERE canonical = ?", [url]).fetchone()
-            if row is None:
-                continue
-            article_id, latest = row
-            for version_id, title, body in conn.execute(
-                    "SELECT id, title, body FROM article_versions WHERE article_id = ?", [article_id]).fetchall():
-                rowid = article_id if version_id == latest else -version_id
-                conn.execute(search_index.DELETE, (rowid, *search_index.prepare(title, body)))
-            conn.execute("DELETE FROM article_versions WHERE article_id = ?", [article_id])
-            conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
-            gone += 1
-    return gone
-
-
 def index_file(store: Store, path: Path, crawl_id: int | None, close_it: bool = True,
                cdxj_index: Path | None = None) -> FileIndex:
     """One WARC file's records into the captures table (a record already there is left alone) and the file into
@@ -210,15 +157,7 @@ def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
     search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing."""
     from archive.pages.detection import classify
 
-    rows = store.db.execute(
-        "SELECT c.record_id, c.url, c.canonical, c.timestamp, c.warc_file, c.offset, c.length, u.kind "
-        "FROM captures c LEFT JOIN articles a ON a.canonical = c.canonical "
-        "LEFT JOIN urls u ON u.canonical = c.canonical "
-        "WHERE c.record_type = 'response' AND c.status = 200 "
-        "AND (c.mime LIKE 'text/html%' OR c.mime LIKE 'application/xhtml%') "
-        "AND (a.id IS NULL OR c.timestamp > a.last_captured) "
-        "AND coalesce(u.is_article, 1) = 1 AND (u.kind IS NULL OR u.kind = 'article' OR u.is_article = 1) "
-        "ORDER BY c.timestamp, c.id").fetchall()
+    rows = store.pages_not_extracted()
     outcome: Counter = Counter()
     batch: list[tuple[dict, dict]] = []
     site = {"site_name": site_name} if site_name else {}
@@ -246,9 +185,7 @@ def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
     if batch:
         outcome.update(store.store_articles(batch))
     if not_articles:
-        with store.transaction():
-            store.db.conn.executemany("UPDATE urls SET is_article = 0 WHERE canonical = ?",
-                                      [[c] for c in not_articles])
+        store.note_not_articles(not_articles)
     return outcome
 
 
@@ -270,15 +207,11 @@ def rebuild(data: Path, progress: Progress | None = None, site_name: str | None 
     for n, path in enumerate(files, 1):
         crawl_id = _crawl_of(path)
         if crawl_id is not None:
-            with store.transaction():
-                store.db.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) "
-                                 "VALUES (?, '', '', 'rebuilt')", [crawl_id])
+            store.add_rebuilt_crawl(crawl_id)
         indexed += len(index_file(store, path, crawl_id, cdxj_index=index_path).rows)  # as `arshif ingest` does
         if progress:
             progress(n, len(files))
-    with store.transaction():  # what the WARC files say of their crawls: when they ran, and what
-        store.db.execute("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id),"
-                         " finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
+    store.date_crawls()  # what the WARC files say of their crawls: when they ran
     store.close()
     if not index_path.exists():  # no WARC file: an empty index
         index_path.write_text("", encoding="utf-8")

@@ -43,14 +43,9 @@ class RecoveryReport:
         return "; ".join(parts) or "nothing to recover"
 
 
-def _crawl_of(store: Store, name: str) -> int | None:
-    crawl = store.db.execute("SELECT crawl_id FROM warc_files WHERE name = ?", [name]).fetchone()
-    return crawl[0] if crawl else None
-
-
 def _add_missing(store: Store, name: str, rows: list[dict]) -> int:
     """The rows of records the captures table lacks."""
-    known = {row[0] for row in store.db.execute("SELECT record_id FROM captures WHERE warc_file = ?", [name])}
+    known = store.record_ids_in(name)
     rows = [row for row in rows if row["record_id"] not in known]
     for start in range(0, len(rows), 500):
         store.add_captures(rows[start:start + 500])
@@ -60,7 +55,7 @@ def _add_missing(store: Store, name: str, rows: list[dict]) -> int:
 def _close(store: Store, warc_dir: Path, name: str, report: RecoveryReport, cut: bool) -> ClosedFile:
     """The one closing path (archive/warc/closing.py; a `.open` file's incomplete last record cut off), then what
     the database lacks: rows, then fixity."""
-    closed = close(warc_dir, name, rows=True, crawl_id=_crawl_of(store, name), cut=cut)
+    closed = close(warc_dir, name, rows=True, crawl_id=store.crawl_of_file(name), cut=cut)
     if closed.cut:
         report.truncated[name] = closed.cut
     store.add_warc_file(name, None)
@@ -75,7 +70,7 @@ def recover(data: Path, store: Store) -> RecoveryReport:
     warc_dir = warc_dir_of(data)
     if not warc_dir.exists():
         return report
-    known = {row[0]: row for row in store.db.execute("SELECT name, closed, records FROM warc_files")}
+    known = {row["name"]: row for row in store.warc_files()}
     done: set[str] = set()
     for open_path in sorted(warc_dir.glob(f"*.warc.gz{OPEN_SUFFIX}")):
         name = open_path.name.removesuffix(OPEN_SUFFIX)
@@ -87,12 +82,12 @@ def recover(data: Path, store: Store) -> RecoveryReport:
         if not NAME.match(name) or name in done:
             continue
         row = known.get(name)
-        rows = store.db.execute("SELECT count(*) FROM captures WHERE warc_file = ?", [name]).fetchone()[0]
-        if row is not None and row[1] is not None and row[2] is not None and row[2] == rows + 1:
+        rows = store.captures_in(name)
+        if row is not None and row["closed"] is not None and row["records"] is not None and row["records"] == rows + 1:
             continue  # closed, and every record but the warcinfo has its row
-        if row is None or row[1] is None:  # renamed, never marked closed
+        if row is None or row["closed"] is None:  # renamed, never marked closed
             _close(store, warc_dir, name, report, cut=False)
             continue
         store.add_warc_file(name, None)
-        report.indexed_records += _add_missing(store, name, index(path, name, _crawl_of(store, name)).rows)
+        report.indexed_records += _add_missing(store, name, index(path, name, store.crawl_of_file(name)).rows)
     return report

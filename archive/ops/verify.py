@@ -133,18 +133,21 @@ def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
 def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None) -> list[Problem]:
     data = Path(data)
     warc_dir = warc_dir_of(data)
-    store = Store(database(data))
-    db = store.db
+    with Store(database(data)) as store:
+        return _verify(store, warc_dir, deep, progress)
+
+
+def _verify(store: Store, warc_dir: Path, deep: bool, progress: Callable[[int, int], None] | None) -> list[Problem]:
     problems: list[Problem] = []
-    files = {row[0]: row for row in db.execute(
-        "SELECT name, closed, size, sha256 FROM warc_files ORDER BY name").fetchall()}
+    files = {row["name"]: row for row in store.warc_files()}
     on_disk = {p.name for p in warc_dir.iterdir()} if warc_dir.exists() else set()
     for entry in sorted(on_disk):
         base = entry.removesuffix(OPEN_SUFFIX)
         if NAME.match(base) and base not in files:
             problems.append(Problem(entry, "WARC file unknown to the database (orphan)"))
     paths: dict[str, Path] = {}
-    for name, closed, size, sha256 in files.values():
+    for name, row in files.items():
+        closed, size, sha256 = row["closed"], row["size"], row["sha256"]
         final, still_open = warc_dir / name, warc_dir / (name + OPEN_SUFFIX)
         if final.exists():
             paths[name] = final
@@ -160,11 +163,10 @@ def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] 
             problems.append(Problem(name + OPEN_SUFFIX, "file left open by an interrupted crawl"))
         else:
             problems.append(Problem(name, "WARC file is missing"))
-    total = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    total = store.count("captures")
     done = 0
     for name in sorted(files):
-        rows = db.execute("SELECT record_id, record_type, url, digest, offset, length FROM captures "
-                          "WHERE warc_file = ? ORDER BY offset", [name]).fetchall()
+        rows = store.file_captures(name)
         if name not in paths:
             if rows:
                 problems.append(Problem(name, f"{len(rows)} captures point into a missing file"))
@@ -175,20 +177,12 @@ def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] 
             progress(done, total)
         if deep:
             problems.extend(_deep(paths[name], name, rows))
-    if "articles" in db.table_names():
-        for canonical_url, record_id in db.execute(
-                "SELECT canonical, capture_record_id FROM articles WHERE capture_record_id NOT IN "
-                "(SELECT record_id FROM captures)"):
-            problems.append(Problem("-", f"article {canonical_url} points at a capture that does not exist",
-                                    record_id))
-        for canonical_url, record_id in db.execute(
-                "SELECT a.canonical, v.capture_record_id FROM article_versions v JOIN articles a "
-                "ON a.id = v.article_id WHERE v.capture_record_id NOT IN (SELECT record_id FROM captures)"):
-            problems.append(Problem("-", f"a version of {canonical_url} points at a capture that does not exist",
-                                    record_id))
-    orphan_rows = db.execute("SELECT count(*) FROM captures WHERE warc_file NOT IN (SELECT name FROM warc_files)"
-                             ).fetchone()[0]
+    for canonical_url, record_id in store.articles_without_capture():
+        problems.append(Problem("-", f"article {canonical_url} points at a capture that does not exist", record_id))
+    for canonical_url, record_id in store.versions_without_capture():
+        problems.append(Problem("-", f"a version of {canonical_url} points at a capture that does not exist",
+                                record_id))
+    orphan_rows = store.captures_without_file()
     if orphan_rows:
         problems.append(Problem("-", f"{orphan_rows} captures name a WARC file the database does not list"))
-    store.close()
     return problems

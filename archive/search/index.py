@@ -119,6 +119,12 @@ def retire(conn: sqlite3.Connection, article_id: int, version_id: int, title: st
     conn.execute(INSERT, (-version_id, *columns))
 
 
+def remove(conn: sqlite3.Connection, article_id: int, version_id: int, latest: bool, title: str, body: str) -> None:
+    """A version's entry out of the index (its article forgotten): the latest at rowid article_id, an earlier one
+    at -version_id."""
+    conn.execute(DELETE, (article_id if latest else -version_id, *prepare(title, body)))
+
+
 def clear(conn: sqlite3.Connection) -> None:
     conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')")
 

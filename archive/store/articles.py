@@ -94,6 +94,43 @@ class ArticleRecords(Connected):
             self.conn.execute("DELETE FROM article_versions")
             self.conn.execute("DELETE FROM articles")
 
+    def forget_articles(self, canonicals: list[str]) -> int:
+        """Drop these articles, their versions and their search entries, in one transaction, so that their history
+        can be derived again from all their captures (a capture older than their latest arrived: versions are
+        made in time order). How many there were."""
+        conn = self.conn
+        gone = 0
+        with self.transaction():
+            for url in canonicals:
+                row = conn.execute("SELECT id, latest_version FROM articles WHERE canonical = ?", [url]).fetchone()
+                if row is None:
+                    continue
+                article_id, latest = row
+                for version_id, title, body in conn.execute(
+                        "SELECT id, title, body FROM article_versions WHERE article_id = ?", [article_id]).fetchall():
+                    search_index.remove(conn, article_id, version_id, version_id == latest, title, body)
+                conn.execute("DELETE FROM article_versions WHERE article_id = ?", [article_id])
+                conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
+                gone += 1
+        return gone
+
+    def mark_removals(self, canonicals: list[str] | None = None) -> None:
+        """Removal is what the captures say: a 404 or 410 after an article's last good capture (of these articles,
+        or of all), in one transaction."""
+        removed = ("UPDATE articles SET removed = (SELECT min(c.timestamp) FROM captures c WHERE c.canonical = "
+                   "articles.canonical AND c.status IN (404, 410) AND c.timestamp > articles.last_captured)")
+        with self.transaction():
+            if canonicals is None:
+                self.conn.execute(removed)
+                return
+            for start in range(0, len(canonicals), 500):
+                chunk = canonicals[start:start + 500]
+                self.conn.execute(f"{removed} WHERE canonical IN ({', '.join('?' * len(chunk))})", chunk)
+
+    def stored_articles(self) -> set[str]:
+        """The canonical URL of every stored article."""
+        return {row[0] for row in self.conn.execute("SELECT canonical FROM articles")}
+
     def touch_article(self, canonical_url: str, timestamp: str) -> bool:
         """An identical payload was captured again: the article was seen, nothing else changed."""
         return self.touch_articles([(canonical_url, timestamp)]) > 0
@@ -150,6 +187,7 @@ class ArticleRecords(Connected):
         search_index.rebuild(self.conn, progress)
         return True
 
-    def reindex(self, progress: Progress | None = None) -> int:
-        """Index every article version again (`arshif reindex`), in one transaction; how many were indexed."""
-        return search_index.rebuild(self.conn, progress)
+    def reindex(self, progress: Progress | None = None, workers: int | None = None) -> int:
+        """Index every article version again (`arshif reindex`), in one transaction, preparing the text on
+        `workers` processes (every core by default); how many were indexed."""
+        return search_index.rebuild(self.conn, progress, workers)

@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import sqlite_utils
 
+DatabaseError = sqlite3.Error
+"""What the Store raises when the database fails (a full disk, a busy or damaged file, a read-only connection
+asked to write): callers catch this name and never import sqlite3."""
+
 
 def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) with a busy timeout; read-write ones in WAL mode
@@ -30,6 +34,12 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def dicts(cursor: sqlite3.Cursor) -> list[dict]:
+    """A query's rows as dicts by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class Connected:

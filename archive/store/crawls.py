@@ -1,15 +1,21 @@
 """What a crawl records and asks of the database: its runs, WARC files and captures, what it learned of each URL,
-every look at a known article, and the facts it plans the next fetches from."""
+every look at a known article, and the facts it plans the next fetches from; and what rebuild, ingest and
+recovery write and read when they index WARC files again."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 
 from archive.core.times import now_iso
-from archive.store.connection import Connected
+from archive.store.connection import Connected, dicts
 
 BATCH = 500  # rows per INSERT statement of a batched write
+ARTICLE_CAPTURES = (  # the captures articles come from: HTML 200 responses, and revisits of them
+    "SELECT id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
+    "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
+    "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL)")
 
 
 class CrawlRecords(Connected):
@@ -41,6 +47,28 @@ class CrawlRecords(Connected):
         with self.transaction():
             self.conn.execute("UPDATE warc_files SET closed = ?, size = ?, sha256 = ?, records = ? WHERE name = ?",
                               [now_iso(), size, sha256, records, name])
+
+    def warc_file(self, name: str) -> dict | None:
+        """The file's row: name, crawl_id, created, and closed, size, sha256, records (its fixity, once closed)."""
+        found = dicts(self.conn.execute("SELECT * FROM warc_files WHERE name = ?", [name]))
+        return found[0] if found else None
+
+    def warc_files(self) -> list[dict]:
+        """Every WARC file's row (as `warc_file` gives it), by name."""
+        return dicts(self.conn.execute("SELECT * FROM warc_files ORDER BY name"))
+
+    def crawl_of_file(self, name: str) -> int | None:
+        """The crawl that wrote a WARC file, by its row (None when the file has none, or no crawl)."""
+        row = self.conn.execute("SELECT crawl_id FROM warc_files WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def record_ids_in(self, name: str) -> set[str]:
+        """The record ids of every capture row pointing into a WARC file."""
+        return {row[0] for row in self.conn.execute("SELECT record_id FROM captures WHERE warc_file = ?", [name])}
+
+    def captures_in(self, name: str) -> int:
+        """How many capture rows point into a WARC file."""
+        return self.conn.execute("SELECT count(*) FROM captures WHERE warc_file = ?", [name]).fetchone()[0]
 
     def add_captures(self, rows: Iterable[dict]) -> int:
         """Insert capture rows in one transaction; a row already present (same record id) is left alone."""
@@ -194,3 +222,83 @@ class CrawlRecords(Connected):
             "SELECT url, digest, date, record_id, max(id) FROM captures WHERE record_type = 'response' "
             "GROUP BY url").fetchall()
         return {url: (digest, date, record_id) for url, digest, date, record_id, _ in rows}
+
+    # -- rebuild, ingest and the catch-up: articles derived again from captures ---------------------------------
+    def add_rebuilt_crawl(self, crawl_id: int) -> None:
+        """A row for a crawl the WARC files name (`rebuild`); its times come from its captures (`date_crawls`)."""
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO crawls (id, started, site, status) VALUES (?, '', '', 'rebuilt')",
+                              [crawl_id])
+
+    def ingested_crawl(self, worker: str | None, part: str, site: str, software: str | None) -> int:
+        """The row standing for a worker's crawl whose files are ingested (its warcinfo's `isPartOf`), made the
+        first time: a worker's own crawl ids mean nothing in this archive."""
+        found = self.conn.execute(
+            "SELECT id FROM crawls WHERE status = 'ingested' AND worker IS ? "
+            "AND json_extract(options, '$.isPartOf') = ?", [worker, part]).fetchone()
+        if found:
+            return found[0]
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO crawls (started, site, worker, options, status) VALUES ('', ?, ?, json_object("
+                "'isPartOf', ?, 'software', ?), 'ingested')", [site, worker, part, software])
+        return cur.lastrowid
+
+    def date_crawls(self, status: str | None = None) -> None:
+        """Each crawl's started and finished from the WARC-Dates of its captures (of the crawls with this status,
+        or of all), in one transaction."""
+        dated = ("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id), "
+                 "finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
+        with self.transaction():
+            if status is None:
+                self.conn.execute(dated)
+            else:
+                self.conn.execute(f"{dated} WHERE status = ?", [status])
+
+    def article_captures(self, in_files: list[str] | None = None,
+                         of_articles: list[str] | None = None) -> list[sqlite3.Row]:
+        """The captures articles come from (HTML 200 responses, identical-payload revisits) as rows by column name
+        (id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile), in
+        capture-time order: all of them, or those in these WARC files, or those of these canonical URLs."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        if in_files is not None:
+            return cursor.execute(f"{ARTICLE_CAPTURES} AND warc_file IN ({', '.join('?' * len(in_files))}) "
+                                  "ORDER BY timestamp, id", in_files).fetchall()
+        if of_articles is None:
+            return cursor.execute(f"{ARTICLE_CAPTURES} ORDER BY timestamp, id").fetchall()
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(of_articles), 500):
+            chunk = of_articles[start:start + 500]
+            rows += cursor.execute(f"{ARTICLE_CAPTURES} AND canonical IN ({', '.join('?' * len(chunk))}) "
+                                   "ORDER BY timestamp, id", chunk).fetchall()
+        rows.sort(key=lambda row: (row["timestamp"], row["id"]))
+        return rows
+
+    def last_captures(self, canonicals: list[str]) -> dict[str, str | None]:
+        """Canonical URL → the last capture (14 digits) of the article stored under it, for those stored."""
+        found: dict[str, str | None] = {}
+        for start in range(0, len(canonicals), 500):
+            chunk = canonicals[start:start + 500]
+            found.update(self.conn.execute(f"SELECT canonical, last_captured FROM articles WHERE canonical IN "
+                                           f"({', '.join('?' * len(chunk))})", chunk).fetchall())
+        return found
+
+    def pages_not_extracted(self) -> list[tuple[str, str, str, str, str, int, int, str | None]]:
+        """(record id, URL, canonical, timestamp, WARC file, offset, length, the URL's kind) of every HTML 200
+        response newer than its article's last capture (or of no article) on a URL not known to be something
+        else: the pages a killed crawl captured but never extracted, in capture-time order."""
+        return self.conn.execute(
+            "SELECT c.record_id, c.url, c.canonical, c.timestamp, c.warc_file, c.offset, c.length, u.kind "
+            "FROM captures c LEFT JOIN articles a ON a.canonical = c.canonical "
+            "LEFT JOIN urls u ON u.canonical = c.canonical "
+            "WHERE c.record_type = 'response' AND c.status = 200 "
+            "AND (c.mime LIKE 'text/html%' OR c.mime LIKE 'application/xhtml%') "
+            "AND (a.id IS NULL OR c.timestamp > a.last_captured) "
+            "AND coalesce(u.is_article, 1) = 1 AND (u.kind IS NULL OR u.kind = 'article' OR u.is_article = 1) "
+            "ORDER BY c.timestamp, c.id").fetchall()
+
+    def note_not_articles(self, canonicals: list[str]) -> None:
+        """These URLs' pages turned out not to be articles (is_article 0), in one transaction."""
+        with self.transaction():
+            self.conn.executemany("UPDATE urls SET is_article = 0 WHERE canonical = ?", [[c] for c in canonicals])

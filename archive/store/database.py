@@ -9,7 +9,6 @@ is upgraded once, under the data directory's lock, and they say so.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,32 +16,19 @@ from archive.core import paths
 from archive.search import index as search_index
 from archive.store import schema
 from archive.store.articles import ArticleRecords
-from archive.store.connection import connect
+from archive.store.connection import DatabaseError, connect
 from archive.store.crawls import CrawlRecords
+from archive.store.maintenance import Maintenance
 from archive.store.queries import Queries
 from archive.store.schema import MIGRATIONS, SCHEMA_VERSION, StoreError
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Database", "Store", "StoreError", "open_db", "schema_version"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "Store", "StoreError"]
 
 Say = Callable[[str], None]
 Progress = Callable[[int, int], None]
 
 
-class Database:
-    """The connection with `execute` and `table_names`: the handle `Store.db` still gives callers that have not
-    moved to the Store's own methods."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
-        return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
-
-    def table_names(self) -> list[str]:
-        return [row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-
-
-class Store(CrawlRecords, ArticleRecords, Queries):
+class Store(CrawlRecords, ArticleRecords, Queries, Maintenance):
     """What the crawl and the commands ask of the database, in batches and transactions.
 
     `Store(path)` opens `archive.db` read-write, creating and migrating it; `Store.open_for_reading(data)` opens it
@@ -57,10 +43,6 @@ class Store(CrawlRecords, ArticleRecords, Queries):
         except BaseException:
             self.conn.close()
             raise
-
-    @property
-    def db(self) -> Database:
-        return Database(self.conn)
 
     @classmethod
     def open_for_writing(cls, data: str | os.PathLike, on_upgrade: Say | None = None) -> Store:
@@ -93,6 +75,12 @@ class Store(CrawlRecords, ArticleRecords, Queries):
         store.close()
         cls._upgrade(data, stale, on_upgrade, progress, search)
         return cls._reader(path)
+
+    @classmethod
+    def open_as_is(cls, path: str | os.PathLike) -> Store:
+        """A database file read-only as it is: no schema check, no upgrade (a backup copies whatever it finds).
+        DatabaseError when it cannot be opened."""
+        return cls._reader(Path(path))
 
     @classmethod
     def _reader(cls, path: Path) -> Store:
@@ -133,15 +121,3 @@ class Store(CrawlRecords, ArticleRecords, Queries):
                 writer.close()
         finally:
             lock.release()
-
-
-def open_db(path: str | os.PathLike, migrate: bool = True) -> Database:
-    """A read-write connection to a database file (created when absent), migrated unless told not to."""
-    conn = connect(Path(path))
-    if migrate:
-        schema.upgrade(conn)
-    return Database(conn)
-
-
-def schema_version(db: Database | sqlite3.Connection) -> int:
-    return schema.version(db.conn if isinstance(db, Database) else db)

@@ -9,16 +9,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from archive.store.connection import Connected
+from archive.store.connection import dicts as _dicts
 
 if TYPE_CHECKING:
     from archive.search.searcher import Searcher
 
 LISTED = "canonical, title, published, section, lang, versions, removed"  # an article in a list of articles
-
-
-def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+CAPTURE = ("id, record_id, record_type, url, canonical, timestamp, status, mime, digest, warc_file, offset, length, "
+           "revisit_profile, refers_to_uri, refers_to_date")  # a capture, as `show`, replay and a WACZ read it
 
 
 def _dict(cursor: sqlite3.Cursor) -> dict | None:
@@ -133,6 +131,50 @@ class Queries(Connected):
                     f"image, versions, removed, last_captured FROM articles WHERE id IN ({marks})", chunk)):
                 found[row["id"]] = row
         return found
+
+    def export_pages(self, ids: Iterable[int]) -> list[tuple[str, str, str | None, str | None]]:
+        """(canonical URL, title, lead image, last capture) of these articles: a WACZ's pages."""
+        ids = list(ids)
+        found: list[tuple] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found += self.conn.execute("SELECT canonical, title, image, last_captured FROM articles WHERE id IN "
+                                       f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+        return found
+
+    # -- captures: `show`, `snapshots`, replay and the WACZ ------------------------------------------------------
+    # Each a list of dicts with the columns of CAPTURE.
+    def captures_of(self, url: str) -> list[dict]:
+        """Every response and revisit whose canonical URL, or URL as fetched, is `url`, oldest first."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE (canonical = ? OR url = ?) "
+                                        "AND record_type IN ('response', 'revisit') ORDER BY timestamp, id",
+                                        [url, url]))
+
+    def responses_until(self, canonical: str, timestamp: str) -> list[dict]:
+        """The responses (not revisits) of a canonical URL captured at or before `timestamp`, oldest first: the
+        candidates for the original a revisit stands for."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type = "
+                                        "'response' AND timestamp <= ? ORDER BY timestamp, id", [canonical, timestamp]))
+
+    def page_captures(self, canonical: str) -> list[dict]:
+        """Every capture of a canonical URL but the request records."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type != "
+                                        "'request'", [canonical]))
+
+    def requisite_captures(self, canonical: str) -> list[dict]:
+        """The captures of a canonical URL that hold or confirm its bytes (status 200 or 304, no requests)."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type != "
+                                        "'request' AND status IN (200, 304)", [canonical]))
+
+    def requests_at(self, warc_file: str, offset: int) -> list[dict]:
+        """The request record at this place of a WARC file (where a response's request follows it)."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE warc_file = ? AND offset = ? AND "
+                                        "record_type = 'request'", [warc_file, offset]))
+
+    def requests_concurrent_to(self, record_id: str) -> list[dict]:
+        """The request records that name this record as their WARC-Concurrent-To."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE concurrent_to = ? AND record_type = "
+                                        "'request'", [record_id]))
 
     # -- what changed ---------------------------------------------------------------------------------------
     def edits_since(self, since: str) -> list[dict]:

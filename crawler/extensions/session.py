@@ -14,7 +14,6 @@ import hashlib
 import logging
 import platform
 import shutil
-import sqlite3
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -36,7 +35,7 @@ from archive.core.urls import canonical
 from archive.ops.rebuild import catch_up
 from archive.ops.recovery import recover
 from archive.pages.detection import classify
-from archive.store.database import Store
+from archive.store.database import DatabaseError, Store
 from archive.warc.reader import open_record
 from archive.warc.writer import ClosedFile, RotatingWarcWriter, parse_size
 from crawler import records
@@ -177,7 +176,7 @@ class ArchiveSession:
                 try:
                     step()
                     break
-                except sqlite3.Error as exc:
+                except DatabaseError as exc:
                     if attempt == 1 and self._checkpoint():
                         continue
                     self._close_error(exc)
@@ -190,7 +189,7 @@ class ArchiveSession:
             status = "finished" if reason == "finished" else ("interrupted" if reason == "shutdown" else "failed")
             try:
                 self.store.finish_crawl(self.crawl_id, status, self.stats.get_stats())
-            except sqlite3.Error as exc:
+            except DatabaseError as exc:
                 logger.error("recording the crawl's end: %s", exc)
         if self.store:
             self.store.close()
@@ -201,7 +200,7 @@ class ArchiveSession:
         try:
             self.store.checkpoint()
             return True
-        except sqlite3.Error:
+        except DatabaseError:
             return False
 
     def _close_error(self, exc: BaseException) -> None:
@@ -213,7 +212,7 @@ class ArchiveSession:
     def describe(exc: BaseException) -> str:
         """One line an operator can act on."""
         full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or (
-            isinstance(exc, sqlite3.Error) and any(s in str(exc) for s in ("disk is full", "disk I/O error")))
+            isinstance(exc, DatabaseError) and any(s in str(exc) for s in ("disk is full", "disk I/O error")))
         if full:
             return f"the disk is full or a file-size limit was reached ({exc}); free space, then run again"
         return f"cannot write to the archive: {exc}"
@@ -232,7 +231,7 @@ class ArchiveSession:
         """Every few seconds: commit the batch, and stop before the disk is full rather than after."""
         try:
             self.flush()
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, DatabaseError) as exc:
             self.stop("archive_error", self.describe(exc))
             return
         free = shutil.disk_usage(self.data).free
@@ -263,7 +262,7 @@ class ArchiveSession:
         self.flush(sync=False)
         try:
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
-        except sqlite3.Error:
+        except DatabaseError:
             if not self._checkpoint():
                 raise
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)

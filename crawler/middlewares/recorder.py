@@ -9,13 +9,13 @@ are all archived as what they were.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from archive.store.database import DatabaseError
 from crawler.extensions.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class WarcRecorderMiddleware:
             raise IgnoreRequest("the archive is not open")
         try:
             info = self.session.record(request, response)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, DatabaseError) as exc:
             # An archive that cannot write must not keep crawling as if it could.
             self.session.stop("archive_error", self.session.describe(exc))
             raise IgnoreRequest(f"not archived: {exc}") from exc

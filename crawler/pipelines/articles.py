@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from pathlib import Path
 
 from scrapy import Spider
@@ -24,7 +23,7 @@ from twisted.internet import task
 
 from archive.core.paths import database
 from archive.pages.extraction import ExtractionFailed, extract, load_language_profiles
-from archive.store.database import Store
+from archive.store.database import DatabaseError, Store
 from crawler.items import ArticlePage
 
 logger = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ class ArticleStorePipeline:
                 if session is not None:
                     session.flush()  # what the last feed pages said of authors, before they are read below
                 self.stats.set_value("arshif/articles/author_from_feed", self.store.fill_authors_from_feeds())
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, DatabaseError) as exc:
                 logger.error("authors named by the feeds not filled in: %s", exc)
             self.store.close()
 
@@ -113,7 +112,7 @@ class ArticleStorePipeline:
     def _flush_on_time(self) -> None:
         try:
             self.flush()
-        except (OSError, sqlite3.Error) as exc:  # the next crawl's catch-up extracts them from the WARC records
+        except (OSError, DatabaseError) as exc:  # the next crawl's catch-up extracts them from the WARC records
             logger.error("articles not stored: %s", exc)
 
     def flush(self) -> None:
@@ -126,7 +125,7 @@ class ArticleStorePipeline:
         if session is not None:
             try:
                 session.flush()
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, DatabaseError) as exc:
                 logger.error("articles not stored, their captures could not be: %s", exc)
                 self.batch = []
                 return

@@ -18,12 +18,11 @@ def archive(folder: Path, article: dict, feed_pages: int) -> Path:
     """An archive holding one article and `feed_pages` pages of its feed, as a crawl would have stored them."""
     folder.mkdir()
     store = Store(folder / "archive.db")
-    with store.transaction():
-        for n, url in enumerate([article["url"]] + [f"{SITE}/feed/?paged={p}" for p in range(1, feed_pages + 1)]):
-            store.db.execute("INSERT INTO captures (record_id, record_type, url, canonical, timestamp, date, status, "
-                             "mime, digest, payload_length, warc_file, offset, length) VALUES (?, 'response', ?, ?, "
-                             "'20240102000000', '2024-01-02T00:00:00Z', 200, 'text/html', ?, 10, 'f.warc.gz', ?, 5)",
-                             [f"<urn:uuid:{folder.name}-{n}>", url, url, f"sha1:{n}", n * 5])
+    urls = [article["url"]] + [f"{SITE}/feed/?paged={p}" for p in range(1, feed_pages + 1)]
+    store.add_captures({"record_id": f"<urn:uuid:{folder.name}-{n}>", "record_type": "response", "url": url,
+                        "canonical": url, "timestamp": "20240102000000", "date": "2024-01-02T00:00:00Z",
+                        "status": 200, "mime": "text/html", "digest": f"sha1:{n}", "payload_length": 10,
+                        "warc_file": "f.warc.gz", "offset": n * 5, "length": 5} for n, url in enumerate(urls))
     store.store_articles([(article, {"record_id": f"<urn:uuid:{folder.name}-0>", "timestamp": "20240102000000"})])
     store.close()
     return folder / "archive.db"

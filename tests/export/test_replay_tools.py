@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from archive.core.urls import canonical
+from archive.store.database import Store
 from tests.conftest import REPORT
 from tests.crawling import arshif, crawl
 from tests.http_client import fetch
@@ -211,8 +212,8 @@ def test_wacz_carries_each_captures_requisites_once(replay_archives, tmp_path):
     edited = Path(replay_archives["edited"])
     url, _, _ = edited_article(replay_archives)
     out = tmp_path / "one.wacz"
-    with sqlite3.connect(edited / "archive.db") as conn:
-        wacz.write(edited, conn, [article_id(edited, url)], out)
+    with Store.open_for_reading(edited) as store:
+        wacz.write(edited, store, [article_id(edited, url)], out)
     by_url = index_of(out)
     css = [u for u in by_url if ".css" in u]
     assert css, "no stylesheet in the WACZ"
@@ -243,12 +244,12 @@ def test_wacz_validates_and_requisites_stay_small(replay_archives, tmp_path):
     check = subprocess.run([str(_tool("wacz")), "validate", "-f", str(whole)], capture_output=True, text=True)
     assert check.returncode == 0 and "succeeded" in check.stdout + check.stderr, check.stdout + check.stderr
     ratios = []
-    with sqlite3.connect(edited / "archive.db") as conn:
+    with sqlite3.connect(edited / "archive.db") as conn, Store.open_for_reading(edited) as store:
         for (number,) in conn.execute("SELECT id FROM articles ORDER BY id").fetchall():
             sizes = []
             for requisites in (True, False):
                 out = tmp_path / f"{number}-{requisites}.wacz"
-                wacz.write(edited, conn, [number], out, requisites=requisites)
+                wacz.write(edited, store, [number], out, requisites=requisites)
                 sizes.append(out.stat().st_size)
             ratios.append(sizes[0] / sizes[1])
     REPORT.append(f"WACZ per article with/without requisites (3 crawls, {len(ratios)} articles): "
@@ -274,8 +275,8 @@ def viewer_parts():
 def _article_wacz(data: Path, url: str, out: Path) -> Path:
     from archive.export import wacz
 
-    with sqlite3.connect(data / "archive.db") as conn:
-        wacz.write(data, conn, [article_id(data, url)], out)
+    with Store.open_for_reading(data) as store:
+        wacz.write(data, store, [article_id(data, url)], out)
     return out
 
 

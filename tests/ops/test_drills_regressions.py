@@ -24,6 +24,7 @@ from archive.cli import cli
 from archive.history.snapshots import DamagedRecord, NotArchived, captures, raw_record
 from archive.ops.rebuild import rebuild
 from archive.ops.verify import verify
+from archive.store.database import Store
 from archive.warc.indexer import Damage, complete_length, members
 from archive.warc.reader import read_member
 
@@ -114,9 +115,8 @@ def test_show_of_a_damaged_record_is_one_line(archive):
     rows = _responses(archive)
     _, url, offset, length = rows[1]
     _flip(archive, offset, length)
-    conn = sqlite3.connect(archive / "archive.db")
-    found = captures(conn, url)
-    conn.close()
+    with Store.open_for_reading(archive, search=False) as store:
+        found = captures(store, url)
     with pytest.raises(DamagedRecord) as caught:
         raw_record(archive, found[-1])
     assert isinstance(caught.value, NotArchived) and "damaged" in str(caught.value)

@@ -10,7 +10,6 @@ import sqlite3
 import pytest
 
 from archive.search import index as search_index
-from archive.store import database as store
 from archive.store import schema
 from archive.store.database import SCHEMA_VERSION, Store, StoreError
 from tests.store.old_schema import MIGRATIONS_AS_SHIPPED
@@ -73,9 +72,9 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
     path = tmp_path / "archive.db"
     old_database(path, 1)
     upgraded = Store(path)
-    assert store.schema_version(upgraded.db) == SCHEMA_VERSION
+    assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.count("crawls") == 1  # the data is still there
-    assert {"urls", "articles", "article_versions"} <= set(upgraded.db.table_names())
+    assert {"urls", "articles", "article_versions"} <= upgraded.table_names()
     upgraded.close()
 
 
@@ -86,7 +85,7 @@ def test_every_older_schema_is_upgraded_in_place_to_the_schema_a_new_archive_has
     said: list[str] = []
     upgraded = Store(path, on_upgrade=said.append)
     try:
-        assert store.schema_version(upgraded.conn) == SCHEMA_VERSION
+        assert upgraded.schema_version() == SCHEMA_VERSION
         assert said == ([f"upgrading the database from schema {version} to {SCHEMA_VERSION} (once)…"] if version
                         else [f"creating the database (schema {SCHEMA_VERSION})"])
         kept = {"crawls": 1, "warc_files": 1, "captures": 1} if version else {}
@@ -124,7 +123,7 @@ def test_an_upgrade_is_all_or_nothing_per_version(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="power cut"):
         Store(path)
     conn = sqlite3.connect(path)
-    assert store.schema_version(conn) == 6
+    assert schema.version(conn) == 6
     assert "listed_as_post" not in [row[1] for row in conn.execute("PRAGMA table_info(urls)")]
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     conn.close()

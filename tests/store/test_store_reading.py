@@ -12,7 +12,7 @@ import pytest
 
 from archive.core.lock import DataLock
 from archive.search import index as search_index
-from archive.store.database import SCHEMA_VERSION, Store, StoreError, schema_version
+from archive.store.database import SCHEMA_VERSION, Store, StoreError
 from tests.crawling import ROOT, arshif
 
 UPGRADE = f"upgrading the database from schema {SCHEMA_VERSION - 1} to {SCHEMA_VERSION} (once)"
@@ -76,7 +76,7 @@ def test_an_older_schema_is_upgraded_once_and_says_so(data):
     as_older_arshif_left_it(data)
     said: list[str] = []
     with Store.open_for_reading(data, on_upgrade=said.append) as store:
-        assert store.read_only and schema_version(store.conn) == SCHEMA_VERSION
+        assert store.read_only and store.schema_version() == SCHEMA_VERSION
         assert store.article_count() == 2
     assert said == [UPGRADE + "…"]
     again: list[str] = []

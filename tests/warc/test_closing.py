@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 import random
-import sqlite3
 import string
 from pathlib import Path
 
@@ -89,8 +88,8 @@ def test_a_damaged_member_in_a_file_the_crawl_closes_costs_that_record_only(sess
     lines = index_fields(session.data)
     assert sorted(int(f["offset"]) for f in lines) == [o for _, o, _ in placed if o != offset], lines
     assert session.stats.get_value("arshif/warc_damaged_records") == 1
-    row = session.store.db.execute("SELECT size, sha256, records FROM warc_files WHERE name = ?", [name]).fetchone()
-    assert row[0] == closed.size and row[1] == closed.sha256 and row[2] == 6
+    row = session.store.warc_file(name)
+    assert row["size"] == closed.size and row["sha256"] == closed.sha256 and row["records"] == 6
 
 
 def test_our_lines_are_cdxj_indexers_own(session, tmp_path):
@@ -173,16 +172,14 @@ def revisits(tmp_path) -> Path:
 
 @pytest.mark.parametrize("url, expected", [(SAME, "<urn:uuid:same-1>"), (GONE, "<urn:uuid:gone-1>")])
 def test_show_cdxj_and_wacz_pick_one_original(revisits, url, expected):
-    conn = sqlite3.connect(database(revisits))
-    try:
-        revisit = snapshots.captures(conn, url)[-1]
+    with Store.open_for_reading(revisits) as store:
+        revisit = snapshots.captures(store, url)[-1]
         assert revisit.revisit and revisit.status == 304
-        at = conn.execute("SELECT offset FROM captures WHERE record_id = ?", [expected]).fetchone()[0]
-        shown = snapshots.resolve(conn, revisit)
-        chosen = wacz.Selection(conn, warc_dir(revisits))
-        exported = chosen.original(chosen.rows("record_id = ?", [revisit.record_id])[0])
-    finally:
-        conn.close()
+        at = next(c["offset"] for c in store.page_captures(url) if c["record_id"] == expected)
+        shown = snapshots.resolve(store, revisit)
+        chosen = wacz.Selection(store, warc_dir(revisits))
+        exported = chosen.original(next(c for c in wacz.as_captures(store.page_captures(url))
+                                        if c.record_id == revisit.record_id))
     line = next(f for f in index_fields(revisits) if f.get("revisit.offset") == str(revisit.offset))
     assert line["offset"] == str(at), line  # the 304's line, resolved to the original it confirms
     assert shown.record_id == expected
@@ -212,13 +209,11 @@ def test_a_304s_line_follows_the_original_a_later_file_brings(tmp_path):
             for make in records:
                 writer.write_record(make(writer))
     rebuild(data)  # file by file, in name order: the 304 is resolved when its file is, again when the third comes
-    conn = sqlite3.connect(database(data))
-    try:
-        revisit = snapshots.captures(conn, SAME)[-1]
-        named = conn.execute("SELECT warc_file, offset FROM captures WHERE record_id = '<urn:uuid:named>'").fetchone()
-        shown = snapshots.resolve(conn, revisit)
-    finally:
-        conn.close()
+    with Store.open_for_reading(data) as store:
+        revisit = snapshots.captures(store, SAME)[-1]
+        named = next((c["warc_file"], c["offset"]) for c in store.page_captures(SAME)
+                     if c["record_id"] == "<urn:uuid:named>")
+        shown = snapshots.resolve(store, revisit)
     line = next(f for f in index_fields(data) if f.get("revisit.offset") == str(revisit.offset))
     assert (line["filename"], line["offset"]) == (named[0], str(named[1]))
     assert shown.record_id == "<urn:uuid:named>"

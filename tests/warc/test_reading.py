@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -157,8 +158,8 @@ def bomb_archive(tmp_path_factory) -> Path:
 
 
 def test_a_gzip_bomb_is_refused_quickly_with_bounded_memory(bomb_archive):
-    conn = Store(database(bomb_archive)).db.conn
-    capture = captures(conn, BOMB_URL)[-1]
+    with Store(database(bomb_archive)) as store:
+        capture = captures(store, BOMB_URL)[-1]
     tracemalloc.start()
     started = time.monotonic()
     try:
@@ -201,7 +202,7 @@ def test_show_of_a_gzip_bomb_is_one_line_in_bounded_memory(bomb_archive):
 
 
 def test_rebuild_counts_a_bomb_unreadable_and_goes_on(bomb_archive):
-    conn = Store(database(bomb_archive)).db.conn
+    conn = sqlite3.connect(database(bomb_archive))
     assert conn.execute("SELECT count(*) FROM captures WHERE url = ?", [BOMB_URL]).fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
 
@@ -245,9 +246,8 @@ def test_web_replay_of_a_capture_in_a_file_being_written(open_archive):
 
     from archive.web.app import create_app
 
-    conn = Store(database(open_archive)).db.conn
-    stamp = captures(conn, OPEN_URL)[-1].timestamp
-    conn.close()
+    with Store(database(open_archive)) as store:
+        stamp = captures(store, OPEN_URL)[-1].timestamp
     client = TestClient(create_app(open_archive, None))
     page = client.get(f"/web/{stamp}id_/{OPEN_URL}")
     assert page.status_code == 200, page.text

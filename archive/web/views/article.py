@@ -21,13 +21,13 @@ def article(site: Site, request: Request) -> Response:
         try:
             article_id, canon = ch.article_id(store, url)
         except NotArchived:
-            found = captures(store.conn, url)
+            found = captures(store, url)
             if found:
                 return RedirectResponse(f"/web/{found[-1].timestamp}/{found[-1].url}", status_code=303)
             return site.error(404, "هذا الرابط غير موجود في الأرشيف")
         row = store.article(article_id)
         versions = ch.versions(store, article_id)
-        found = captures(store.conn, canon)
+        found = captures(store, canon)
     return site.page("article.html", title=row["title"], a=row, versions=versions, captures=found,
                      tags=tags(row["tags"]))
 

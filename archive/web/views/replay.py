@@ -30,7 +30,7 @@ def web(site: Site, request: Request) -> Response:
     target = unquote(target) if target.startswith(("http%3A", "https%3A")) else target
     with site.store() as store:
         try:
-            found = captures(store.conn, target)
+            found = captures(store, target)
             if not found:
                 return site.error(404, "هذا الرابط غير موجود في الأرشيف")
             try:
@@ -38,7 +38,7 @@ def web(site: Site, request: Request) -> Response:
             except ValueError:
                 return site.error(400, "طابع زمني غير صالح")
             if m.group(2) == "id_":
-                shown = resolve(store.conn, picked)
+                shown = resolve(store, picked)
                 headers, body = payload(site.data, shown)
                 content_type = next((v for k, v in headers.items() if k.lower() == "content-type"),
                                     "application/octet-stream")
@@ -49,7 +49,7 @@ def web(site: Site, request: Request) -> Response:
             title = store.article_title(picked.canonical)
             # pywb replays a server-not-modified revisit with its own 304 status line, which a browser shows as
             # nothing: the frame shows the response the 304 confirmed, and the page says so
-            confirmed = resolve(store.conn, picked) if picked.profile == "server-not-modified" else None
+            confirmed = resolve(store, picked) if picked.profile == "server-not-modified" else None
         except NotArchived as exc:
             return site.error(404, str(exc))
     framed = confirmed or picked
