@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from archive.core.paths import data_dir, database, warc_dir
+from archive.core.paths import DATABASE, data_dir, database, warc_dir
 
 DATA_HELP = "Data directory (default: $ARSHIF_DATA, else ./arshif-data)."
 
@@ -31,7 +31,7 @@ def existing(ctx: click.Context, data: str | None) -> Path:
     """The data directory of an archive that exists: else exit 1, `no archive at DIR`."""
     found = resolve_data_dir(ctx, data)
     if not database(found).exists():
-        raise click.ClickException(f"no archive at {found} (archive.db not found)")
+        raise click.ClickException(f"no archive at {found} ({DATABASE} not found)")
     return found
 
 
