@@ -46,7 +46,7 @@ def verify(ctx, data, deep, as_json):
     """
     from archive.ops.verify import verify as run
 
-    problems = run(existing(ctx, data), deep=deep)
+    problems = run(existing(ctx, data), deep=deep, say=say)
     if as_json:
         print_json([p.as_dict() for p in problems])
     else:

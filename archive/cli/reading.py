@@ -108,14 +108,14 @@ def export(ctx, data, query, fmt, output, requisites, lang, section, tag, author
     wanted = filters(lang, section, tag, author, since, until)
     try:
         if fmt == "wacz":
-            written = write_wacz(data_dir, Path(output), query, wanted, all_versions, requisites=requisites)
+            written = write_wacz(data_dir, Path(output), query, wanted, all_versions, requisites=requisites, say=say)
             count = written.pages
             if written.requisites_missing or written.unreadable:
                 say(f"{written.requisites_missing} requisites named by the exported pages were never captured; "
                     f"{written.unreadable} pages or stylesheets could not be read (damaged records: `arshif "
                     "verify`)")
         else:
-            count = write(articles(data_dir, query, wanted, all_versions), fmt, Path(output),
+            count = write(articles(data_dir, query, wanted, all_versions, say), fmt, Path(output),
                           with_query=query is not None)
     except QueryError as exc:
         fail(ctx, str(exc))

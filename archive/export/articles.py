@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from archive.core.paths import database
 from archive.core.times import stamp_iso
 from archive.search.query import Query
 from archive.search.searcher import Filters
 from archive.search.snippets import Matcher, bracketed, snippet
-from archive.store.database import Store
+from archive.store.database import Say, Store
 
 if TYPE_CHECKING:
     from archive.export.wacz import Written
@@ -39,9 +38,10 @@ def matching_ids(store: Store, query: str | None = None, filters: Filters | None
 
 
 def articles(data: Path, query: str | None = None, filters: Filters | None = None,
-             all_versions: bool = False) -> Iterator[dict]:
-    """Every matching article with the export keys. Raises QueryError before yielding anything."""
-    store = Store(database(data))
+             all_versions: bool = False, say: Say | None = None) -> Iterator[dict]:
+    """Every matching article with the export keys, read from the archive opened read-only (`say` hears of an
+    upgrade first). Raises QueryError before yielding anything."""
+    store = Store.open_for_reading(data, say, search=False)
     try:
         parsed, rows = matching(store, query, filters, all_versions)
     except BaseException:
@@ -72,10 +72,10 @@ def _rows(store: Store, rows: list[tuple], matcher: Matcher | None) -> Iterator[
 
 
 def write_wacz(data: Path, output: Path, query: str | None = None, filters: Filters | None = None,
-               all_versions: bool = False, requisites: bool = True) -> Written:
+               all_versions: bool = False, requisites: bool = True, say: Say | None = None) -> Written:
     from archive.export import wacz
 
-    store = Store(database(data))
+    store = Store.open_for_reading(data, say, search=False)
     try:
         ids = matching_ids(store, query, filters, all_versions)
         return wacz.write(Path(data), store, ids, Path(output),

@@ -5,13 +5,10 @@ line saying so when the database must be upgraded first (Store.open_for_reading)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from archive.history.snapshots import Capture, NotArchived, captures, nearest, payload, raw_record, resolve
-from archive.store.database import Store
-
-Say = Callable[[str], None]
+from archive.store.database import Say, Store
 
 
 class BadTimestamp(ValueError):

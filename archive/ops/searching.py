@@ -12,10 +12,9 @@ from archive.core.paths import database
 from archive.core.times import stamp_iso
 from archive.search.searcher import Filters, Hit
 from archive.search.snippets import Segment
-from archive.store.database import Store
+from archive.store.database import Say, Store
 
 Progress = Callable[[int, int], None]
-Say = Callable[[str], None]
 
 
 def open_index(data: Path, progress: Progress | None = None, say: Say | None = None) -> Store:

@@ -18,9 +18,8 @@ from pathlib import Path
 from warcio.recordloader import ArcWarcRecordLoader
 
 from archive.core.files import sha256_of
-from archive.core.paths import database
 from archive.core.paths import warc_dir as warc_dir_of
-from archive.store.database import Store
+from archive.store.database import Say, Store
 from archive.warc.indexer import Damage, Member, scan
 from archive.warc.names import NAME, OPEN_SUFFIX
 from archive.warc.reader import BLOCK, RecordError, read_member
@@ -130,10 +129,13 @@ def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
     return Problem(name, f"{damage.reason}: {where}", lost[0] if lost else None, damage.offset)
 
 
-def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None) -> list[Problem]:
+def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None,
+           say: Say | None = None) -> list[Problem]:
+    """Every problem found, none when all is well. The archive is opened read-only (an older schema is upgraded
+    first, once, and `say` hears so)."""
     data = Path(data)
     warc_dir = warc_dir_of(data)
-    with Store(database(data)) as store:
+    with Store.open_for_reading(data, say, search=False) as store:
         return _verify(store, warc_dir, deep, progress)
 
 

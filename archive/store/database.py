@@ -20,11 +20,10 @@ from archive.store.connection import DatabaseError, connect
 from archive.store.crawls import CrawlRecords
 from archive.store.maintenance import Maintenance
 from archive.store.queries import Queries
-from archive.store.schema import MIGRATIONS, SCHEMA_VERSION, StoreError
+from archive.store.schema import MIGRATIONS, SCHEMA_VERSION, Say, StoreError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "Store", "StoreError"]
 
-Say = Callable[[str], None]
 Progress = Callable[[int, int], None]
 
 

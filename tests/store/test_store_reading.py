@@ -141,3 +141,29 @@ def test_search_upgrades_an_older_archive_once_and_says_so(data):
     assert first.stderr.count(UPGRADE) == 1 and len(json.loads(first.stdout)) == 1
     second = arshif("--data", str(data), "search", "صقلية", "--json")
     assert second.returncode == 0 and "upgrading" not in second.stderr and json.loads(second.stdout)
+
+
+@pytest.mark.parametrize("command", [
+    ("stats", "--json"), ("missed", "--json"), ("verify", "--json"), ("search", "صقلية", "--json"),
+    ("export", "--format", "jsonl", "--output", "{out}"), ("export", "صقلية", "--format", "csv", "--output", "{out}"),
+    ("changes", "--json"),
+])
+def test_every_reading_command_leaves_a_current_archive_untouched(data, tmp_path, command):
+    """Each reading command's whole run, as a user starts it: the database file keeps its bytes and its mtime."""
+    before = file_state(data)
+    args = [part.replace("{out}", str(tmp_path / "out")) for part in command]
+    done = arshif("--data", str(data), *args)
+    assert done.returncode in (0, 1), done.stderr  # verify: 1, the two articles' captures are in no WARC file
+    assert "upgrading" not in done.stderr
+    assert file_state(data) == before
+
+
+@pytest.mark.parametrize("command", [("verify", "--json"), ("export", "--format", "jsonl", "--output", "{out}")])
+def test_verify_and_export_upgrade_an_older_archive_once_and_say_so(data, tmp_path, command):
+    """They opened the database read-write, which upgraded an older one silently."""
+    as_older_arshif_left_it(data)
+    args = [part.replace("{out}", str(tmp_path / "out")) for part in command]
+    first = arshif("--data", str(data), *args)
+    assert first.stderr.count(UPGRADE) == 1, first.stderr
+    second = arshif("--data", str(data), *args)
+    assert "upgrading" not in second.stderr, second.stderr
