@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from archive.search import index as search_index
-from archive.store.connection import Connected
+from archive.store.connection import Connected, in_slices
 
 Progress = search_index.Progress
 
@@ -123,9 +123,8 @@ class ArticleRecords(Connected):
             if canonicals is None:
                 self.conn.execute(removed)
                 return
-            for start in range(0, len(canonicals), 500):
-                chunk = canonicals[start:start + 500]
-                self.conn.execute(f"{removed} WHERE canonical IN ({', '.join('?' * len(chunk))})", chunk)
+            for chunk, marks in in_slices(canonicals):
+                self.conn.execute(f"{removed} WHERE canonical IN ({marks})", chunk)
 
     def stored_articles(self) -> set[str]:
         """The canonical URL of every stored article."""

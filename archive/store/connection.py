@@ -8,7 +8,7 @@ with `mode=ro` and `PRAGMA query_only`: it cannot change the file, whatever it i
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +34,25 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+IN_LIMIT = 500  # values bound in one `IN (…)`: well under SQLite's cap on a statement's parameters
+
+
+def in_slices(values: Iterable) -> Iterator[tuple[list, str]]:
+    """`values` in slices one `IN (…)` can bind, each with its placeholders (`?, ?, ?`)."""
+    values = list(values)
+    for start in range(0, len(values), IN_LIMIT):
+        chunk = values[start:start + IN_LIMIT]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
+def lookup(conn: sqlite3.Connection, select: str, keys: Iterable) -> dict:
+    """First column → second of `select` (ending in `IN`) over `keys`, however many."""
+    found: dict = {}
+    for chunk, marks in in_slices(keys):
+        found.update(conn.execute(f"{select} ({marks})", chunk).fetchall())
+    return found
 
 
 def dicts(cursor: sqlite3.Cursor) -> list[dict]:

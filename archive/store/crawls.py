@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from archive.core.times import now_iso
-from archive.store.connection import Connected, dicts
+from archive.store.connection import Connected, dicts, in_slices, lookup
 
 BATCH = 500  # rows per INSERT statement of a batched write
 ARTICLE_CAPTURES = (  # the captures articles come from: HTML 200 responses, and revisits of them
@@ -184,12 +184,7 @@ class CrawlRecords(Connected):
 
     def listed_by(self, urls: list[str]) -> dict[str, str | None]:
         """Canonical URL → the sitemap or feed that last listed it."""
-        found: dict[str, str | None] = {}
-        for start in range(0, len(urls), 500):
-            chunk = urls[start:start + 500]
-            found.update(self.conn.execute(f"SELECT canonical, listed_by FROM urls WHERE canonical IN "
-                                           f"({', '.join('?' * len(chunk))})", chunk).fetchall())
-        return found
+        return lookup(self.conn, "SELECT canonical, listed_by FROM urls WHERE canonical IN", urls)
 
     def article_urls(self) -> set[str]:
         """Every URL detected as an article at its last fetch: whatever its URL's shape, it is one next time."""
@@ -249,11 +244,9 @@ class CrawlRecords(Connected):
         or of all), in one transaction."""
         dated = ("UPDATE crawls SET started = (SELECT min(date) FROM captures c WHERE c.crawl_id = crawls.id), "
                  "finished = (SELECT max(date) FROM captures c WHERE c.crawl_id = crawls.id)")
+        where, args = ("", []) if status is None else (" WHERE status = ?", [status])
         with self.transaction():
-            if status is None:
-                self.conn.execute(dated)
-            else:
-                self.conn.execute(f"{dated} WHERE status = ?", [status])
+            self.conn.execute(dated + where, args)
 
     def article_captures(self, in_files: list[str] | None = None,
                          of_articles: list[str] | None = None) -> list[sqlite3.Row]:
@@ -262,27 +255,18 @@ class CrawlRecords(Connected):
         capture-time order: all of them, or those in these WARC files, or those of these canonical URLs."""
         cursor = self.conn.cursor()
         cursor.row_factory = sqlite3.Row
-        if in_files is not None:
-            return cursor.execute(f"{ARTICLE_CAPTURES} AND warc_file IN ({', '.join('?' * len(in_files))}) "
-                                  "ORDER BY timestamp, id", in_files).fetchall()
-        if of_articles is None:
+        if in_files is None and of_articles is None:
             return cursor.execute(f"{ARTICLE_CAPTURES} ORDER BY timestamp, id").fetchall()
+        column, keys = ("warc_file", in_files) if in_files is not None else ("canonical", of_articles)
         rows: list[sqlite3.Row] = []
-        for start in range(0, len(of_articles), 500):
-            chunk = of_articles[start:start + 500]
-            rows += cursor.execute(f"{ARTICLE_CAPTURES} AND canonical IN ({', '.join('?' * len(chunk))}) "
-                                   "ORDER BY timestamp, id", chunk).fetchall()
+        for chunk, marks in in_slices(keys):
+            rows += cursor.execute(f"{ARTICLE_CAPTURES} AND {column} IN ({marks})", chunk).fetchall()
         rows.sort(key=lambda row: (row["timestamp"], row["id"]))
         return rows
 
     def last_captures(self, canonicals: list[str]) -> dict[str, str | None]:
         """Canonical URL → the last capture (14 digits) of the article stored under it, for those stored."""
-        found: dict[str, str | None] = {}
-        for start in range(0, len(canonicals), 500):
-            chunk = canonicals[start:start + 500]
-            found.update(self.conn.execute(f"SELECT canonical, last_captured FROM articles WHERE canonical IN "
-                                           f"({', '.join('?' * len(chunk))})", chunk).fetchall())
-        return found
+        return lookup(self.conn, "SELECT canonical, last_captured FROM articles WHERE canonical IN", canonicals)
 
     def pages_not_extracted(self) -> list[tuple[str, str, str, str, str, int, int, str | None]]:
         """(record id, URL, canonical, timestamp, WARC file, offset, length, the URL's kind) of every HTML 200

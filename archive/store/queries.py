@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from archive.store.connection import Connected
+from archive.store.connection import Connected, in_slices
 from archive.store.connection import dicts as _dicts
 
 if TYPE_CHECKING:
@@ -121,11 +121,8 @@ class Queries(Connected):
 
     def articles_by_ids(self, ids: Iterable[int]) -> dict[int, dict]:
         """Article id → the fields an export writes (the article's row and its last capture's timestamp)."""
-        ids = list(ids)
         found: dict[int, dict] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in in_slices(ids):
             for row in _dicts(self.conn.execute(
                     "SELECT id, canonical, title, published, lang, section, author, body, tags, modified, word_count, "
                     f"image, versions, removed, last_captured FROM articles WHERE id IN ({marks})", chunk)):
@@ -134,47 +131,43 @@ class Queries(Connected):
 
     def export_pages(self, ids: Iterable[int]) -> list[tuple[str, str, str | None, str | None]]:
         """(canonical URL, title, lead image, last capture) of these articles: a WACZ's pages."""
-        ids = list(ids)
         found: list[tuple] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+        for chunk, marks in in_slices(ids):
             found += self.conn.execute("SELECT canonical, title, image, last_captured FROM articles WHERE id IN "
-                                       f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+                                       f"({marks})", chunk).fetchall()
         return found
 
     # -- captures: `show`, `snapshots`, replay and the WACZ ------------------------------------------------------
-    # Each a list of dicts with the columns of CAPTURE.
+    def _captures(self, where: str, args: list) -> list[dict]:
+        """The captures matching `where`, each a dict with the columns of CAPTURE."""
+        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE {where}", args))
+
     def captures_of(self, url: str) -> list[dict]:
         """Every response and revisit whose canonical URL, or URL as fetched, is `url`, oldest first."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE (canonical = ? OR url = ?) "
-                                        "AND record_type IN ('response', 'revisit') ORDER BY timestamp, id",
-                                        [url, url]))
+        return self._captures("(canonical = ? OR url = ?) AND record_type IN ('response', 'revisit') "
+                              "ORDER BY timestamp, id", [url, url])
 
     def responses_until(self, canonical: str, timestamp: str) -> list[dict]:
         """The responses (not revisits) of a canonical URL captured at or before `timestamp`, oldest first: the
         candidates for the original a revisit stands for."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type = "
-                                        "'response' AND timestamp <= ? ORDER BY timestamp, id", [canonical, timestamp]))
+        return self._captures("canonical = ? AND record_type = 'response' AND timestamp <= ? ORDER BY timestamp, id",
+                              [canonical, timestamp])
 
     def page_captures(self, canonical: str) -> list[dict]:
         """Every capture of a canonical URL but the request records."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type != "
-                                        "'request'", [canonical]))
+        return self._captures("canonical = ? AND record_type != 'request'", [canonical])
 
     def requisite_captures(self, canonical: str) -> list[dict]:
         """The captures of a canonical URL that hold or confirm its bytes (status 200 or 304, no requests)."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE canonical = ? AND record_type != "
-                                        "'request' AND status IN (200, 304)", [canonical]))
+        return self._captures("canonical = ? AND record_type != 'request' AND status IN (200, 304)", [canonical])
 
     def requests_at(self, warc_file: str, offset: int) -> list[dict]:
         """The request record at this place of a WARC file (where a response's request follows it)."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE warc_file = ? AND offset = ? AND "
-                                        "record_type = 'request'", [warc_file, offset]))
+        return self._captures("warc_file = ? AND offset = ? AND record_type = 'request'", [warc_file, offset])
 
     def requests_concurrent_to(self, record_id: str) -> list[dict]:
         """The request records that name this record as their WARC-Concurrent-To."""
-        return _dicts(self.conn.execute(f"SELECT {CAPTURE} FROM captures WHERE concurrent_to = ? AND record_type = "
-                                        "'request'", [record_id]))
+        return self._captures("concurrent_to = ? AND record_type = 'request'", [record_id])
 
     # -- what changed ---------------------------------------------------------------------------------------
     def edits_since(self, since: str) -> list[dict]:
