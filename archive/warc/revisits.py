@@ -14,9 +14,8 @@ carries is its original's. The original of a revisit is then:
    timestamps are), else the latest;
 4. else none: the revisit refers to a response that is not in the archive (yet: another worker's file may bring it).
 
-For the records arshif writes, 2 and 3 name the same record. The old rules differed: `show` let a 304 confirm the
-latest response whatever its digest, so when the response its Refers-To-Date names was not in the archive it
-showed another page; the CDXJ index took the latest response with the digest, not the one Refers-To-Date names.
+For the records arshif writes, 2 and 3 name the same record. The digest is required of a 304 too: without it, a
+304 whose original is missing would be shown as whatever other capture of the page came last.
 """
 
 from __future__ import annotations
