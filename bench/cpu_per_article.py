@@ -182,8 +182,10 @@ PROFILE_PARTS = (
                                           "archive/search_index.py")),
     ("metadata reading (extraction)", ("archive/pages/extraction.py", "crawler/extraction.py")),
     ("page analysis (detection, links, requisites)", ("archive/pages/detection.py", "archive/pages/requisites.py",
+                                                      "archive/pages/dates.py", "archive/pages/sources.py",
                                                       "crawler/discovery.py", "crawler/requisites.py")),
-    ("spider (scheduling decisions)", ("spiders/", "crawler/extensions/session.py", "crawler/session.py")),
+    ("spider (scheduling decisions)", ("spiders/", "crawler/discovery/", "crawler/extensions/session.py",
+                                       "crawler/session.py")),
     ("HTTP client (Twisted)", ("twisted/web/_newclient.py",)),
 )
 IDLE_LEAVES = ("_worker (", "Condition.wait (", "EpollSelector.select (", "Queue.get (", "wait (threading")
