@@ -34,7 +34,9 @@ from archive.pages.detection import (
     parse_html,
 )
 
-EXTRACTOR_VERSION = f"arshif-3+trafilatura-{version('trafilatura')}"
+# arshif-4: pages read by issue 27's encoding rule (detection.page_encoding) and without their NUL bytes; a newer
+# extractor's fields replace an older one's (`arshif reextract`), which repairs articles stored as mojibake
+EXTRACTOR_VERSION = f"arshif-4+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
 
