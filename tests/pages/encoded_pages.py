@@ -17,17 +17,17 @@ PARAGRAPHS = [
 MOJIBAKE = TITLE.encode("cp1256").decode("cp1252", "replace")
 
 
-def page(head_extra: str = "", nul: bool = False) -> str:
+def page(head_extra: str = "", nul: bool = False, title: str = TITLE) -> str:
     """The article page as text; `head_extra` goes first in <head> (a <meta charset>, say)."""
     paragraphs = "".join(f"<p>{p}</p>\n" for p in PARAGRAPHS)
     if nul:  # NUL bytes inside words, as a broken CMS export leaves them
         paragraphs = paragraphs.replace("البصرة", "البص\x00رة").replace("المياه", "المي\x00\x00اه")
     return (
-        f'<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head>{head_extra}<title>{TITLE} - أخبار الجنوب</title>\n'
+        f'<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head>{head_extra}<title>{title} - أخبار الجنوب</title>\n'
         '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2021-10-09T08:30:00+03:00",'
-        f' "headline": "{TITLE}"}}</script>\n'
+        f' "headline": "{title}"}}</script>\n'
         '<meta property="og:type" content="article"></head>\n'
-        f'<body><article><h1 class="entry-title">{TITLE}</h1>\n'
+        f'<body><article><h1 class="entry-title">{title}</h1>\n'
         f'<div class="entry-content">\n{paragraphs}</div></article></body></html>\n'
     )
 
