@@ -9,6 +9,7 @@ time order, as the crawls saw them.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections import Counter
@@ -25,18 +26,27 @@ from archive.store.database import Store
 from archive.warc.closing import close
 from archive.warc.indexer import FileIndex, index, warcinfo
 from archive.warc.names import NAME
-from archive.warc.reader import open_record
+from archive.warc.reader import PAYLOAD_LIMIT, RecordTooLarge, open_record
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 BATCH = 200
+OVER_LIMIT = "over_limit"  # the outcome of a record whose payload inflates past the limit: kept, not extracted
 
 
-def _record_body(warc_dir: Path, row) -> tuple[bytes, dict[str, str]]:
-    """The payload a browser saw and its Content-Type, by the bounded reader (a record too large or damaged is
-    a RecordError, a ValueError: counted unreadable)."""
+def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT) -> tuple[bytes, dict[str, str]]:
+    """The payload a browser saw and its Content-Type, by the bounded reader (a record damaged is a RecordError,
+    a ValueError: counted unreadable; one whose payload inflates past `limit` is RecordTooLarge: counted
+    over_limit and named)."""
     with open_record(warc_dir, row["warc_file"], row["offset"], row["length"]) as record:
         headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
-        return record.payload(), headers
+        return record.payload(limit), headers
+
+
+def over_limit_line(url: str, exc: RecordTooLarge) -> str:
+    """One line naming a record kept but not extracted because it inflates past the limit."""
+    return f"{url}: kept in the archive (served raw), not extracted: {exc}"
 
 
 def reextract(data: Path, progress: Progress | None = None, site_name: str | None = None) -> Counter:
@@ -76,6 +86,8 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
                     outcome["unchanged"] += 1
             continue
         result, article, reason = next(extracted)
+        if result == OVER_LIMIT:
+            logger.warning("%s", reason)
         detected[row["canonical"]] = (result == "article", reason)
         if result != "article":
             if result != "none":
@@ -106,6 +118,8 @@ def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str,
                                        **({"site_name": site_name} if site_name else {}))
     except ExtractionFailed as exc:
         return "failed", None, f"extraction failed: {exc}"
+    except RecordTooLarge as exc:
+        return OVER_LIMIT, None, over_limit_line(row["url"], exc)
     except (OSError, ValueError) as exc:
         return f"unreadable: {type(exc).__name__}", None, f"unreadable: {exc}"
     return ("article", article.as_dict(), reason) if article is not None else ("none", None, reason)
@@ -150,11 +164,14 @@ def close_file(store: Store, path: Path, read: FileIndex | None = None, cdxj_ind
     store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
 
 
-def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
+def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int = PAYLOAD_LIMIT,
+             over_limit: list[str] | None = None) -> Counter:
     """Extract the article pages whose capture is indexed but whose article rows never were: a crawl killed
     between writing a page's record (fsynced first) and committing the batch of articles extracted from it.
     Such a page is not fetched again (the archive holds it), so without this its text would be missing from
-    search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing."""
+    search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing.
+    A record whose payload inflates past `limit` is kept, counted `over_limit` and named in `over_limit` (a
+    line each); it never stops the crawl."""
     from archive.pages.detection import classify
 
     rows = store.pages_not_extracted()
@@ -170,10 +187,15 @@ def catch_up(data: Path, store: Store, site_name: str | None = None) -> Counter:
         kwargs = {**site, "listed": listed, "listed_author": listed_author}
         row = {"warc_file": warc_file, "offset": offset, "length": length}
         try:  # the file may still be `.open`: the reader finds it by either name
-            body, headers = _record_body(warc_dir_of(data), row)
+            body, headers = _record_body(warc_dir_of(data), row, limit)
             article = extract(body, url, headers, **kwargs)
         except ExtractionFailed:
             outcome["failed"] += 1
+            continue
+        except RecordTooLarge as exc:
+            outcome[OVER_LIMIT] += 1
+            if over_limit is not None:
+                over_limit.append(over_limit_line(url, exc))
             continue
         except (OSError, ValueError):
             outcome["unreadable"] += 1

@@ -5,7 +5,8 @@ type, URL and payload digest as in the row) and each closed file's SHA-256 again
 files the database does not know and files left `.open`. `--deep` also reads every record of every file,
 recomputes block and payload digests, and reports records that have no row. Records are read by the bounded
 reader (archive/warc/reader.py), whole and CRC-checked: a damaged gzip member is named, and the reading of its file
-resumes after it.
+resumes after it. A record whose payload decodes past the payload limit (a gzip bomb, stored as received) is
+no problem: its digests are checked on the stored bytes, streamed, and `--deep` names it in a note.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from archive.core.paths import warc_dir as warc_dir_of
 from archive.store.database import Say, Store
 from archive.warc.indexer import Damage, Member, scan
 from archive.warc.names import NAME, OPEN_SUFFIX
-from archive.warc.reader import BLOCK, RecordError, read_member
+from archive.warc.reader import BLOCK, PAYLOAD_LIMIT, RecordError, read_member
 
 DEEP_KEEP = 1 << 20  # records up to this size are checked from the one read of their file; larger ones read again
 
@@ -91,18 +92,30 @@ def _digested(fh, member: Member):
     return record
 
 
-def _deep(path: Path, name: str, rows: list[tuple]) -> Iterator[Problem]:
+def _encoded(record) -> bool:
+    http = record.http_headers
+    return http is not None and (http.get_header("Content-Encoding") or "").lower() in ("gzip", "deflate", "br")
+
+
+def _over_limit(fh, member: Member, limit: int) -> bool:
+    """Whether the record's encoded payload decodes past `limit`: streamed, nothing held."""
+    return read_member(fh, member.offset, member.length).over_limit(limit)
+
+
+def _deep(path: Path, name: str, rows: list[tuple], notes: list[Problem] | None = None,
+          limit: int = PAYLOAD_LIMIT) -> Iterator[Problem]:
     """Every record of the file read whole, its digests recomputed; damaged records named and skipped over."""
     known = {r[0] for r in rows}
     at = {r[4]: r[0] for r in rows}
     damaged: list[Damage] = []
     with path.open("rb") as fh:
-        yield from _deep_members(fh, name, known, at, damaged)
+        yield from _deep_members(fh, name, known, at, damaged, notes, limit)
     for damage in damaged:
         yield _damage_problem(name, damage, at)
 
 
-def _deep_members(fh, name: str, known: set, at: dict[int, str], damaged: list[Damage]) -> Iterator[Problem]:
+def _deep_members(fh, name: str, known: set, at: dict[int, str], damaged: list[Damage],
+                  notes: list[Problem] | None, limit: int) -> Iterator[Problem]:
     for member in scan(fh, damaged, DEEP_KEEP):
         while damaged:
             yield _damage_problem(name, damaged.pop(0), at)
@@ -120,6 +133,15 @@ def _deep_members(fh, name: str, known: set, at: dict[int, str], damaged: list[D
             yield Problem(name, "digest mismatch: " + "; ".join(checker.problems), record_id, member.offset)
         if record.rec_type != "warcinfo" and record_id not in known:
             yield Problem(name, "record has no row in the database", record_id, member.offset)
+        if notes is not None and _encoded(record):
+            try:
+                if _over_limit(fh, member, limit):
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    notes.append(Problem(name, f"{url}: its payload decodes past {limit / 2**20:.0f} MiB "
+                                               "(ARSHIF_PAYLOAD_LIMIT): kept, served raw, not decoded", record_id,
+                                         member.offset))
+            except RecordError as exc:
+                yield Problem(name, f"record unreadable: {exc}", record_id, member.offset)
 
 
 def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
@@ -130,16 +152,23 @@ def _damage_problem(name: str, damage: Damage, at: dict[int, str]) -> Problem:
 
 
 def verify(data: Path, deep: bool = False, progress: Callable[[int, int], None] | None = None,
-           say: Say | None = None) -> list[Problem]:
+           say: Say | None = None, limit: int = PAYLOAD_LIMIT, notes: list[Problem] | None = None) -> list[Problem]:
     """Every problem found, none when all is well. The archive is opened read-only (an older schema is upgraded
-    first, once, and `say` hears so)."""
+    first, once, and `say` hears so). With `deep`, records whose payload decodes past `limit` are notes, not
+    problems: added to `notes` when given, else each said as a line `note: …` through `say`."""
     data = Path(data)
     warc_dir = warc_dir_of(data)
+    found: list[Problem] = [] if notes is None else notes
     with Store.open_for_reading(data, say, search=False) as store:
-        return _verify(store, warc_dir, deep, progress)
+        problems = _verify(store, warc_dir, deep, progress, found, limit)
+    if notes is None and say is not None:
+        for note in found:
+            say(f"note: {note}")
+    return problems
 
 
-def _verify(store: Store, warc_dir: Path, deep: bool, progress: Callable[[int, int], None] | None) -> list[Problem]:
+def _verify(store: Store, warc_dir: Path, deep: bool, progress: Callable[[int, int], None] | None,
+            notes: list[Problem], limit: int) -> list[Problem]:
     problems: list[Problem] = []
     files = {row["name"]: row for row in store.warc_files()}
     on_disk = {p.name for p in warc_dir.iterdir()} if warc_dir.exists() else set()
@@ -178,7 +207,7 @@ def _verify(store: Store, warc_dir: Path, deep: bool, progress: Callable[[int, i
         if progress:
             progress(done, total)
         if deep:
-            problems.extend(_deep(paths[name], name, rows))
+            problems.extend(_deep(paths[name], name, rows, notes, limit))
     for canonical_url, record_id in store.articles_without_capture():
         problems.append(Problem("-", f"article {canonical_url} points at a capture that does not exist", record_id))
     for canonical_url, record_id in store.versions_without_capture():

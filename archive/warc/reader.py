@@ -210,6 +210,17 @@ class Record:
         """The whole of content_stream(), held: what show, replay, extraction and export read."""
         return self.content_stream(limit).read()
 
+    def over_limit(self, limit: int = PAYLOAD_LIMIT) -> bool:
+        """Whether the decoded payload inflates past `limit`, found by streaming it a block at a time (nothing held):
+        such a record is kept and served raw, never decoded whole (verify's notes, index.cdxj, the WACZ)."""
+        stream = self.content_stream(limit)
+        try:
+            while stream.read(BLOCK):
+                pass
+        except RecordTooLarge:
+            return True
+        return False
+
 
 def read_member(fh: BinaryIO, offset: int, length: int, limit: int = RECORD_LIMIT,
                 check_digests: bool = False) -> Record:

@@ -59,7 +59,7 @@ class ArchiveSession:
 
     def __init__(self, crawler: Crawler, *, data: Path, max_size: int, batch_size: int, batch_seconds: float,
                  worker: str | None, options: dict, operator: str, user_agent: str | None, min_free: int,
-                 fresh: bool, site_name: str | None, clock: str | None):
+                 fresh: bool, site_name: str | None, clock: str | None, payload_limit: int):
         self.crawler = crawler
         self.stats = crawler.stats
         self.data = data
@@ -74,6 +74,7 @@ class ArchiveSession:
         self.min_free = min_free
         self.fresh = fresh
         self.site_name = site_name
+        self.payload_limit = payload_limit  # a payload decoding past this is kept, not read (ARSHIF_PAYLOAD_LIMIT)
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
         self.article_urls: set[str] = set()             # pages the archive knows as articles
@@ -112,7 +113,8 @@ class ArchiveSession:
                    operator=settings.get("ARSHIF_OPERATOR"), user_agent=settings.get("USER_AGENT"),
                    min_free=parse_size(settings.get("ARSHIF_MIN_FREE_SPACE")),
                    fresh=settings.getbool("ARSHIF_FRESH"), site_name=settings.get("ARSHIF_SITE_NAME"),
-                   clock=settings.get("ARSHIF_CLOCK") or None)
+                   clock=settings.get("ARSHIF_CLOCK") or None,
+                   payload_limit=parse_size(settings.get("ARSHIF_PAYLOAD_LIMIT")))
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def spider_opened(self, spider: scrapy.Spider) -> None:
@@ -139,7 +141,13 @@ class ArchiveSession:
             logger.warning("recovery before the crawl: %s", report.summary())
             self.stats.set_value("arshif/recovery", report.summary())
             self.stats.set_value("arshif/recovered_records", report.indexed_records)
-        caught_up = catch_up(self.data, self.store, self.site_name)
+        over_limit: list[str] = []
+        caught_up = catch_up(self.data, self.store, self.site_name, self.payload_limit, over_limit)
+        for line in over_limit:
+            logger.warning("a record over ARSHIF_PAYLOAD_LIMIT: %s", line)
+        if over_limit:
+            self.stats.set_value("arshif/records_over_limit", len(over_limit))
+        caught_up.pop("over_limit", None)  # named above, one line each
         if caught_up:
             logger.warning("articles a killed crawl had captured but not stored, extracted now: %s",
                            dict(caught_up))
@@ -408,7 +416,7 @@ class ArchiveSession:
         if self.store is None:
             return None
         row = self.store.last_response(canonical(url))
-        return self._read(row[0], row[1], row[2], lambda record: record.payload()) if row else None
+        return self._read(row[0], row[1], row[2], lambda record: record.payload(self.payload_limit)) if row else None
 
     def _read(self, name: str, offset: int, length: int, use):
         """`use(record)` of a record (in a closed file or the one being written), or None when it cannot be read
