@@ -64,6 +64,12 @@ ARSHIF_FRONTIER_POLL = 0.5              # an idle worker of a fleet looks for wo
 # new objects (Python's default is 700); empty: Python's defaults.
 ARSHIF_GC_THRESHOLD = [20000, 20, 20]
 
+# Where the crawl may go (crawler/middlewares/addresses.py, issue 27): no request to a loopback, private, link-local
+# or reserved address outside the site's own range, judged on the resolved address; ARSHIF_ALLOW_PRIVATE_HOSTS names
+# the hosts (exact names or IP literals) the ban is lifted for.
+ARSHIF_ADDRESS_GUARD_ENABLED = True
+ARSHIF_ALLOW_PRIVATE_HOSTS: list[str] = []
+
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -94,6 +100,8 @@ ARSHIF_ARTICLES_ENABLED = True          # extraction into the articles table (cr
 ARSHIF_PROGRESS_ENABLED = True          # progress lines (crawler/extensions/progress.py)
 ARSHIF_OFFLINE_SUFFIX_LIST = True       # the bundled public suffix list (crawler/extensions/offline.py)
 DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100): a forbidden host is not even asked for its robots.txt
+    "crawler.middlewares.addresses.AddressGuard": 40,
     # above 600: sees redirects (RedirectMiddleware 600), raw compressed bodies (HttpCompression 590)
     # and server errors before they are retried (RetryMiddleware 550)
     "crawler.middlewares.recorder.WarcRecorderMiddleware": 950,
