@@ -24,13 +24,16 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.resolver import dnscache
+from scrapy.resolver import CachingThreadedResolver, dnscache
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from archive.core import addresses
 
 logger = logging.getLogger(__name__)
+# the resolvers whose cache holds one IPv4 address a name (Scrapy's default): the address checked can be pinned there
+PINNABLE = {None, "scrapy.resolver.CachingThreadedResolver", CachingThreadedResolver}
 
 
 class AddressRefused(IgnoreRequest):
@@ -42,8 +45,9 @@ class AddressRefused(IgnoreRequest):
 
 
 class AddressGuard:
-    def __init__(self, crawler: Crawler, allowed_hosts: list[str]):
+    def __init__(self, crawler: Crawler, allowed_hosts: list[str], pin: bool = True):
         self.crawler = crawler
+        self.pin = pin  # the address checked is put in the resolver's cache (the one the download connects to)
         self.stats = crawler.stats
         self.allowed_hosts = {h.strip().strip("[]").lower() for h in allowed_hosts if h.strip()}
         self.resolved: dict[str, list[addresses.Address]] = {}  # host → its addresses, resolved once a run
@@ -56,7 +60,14 @@ class AddressGuard:
         settings = crawler.settings
         if not settings.getbool("ARSHIF_ADDRESS_GUARD_ENABLED"):
             raise NotConfigured
-        guard = cls(crawler, settings.getlist("ARSHIF_ALLOW_PRIVATE_HOSTS"))
+        # the resolver Scrapy installs (its own rule: the deprecated DNS_RESOLVER only when set above the default)
+        legacy = (settings.getpriority("DNS_RESOLVER") or 0) > max(SETTINGS_PRIORITIES["default"],
+                                                                   settings.getpriority("TWISTED_DNS_RESOLVER") or 0)
+        resolver = settings.get("DNS_RESOLVER" if legacy else "TWISTED_DNS_RESOLVER")
+        pin = resolver in PINNABLE
+        if not pin:  # another resolver keeps its own cache: a name is checked, then resolved again to connect
+            logger.warning("the address guard cannot pin the address it checked with the resolver %s", resolver)
+        guard = cls(crawler, settings.getlist("ARSHIF_ALLOW_PRIVATE_HOSTS"), pin)
         crawler.signals.connect(guard.spider_closed, signal=signals.spider_closed)
         return guard
 
@@ -71,7 +82,7 @@ class AddressGuard:
         if judged is not None:
             reason, address = judged
             self._refuse(request, reason, f"{host} is {address}" if addresses.literal(host) is None else str(address))
-        if addresses.literal(host) is None:
+        if self.pin and addresses.literal(host) is None:
             # the address judged is the one connected to: Scrapy's resolver reads its cache before asking again
             first = next((str(a) for a in found if a.version == 4), None)
             if first is not None:

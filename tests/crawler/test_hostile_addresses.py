@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.resolver import dnscache
 from scrapy.utils.test import get_crawler
 
 from archive.core import addresses
@@ -143,3 +144,33 @@ def test_each_refusal_is_logged_with_its_reason_and_counted(hostile_crawl):
             in log)
     for reason, count in (("link-local", 1), ("loopback", 3), ("private", 3), ("unresolved", 1)):
         assert f"'arshif/refused/{reason}': {count}," in log
+
+
+def _answering(monkeypatch, *answer: str) -> None:
+    """The resolver's thread answers these addresses (nothing is asked), at once."""
+    from twisted.internet import defer
+
+    from crawler.middlewares import addresses as middleware
+
+    infos = [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0)) for a in answer]
+    monkeypatch.setattr(middleware, "deferToThread", lambda function, *args: defer.succeed(infos))
+    monkeypatch.setattr(middleware, "maybe_deferred_to_future", lambda d: d)
+
+
+def test_a_name_is_refused_when_any_of_its_addresses_is_forbidden(monkeypatch):
+    guard = _guard("http://93.184.216.34/", monkeypatch)
+    _answering(monkeypatch, "93.184.216.35", "10.0.0.2")
+    with pytest.raises(AddressRefused) as refused:
+        _run(guard, "http://cdn.example.com/x.css")
+    assert refused.value.reason == "private"
+    assert "cdn.example.com" not in dnscache
+
+
+def test_the_address_checked_is_the_one_connected_to(monkeypatch):
+    guard = _guard("http://93.184.216.34/", monkeypatch)
+    _answering(monkeypatch, "2606:4700::1", "93.184.216.35")
+    try:
+        assert _run(guard, "http://cdn2.example.com/x.css") is None
+        assert dnscache["cdn2.example.com"] == "93.184.216.35"  # Scrapy's resolver asks no second time
+    finally:
+        dnscache.pop("cdn2.example.com", None)
