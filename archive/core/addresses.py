@@ -79,3 +79,17 @@ def refusal(addresses: Iterable[Address], allowed: Iterable[Network] = ()) -> tu
         if reason is not None and not any(address.version == n.version and address in n for n in allowed):
             return reason, address
     return None
+
+
+STAT = "arshif/refused/"  # + reason: the requests the crawl refused, by why (crawler/middlewares/addresses.py)
+
+
+def refusals_line(stats: dict) -> str | None:
+    """What the address rules refused in a run, said in one line from its stats (its log's last lines, and the
+    crawl's summary), or None when they refused nothing."""
+    counts = {key[len(STAT):]: int(n) for key, n in stats.items() if key.startswith(STAT) and n}
+    if not counts:
+        return None
+    said = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
+    return (f"refused {sum(counts.values())} request(s) to forbidden addresses: {said} "
+            "(ARSHIF_ALLOW_PRIVATE_HOSTS lifts the ban for named hosts)")

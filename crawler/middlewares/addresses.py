@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections import Counter
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -53,7 +52,6 @@ class AddressGuard:
         self.resolved: dict[str, list[addresses.Address]] = {}  # host → its addresses, resolved once a run
         self.site_host: str | None = None
         self.site_range: tuple[addresses.Network, ...] | None = None
-        self.refused: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuard:
@@ -90,8 +88,8 @@ class AddressGuard:
         return None
 
     def _refuse(self, request: Request, reason: str, detail: str) -> None:
-        self.refused[reason] += 1
-        self.stats.inc_value(f"arshif/refused/{reason}")
+        self.stats.inc_value(f"{addresses.STAT}{reason}")
+        request.meta["arshif_refused"] = reason  # for whoever logs the fetch: not sent, and why
         logger.warning("refused %s: %s address (%s), found on %s", request.url, reason, detail,
                        request.headers.get("Referer", b"").decode("latin-1") or "-")
         raise AddressRefused(request.url, reason, detail)
@@ -129,7 +127,6 @@ class AddressGuard:
         return found
 
     def spider_closed(self, spider: Spider | None = None) -> None:
-        if self.refused:
-            said = ", ".join(f"{count} {reason}" for reason, count in sorted(self.refused.items()))
-            logger.warning("refused %d request(s) to forbidden addresses: %s (ARSHIF_ALLOW_PRIVATE_HOSTS lifts "
-                           "the ban for named hosts)", sum(self.refused.values()), said)
+        line = addresses.refusals_line(self.stats.get_stats())
+        if line:
+            logger.warning("%s", line)

@@ -39,6 +39,13 @@ def test_kind_of_address(host, reason):
     assert addresses.kind(addresses.literal(host)) == reason
 
 
+def test_the_runs_line_says_each_reason():
+    assert addresses.refusals_line({"arshif/refused/private": 3, "arshif/refused/loopback": 1, "x": 2}) == (
+        "refused 4 request(s) to forbidden addresses: 1 loopback, 3 private "
+        "(ARSHIF_ALLOW_PRIVATE_HOSTS lifts the ban for named hosts)")
+    assert addresses.refusals_line({"arshif/articles": 3}) is None
+
+
 def test_a_name_is_no_literal():
     assert addresses.literal("cdn.example.com") is None
     assert addresses.literal("") is None
