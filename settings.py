@@ -70,6 +70,16 @@ ARSHIF_GC_THRESHOLD = [20000, 20, 20]
 ARSHIF_ADDRESS_GUARD_ENABLED = True
 ARSHIF_ALLOW_PRIVATE_HOSTS: list[str] = []
 
+# Robots, redirects and sitemaps by their standards (issue 27, Deliver 5: crawler/middlewares/robots.py,
+# crawler/discovery/sources.py, spiders/alitaliya.py): ARSHIF_MAX_SITEMAPS sitemaps read in one run at most;
+# ARSHIF_SITEMAP_INDEX_MAX entries read of one sitemap index (the protocol's cap); ARSHIF_REDIRECT_SAME_SHAPE
+# redirects in a row that each lead only to a new URL of the same shape (`?n=7` → `?n=8`) are a trap, not followed;
+# REDIRECT_MAX_TIMES hops of any redirect chain (as browsers). Each cut is counted, logged and said at the end.
+ARSHIF_MAX_SITEMAPS = 1000
+ARSHIF_SITEMAP_INDEX_MAX = 50000
+ARSHIF_REDIRECT_SAME_SHAPE = 5
+REDIRECT_MAX_TIMES = 20
+
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -105,6 +115,9 @@ DOWNLOADER_MIDDLEWARES = {
     # above 600: sees redirects (RedirectMiddleware 600), raw compressed bodies (HttpCompression 590)
     # and server errors before they are retried (RetryMiddleware 550)
     "crawler.middlewares.recorder.WarcRecorderMiddleware": 950,
+    # robots.txt as RFC 9309 reads it: 5xx or no answer disallows (or the archive's last good copy), 4xx allows
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.StandardRobotsTxt": 100,
     "crawler.middlewares.backoff.RetryBackoffMiddleware": 560,
     # just above HttpCompression (590): spares it guessing the charset of gzip bytes
     "crawler.middlewares.compression.CompressedEncodingHint": 595,

@@ -37,7 +37,7 @@ from archive.core.urls import canonical, same_site
 from archive.pages.detection import COPY, analyse_page, classify, html_encoding, parse_and_analyse
 from archive.pages.requisites import css_references, is_stylesheet, stylesheet_charset
 from archive.pages.revisits import RevisitPolicy
-from archive.pages.sources import is_comments_feed
+from archive.pages.sources import is_comments_feed, url_shape
 from crawler.discovery.fleet import FleetState
 from crawler.discovery.incremental import Incremental
 from crawler.discovery.sources import SourceReading
@@ -61,6 +61,8 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
     intervals: dict[str, float]  # ARSHIF_REFETCH_INTERVALS in seconds, by kind
     clock: str                   # ARSHIF_CLOCK: what scheduling decisions take for now ("" for the real time)
     revisits_enabled: bool
+    redirect_max: int            # REDIRECT_MAX_TIMES: hops of one redirect chain
+    same_shape_max: int          # ARSHIF_REDIRECT_SAME_SHAPE: same-shape hops in a row that make a trap
     policy: RevisitPolicy
 
     def __init__(self, site: str | None = None, max_articles: int | str | None = None, *args, **kwargs):
@@ -104,6 +106,10 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
                             for kind, value in settings.getdict("ARSHIF_REFETCH_INTERVALS").items()}
         spider.clock = settings.get("ARSHIF_CLOCK")
         spider.revisits_enabled = settings.getbool("ARSHIF_REVISITS")
+        spider.redirect_max = settings.getint("REDIRECT_MAX_TIMES")
+        spider.same_shape_max = settings.getint("ARSHIF_REDIRECT_SAME_SHAPE")
+        spider.max_sitemaps = settings.getint("ARSHIF_MAX_SITEMAPS")
+        spider.sitemap_index_max = settings.getint("ARSHIF_SITEMAP_INDEX_MAX")
         spider.policy = RevisitPolicy(period=_positive(settings.get("ARSHIF_REVISIT_PERIOD")),
                                       young_interval=_positive(settings.get("ARSHIF_REVISIT_YOUNG_INTERVAL")),
                                       budget=settings.getint("ARSHIF_REVISIT_BUDGET"))
@@ -267,11 +273,12 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
             location = response.headers.get("Location")
             if location:
                 target = canonical(response.urljoin(header_text(location)))
-                if same_site(target, self.site):
+                hop = self._redirect_hop(response, target) if same_site(target, self.site) else None
+                if hop is not None:
                     kind = classify(target)
                     req = self.request(target, kind if kind in ("article", "listing") else "page",
                                        response.meta.get("arshif_path", "") + "R", source="redirect",
-                                       referrer=response.url)
+                                       referrer=response.url, **hop)
                     if req:
                         yield req
             return
@@ -316,6 +323,23 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
             if self.frontier is not None:  # the fleet read the last source while this worker was elsewhere
                 yield from self.after_sources()
             yield from self.follow_links(response.url, facts.links, path)
+
+    def _redirect_hop(self, response: Response, target: str) -> dict | None:
+        """The next hop of a redirect chain (its meta), or None where the chain stops: past REDIRECT_MAX_TIMES hops
+        (20, as browsers), or once ARSHIF_REDIRECT_SAME_SHAPE hops in a row led only to a new URL of the same shape
+        (`/r/spin?n=N` → `n=N+1`: a trap). Either is counted and logged."""
+        hops = response.meta.get("arshif_hops", 0) + 1
+        same = response.meta.get("arshif_same_shape", 0) + 1 if url_shape(target) == url_shape(response.url) else 0
+        if hops > self.redirect_max:
+            self.crawler.stats.inc_value("arshif/redirects/too_many")
+            self.logger.warning("redirect chain cut after %d hops (REDIRECT_MAX_TIMES) at %s", hops - 1, response.url)
+            return None
+        if same >= self.same_shape_max:
+            self.crawler.stats.inc_value("arshif/redirects/trap")
+            self.logger.warning("redirect trap: %d redirects in a row each led to a new URL of the same shape "
+                                "(ARSHIF_REDIRECT_SAME_SHAPE), not followed from %s", same, response.url)
+            return None
+        return {"arshif_hops": hops, "arshif_same_shape": same}
 
     def follow_links(self, url: str, links: list[str], path: str):
         """Article links always. Listing and page links only once this page is proven to lead to articles we

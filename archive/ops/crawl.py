@@ -22,6 +22,11 @@ __all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "project_settings",
 
 MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
 MIN_PAGES_FOR_FAILURE_SHARE = 5
+# What the redirect and sitemap limits cut (issue 27, Deliver 5), as the run's last lines say it.
+STANDARD_CUTS = (("arshif/redirects/too_many", "redirect chain(s) longer than REDIRECT_MAX_TIMES hops"),
+                 ("arshif/redirects/trap", "redirect trap(s), new URLs of one shape (ARSHIF_REDIRECT_SAME_SHAPE)"),
+                 ("arshif/discovery/sitemap_index_cut", "sitemap index entries past ARSHIF_SITEMAP_INDEX_MAX"),
+                 ("arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"))
 
 
 class CrawlUsageError(ValueError):
@@ -185,6 +190,12 @@ class CrawlResult:
             lines.append(f"{sum(self.missed.values())} page(s) the site lists as posts are not stored as articles ("
                          + "; ".join(f"{n} {reason}" for reason, n in list(self.missed.items())[:3])
                          + "): `arshif missed` lists them")
+        note = self.stats.get("arshif/robots/note")
+        if note and note not in (self.message or ""):
+            lines.append(note)
+        cuts = [f"{self.stats[key]} {what}" for key, what in STANDARD_CUTS if self.stats.get(key)]
+        if cuts:
+            lines.append("cut by a limit: " + "; ".join(cuts))
         if self.message:
             lines.append(f"arshif crawl: {self.message}")
         return lines
@@ -222,6 +233,11 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
     if reason != "finished":
         exit_code = 1
         message = message or f"the crawl ended early ({reason}); see {log_file}"
+    elif stats.get("robotstxt/forbidden") and not stats.get("arshif/robots/allowed"):
+        # nothing was let through: an operator's monitor must see this run archived nothing, and why
+        exit_code = 1
+        why = stats.get("arshif/robots/note") or "it disallows every page asked for"
+        message = f"robots.txt blocks everything: {why}; see {log_file}"
     elif not stats.get("response_received_count"):
         if settings.get("ARSHIF_FRONTIER") and not stats.get("downloader/request_count"):
             # joined a shared run that the other workers finished: not a failure of the site

@@ -13,15 +13,33 @@ from scrapy.utils.sitemap import Sitemap
 from archive.core.urls import canonical, same_site
 from archive.pages.sources import first_page, is_posts_sitemap, parse_feed, sitemap_lists, sitemap_xml
 
+# The first children of a sitemap index are asked for with the sitemaps' priority; the rest after the articles
+# already found (priority 50, spiders/alitaliya.py PRIORITY) but before listing pages: a long index never starves
+# the fetching of articles.
+SITEMAPS_FIRST = 10
+LATE_SITEMAP_PRIORITY = 49
+
 
 class SourceReading:
     """The spider's sitemap and feed reading (a mixin of spiders.alitaliya.AlitaliyaSpider: it uses the spider's
     request(), note(), classify() and its state)."""
 
+    max_sitemaps: int        # ARSHIF_MAX_SITEMAPS: sitemaps read in one run
+    sitemap_index_max: int   # ARSHIF_SITEMAP_INDEX_MAX: entries read of one sitemap index
+    sitemaps_asked = 0
+
     def source(self, url: str, kind: str, path: str, callback, **meta):
         """A sitemap or feed: a (conditional) request, or — within its refetch interval — what its archived copy
         says, read now, so that the run still knows every URL the source lists."""
         url = canonical(url)
+        if kind == "sitemap" and url not in self.known:
+            if self.sitemaps_asked >= self.max_sitemaps:  # ARSHIF_MAX_SITEMAPS: a sitemap listing stays bounded
+                if not self.crawler.stats.get_value("arshif/discovery/sitemaps_cut"):
+                    self.logger.warning("more than %d sitemaps in this run (ARSHIF_MAX_SITEMAPS): the rest are "
+                                        "left unread", self.max_sitemaps)
+                self.crawler.stats.inc_value("arshif/discovery/sitemaps_cut")
+                return
+            self.sitemaps_asked += 1
         if url not in self.known and self.within_interval(url, kind):
             body = self.session.archived_body(url)
             if body is not None:
@@ -60,12 +78,20 @@ class SourceReading:
             return
         self._count_source("sitemaps")
         posts, other = is_posts_sitemap(url), sitemap_lists(url) == "other"
-        for entry in sitemap:
+        children, entries = 0, iter(sitemap)
+        for entry in entries:
             loc = entry.get("loc")
             if not loc or not same_site(loc, self.site):
                 continue
             if sitemap.type == "sitemapindex":
-                yield from self.source(loc, "sitemap", path, self.parse_sitemap)
+                children += 1
+                if children > self.sitemap_index_max:  # the protocol's cap on an index: 50,000 entries
+                    self._index_cut(url, 1 + sum(1 for _ in entries))
+                    break
+                for req in self.source(loc, "sitemap", path, self.parse_sitemap):
+                    if children > SITEMAPS_FIRST and req.meta.get("arshif_kind") == "sitemap":
+                        req.priority = LATE_SITEMAP_PRIORITY  # after the articles already found, not before
+                    yield req
                 continue
             kind = self.classify(loc)
             if posts and kind == "page":
@@ -81,6 +107,11 @@ class SourceReading:
             if req:
                 yield req
         self._publish_discovery()
+
+    def _index_cut(self, url: str, left: int) -> None:
+        self.crawler.stats.inc_value("arshif/discovery/sitemap_index_cut", left)
+        self.logger.warning("the sitemap index %s lists more than %d sitemaps (ARSHIF_SITEMAP_INDEX_MAX, the "
+                            "protocol's cap): %d left unread", url, self.sitemap_index_max, left)
 
     def _feed_entries(self, body: bytes, url: str, path: str):
         path += "F"
