@@ -324,6 +324,8 @@ ARABIC_CODEPAGES = ("cp1256", "iso8859-6")  # windows-1256 first: by far the mor
 ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0660-\u0669\u0671-\u06d3]+")
 # letters and signs no Arabic page is made of: what an Arabic code page shows when it is the wrong one
 FOREIGN_LETTERS = re.compile("[^\x00-\x7f\u00a0-\u00bf\u00d7\u00f7\u0600-\u06ff\u2000-\u206f\ufeff]+")
+CHUNK = 1 << 20
+SAMPLE = 256 * 1024
 
 
 def page_encoding(body: bytes, header_encoding: str | None) -> str:
@@ -336,11 +338,8 @@ def page_encoding(body: bytes, header_encoding: str | None) -> str:
     for bom, name in BOMS:
         if body.startswith(bom):
             return name
-    try:
-        body.decode("utf-8")
+    if _decodes(body, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     for declared in (html_body_declared_encoding(body), _resolved(header_encoding)):
         if declared and not declared.startswith(("utf-16", "utf-32")) and _decodes(body, declared):
             if declared == "cp1252":  # latin-1 and windows-1252: a server's or an editor's default, more often
@@ -355,8 +354,15 @@ def _resolved(label: str | None) -> str | None:
 
 
 def _decodes(body: bytes, encoding: str) -> bool:
+    """Whether `encoding` reads every byte, checked by the MiB so that a huge page is never held twice as text."""
     try:
-        body.decode(encoding)
+        if len(body) <= CHUNK:  # nearly every page: at once
+            body.decode(encoding)
+            return True
+        decoder = codecs.getincrementaldecoder(encoding)()
+        for start in range(0, len(body), CHUNK):
+            decoder.decode(body[start:start + CHUNK])
+        decoder.decode(b"", final=True)
     except (UnicodeDecodeError, LookupError):
         return False
     return True
@@ -371,7 +377,7 @@ def detected_encoding(body: bytes) -> str:
         return best
     from charset_normalizer import from_bytes  # rare (a page neither UTF-8, declared nor Arabic): loaded then
 
-    guess = from_bytes(body).best()
+    guess = from_bytes(body[:SAMPLE]).best()
     name = _resolved(guess.encoding) if guess else None
     return name if name and not name.startswith(("utf-16", "utf-32")) and _decodes(body, name) else "cp1256"
 
@@ -382,11 +388,11 @@ def arabic_codepage(body: bytes) -> str | None:
     rarely clean ISO-8859-6 (its ghain, feh, qaf and kaf are holes there), and an ISO-8859-6 page read as
     windows-1256 shows Latin letters for its waw and yeh (è, ê): each loses to the right reading."""
     best, best_score = None, 0
+    sample = body[:SAMPLE]  # enough words to tell, and a bounded cost on a page of tens of MB
     for name in ARABIC_CODEPAGES:
-        try:
-            text = body.decode(name)
-        except UnicodeDecodeError:
+        if not _decodes(body, name):
             continue
+        text = sample.decode(name)
         arabic = sum(map(len, ARABIC_LETTERS.findall(text)))
         score = arabic - 2 * sum(map(len, FOREIGN_LETTERS.findall(text)))
         if score > best_score:

@@ -130,3 +130,18 @@ def test_reextract_repairs_an_article_the_old_rule_stored_as_mojibake(tmp_path, 
     found = arshif("--data", str(data), "search", "البصرة", "--json")
     assert found.returncode == 0, found.stderr
     assert TITLE in found.stdout
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1256"])
+def test_choosing_the_encoding_of_a_huge_page_holds_no_copy_of_it(encoding):
+    import tracemalloc
+
+    body = page().replace("</body>", "<p>" + "كلمة عربية في خبر طويل " * 1_000_000 + "</p></body>").encode(encoding)
+    assert len(body) > 20 * 2**20
+    tracemalloc.start()
+    try:
+        assert html_encoding(body, "text/html") == encoding
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, peak  # checked by the MiB: not the page again as text (twice its size)
