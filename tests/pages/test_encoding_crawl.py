@@ -34,7 +34,7 @@ def test_a_crawl_stores_every_encoding_right_and_reextract_agrees(tmp_path):
         assert row[2] == "\n\n".join(PARAGRAPHS), slug
     assert len(rows) == len(ARTICLES)
     payloads = {}  # the stored bytes are the site's, not a re-encoding
-    for path in sorted((data / "warc").glob("*.warc.gz")):
+    for path in sorted((data / "warc").glob("*.warc.gz*")):  # every WARC file, closed or .open
         with path.open("rb") as f:
             for record in ArchiveIterator(f):
                 if record.rec_type == "response":
