@@ -15,13 +15,16 @@ replay reads. A page replays as it looked at each capture, with what it needed t
 
 The one difference between `indexes/index.cdx` and what cdxj-indexer makes of the WARC: a server-not-modified
 revisit has no line (archive.warc.cdxj.without_not_modified), so that ReplayWeb.page shows the response it confirms at
-that moment instead of an empty 304 or the 304's headers over a gzip-encoded body.
+that moment instead of an empty 304 or the 304's headers over a gzip-encoded body. And a response whose payload decodes
+past the payload limit (a gzip bomb a site served as a stylesheet) is copied but has no line either: a replay tool
+would decode it whole; it is named in a warning, and its references are not followed.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -41,8 +44,10 @@ from archive.store.database import Store
 from archive.warc.cdxj import without_not_modified
 from archive.warc.indexer import index
 from archive.warc.names import open_warc
-from archive.warc.reader import read_member
+from archive.warc.reader import PAYLOAD_LIMIT, RecordTooLarge, read_member
 from archive.warc.revisits import Response, Revisit, original
+
+logger = logging.getLogger(__name__)
 
 WARC_NAME = "data.warc.gz"
 
@@ -52,6 +57,7 @@ class Written(NamedTuple):
     pages: int
     requisites_missing: int
     unreadable: int
+    over_limit: int = 0   # records copied but left out of the index: their payload decodes past the limit
 IMPORT_DEPTH = 3  # stylesheets @import-ing stylesheets: as deep as real themes go
 
 
@@ -93,6 +99,7 @@ class Selection:
     pages: list[dict] = field(default_factory=list)
     requisites_missing: int = 0   # named by a page or stylesheet, never captured
     unreadable: int = 0           # pages or stylesheets whose record could not be read (damaged)
+    limit: int = PAYLOAD_LIMIT    # a payload decoding past this is not read (its record is copied, not indexed)
     _handles: dict[str, object] = field(default_factory=dict)
     _refs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
@@ -128,7 +135,9 @@ class Selection:
             fh = self._handles.get(source.warc_file)
             if fh is None:
                 fh = self._handles[source.warc_file] = open_warc(self.warc_dir, source.warc_file)
-            return read_member(fh, source.offset, source.length).payload()
+            return read_member(fh, source.offset, source.length).payload(self.limit)
+        except RecordTooLarge:  # named when the index leaves it out
+            return None
         except (OSError, ValueError):  # damaged (RecordError), too large, missing: exported without what it names
             self.unreadable += 1
             return None
@@ -188,9 +197,10 @@ class Selection:
             fh.close()
 
 
-def select(store: Store, warc_dir: Path, article_ids: list[int], requisites: bool = True) -> Selection:
+def select(store: Store, warc_dir: Path, article_ids: list[int], requisites: bool = True,
+           limit: int = PAYLOAD_LIMIT) -> Selection:
     """Every record the export of these articles copies, and its pages."""
-    chosen = Selection(store, Path(warc_dir))
+    chosen = Selection(store, Path(warc_dir), limit=limit)
     try:
         for canon, title, image, last in store.export_pages(article_ids):
             if last:
@@ -225,11 +235,11 @@ def _iso(ts: str) -> str:
 
 
 def write(data: Path, store: Store, article_ids: Iterable[int], output: Path,
-          title: str = "arshif export", requisites: bool = True) -> Written:
+          title: str = "arshif export", requisites: bool = True, limit: int = PAYLOAD_LIMIT) -> Written:
     """Write the WACZ; returns how many articles (pages) are in it and what requisites it lacks."""
     ids = list(article_ids)
     warc_dir = warc_dir_of(data)
-    chosen = select(store, warc_dir, ids, requisites)
+    chosen = select(store, warc_dir, ids, requisites, limit)
     ordered = sorted(chosen.records.values(), key=lambda r: (r.timestamp, r.record_type != "request", r.record_id))
     records = [(r.warc_file, r.offset, r.length) for r in ordered]
     pages = chosen.pages
@@ -248,7 +258,9 @@ def write(data: Path, store: Store, article_ids: Iterable[int], output: Path,
                 for fh in handles.values():
                     fh.close()
         index_path = work / "index.cdx"
-        read = index(warc, WARC_NAME, rows=False)
+        read = index(warc, WARC_NAME, rows=False, limit=limit)
+        for item in read.over_limit:
+            logger.warning("%s: copied into the WACZ, left out of its index (served raw only)", item.url)
         index_path.write_text("".join(line + "\n" for line in sorted(without_not_modified(read.lines, read.revisits))),
                               encoding="utf-8")
         pages_file = work / "pages.jsonl"
@@ -278,4 +290,4 @@ def write(data: Path, store: Store, article_ids: Iterable[int], output: Path,
                                                 (digest_file, "datapackage-digest.json")]:
                 z.write(path, arcname, compress_type=zipfile.ZIP_DEFLATED)
         partial.replace(output)
-    return Written(len(pages), chosen.requisites_missing, chosen.unreadable)
+    return Written(len(pages), chosen.requisites_missing, chosen.unreadable, len(read.over_limit))

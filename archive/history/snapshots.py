@@ -8,6 +8,7 @@ read by the bounded reader, in their file however it is named now (closed, or `.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,11 +19,11 @@ from archive.core.times import from_stamp
 from archive.core.times import parse_partial_stamp as parse_timestamp
 from archive.core.urls import canonical
 from archive.store.database import Store
-from archive.warc.reader import RecordError, RecordTooLarge, open_record, record_bytes
+from archive.warc.reader import BLOCK, PAYLOAD_LIMIT, RecordError, RecordTooLarge, may_exceed, open_record, record_bytes
 from archive.warc.revisits import Response, Revisit, original
 
-__all__ = ["Capture", "DamagedRecord", "NotArchived", "TooLarge", "captures", "forms_of", "nearest", "parse_timestamp",
-           "payload", "raw_record", "resolve"]
+__all__ = ["Capture", "DamagedRecord", "NotArchived", "TooLarge", "captures", "forms_of", "nearest", "over_limit",
+           "parse_timestamp", "payload", "raw_record", "resolve", "stored_payload"]
 
 
 class NotArchived(LookupError):
@@ -146,11 +147,39 @@ def raw_record(data: Path, capture: Capture) -> bytes:
         raise _unreadable(capture, exc) from None
 
 
-def payload(data: Path, capture: Capture) -> tuple[dict[str, str], bytes]:
-    """HTTP headers and the payload as the browser saw it (content and transfer encodings undone)."""
+def payload(data: Path, capture: Capture, limit: int = PAYLOAD_LIMIT) -> tuple[dict[str, str], bytes]:
+    """HTTP headers and the payload as the browser saw it (content and transfer encodings undone); TooLarge when
+    it decodes past `limit`."""
     try:
         with open_record(warc_dir(data), capture.warc_file, capture.offset, capture.length) as record:
             headers = dict(record.http_headers.headers) if record.http_headers else {}
-            return headers, record.payload()
+            return headers, record.payload(limit)
+    except (RecordError, FileNotFoundError) as exc:
+        raise _unreadable(capture, exc) from None
+
+
+def over_limit(data: Path, capture: Capture, limit: int = PAYLOAD_LIMIT) -> str | None:
+    """One line saying that the capture's payload decodes past `limit` (a gzip bomb, kept as stored, left out of
+    the replay index), or None: streamed, nothing held, and only a payload that could exceed it is decoded."""
+    try:
+        with open_record(warc_dir(data), capture.warc_file, capture.offset, capture.length) as record:
+            http = record.http_headers
+            if http is None or not may_exceed(record.length, http.get_header("Content-Encoding"), limit):
+                return None
+            if not record.over_limit(limit):
+                return None
+    except (RecordError, FileNotFoundError):
+        return None  # damaged or missing: whoever reads it says so
+    return f"the record of {unquote(capture.url)} at {capture.timestamp} decodes past {limit / 2**20:.0f} MiB " \
+           "(ARSHIF_PAYLOAD_LIMIT): kept as stored, served raw only"
+
+
+def stored_payload(data: Path, capture: Capture) -> Iterator[bytes]:
+    """The payload as stored (its Content-Encoding not undone), a block at a time: how a record whose payload
+    decodes past the limit is served."""
+    try:
+        with open_record(warc_dir(data), capture.warc_file, capture.offset, capture.length) as record:
+            while block := record.raw_stream.read(BLOCK):
+                yield block
     except (RecordError, FileNotFoundError) as exc:
         raise _unreadable(capture, exc) from None

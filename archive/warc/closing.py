@@ -17,8 +17,9 @@ from pathlib import Path
 from archive.core.files import fsync_dir, sha256_of
 from archive.core.paths import CDXJ
 from archive.warc import cdxj
-from archive.warc.indexer import Damage, FileIndex, index, report_damage
+from archive.warc.indexer import Damage, FileIndex, OverLimit, index, report_damage
 from archive.warc.names import OPEN_SUFFIX
+from archive.warc.reader import PAYLOAD_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +35,25 @@ class ClosedFile:
     cut: int = 0                                        # bytes of an incomplete last record cut off
     damaged: list[Damage] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)      # captures rows, when asked for
+    over_limit: list[OverLimit] = field(default_factory=list)  # responses kept but left out of index.cdxj
 
 
 def close(warc_dir: Path, name: str, *, read: FileIndex | None = None, rows: bool = False,
-          crawl_id: int | None = None, cut: bool = False, cdxj_index: Path | None = None) -> ClosedFile:
+          crawl_id: int | None = None, cut: bool = False, cdxj_index: Path | None = None,
+          limit: int = PAYLOAD_LIMIT) -> ClosedFile:
     """Close the WARC file `name` in `warc_dir` (written as `name.open`, or already renamed).
 
     `read`: the file already read by archive.warc.indexer.index (rebuild and ingest read it for its rows
     before they close it); else it is read here, with its captures rows when `rows`. `cut`: an incomplete last
     record (a crash, a full disk) is cut off first. `cdxj_index`: the index to merge into (default
-    `warc/index.cdxj`)."""
+    `warc/index.cdxj`). A response whose payload decodes past `limit` is kept, named in a warning, and left out
+    of the index."""
     warc_dir = Path(warc_dir)
     final = warc_dir / name
     open_path = warc_dir / (name + OPEN_SUFFIX)
     path = open_path if open_path.exists() else final
     if read is None:
-        read = index(path, name, crawl_id, rows=rows)
+        read = index(path, name, crawl_id, rows=rows, limit=limit)
     size = path.stat().st_size
     cut_bytes = 0
     if cut and read.end < size:
@@ -66,6 +70,8 @@ def close(warc_dir: Path, name: str, *, read: FileIndex | None = None, rows: boo
         os.replace(open_path, final)
         fsync_dir(warc_dir)
     report_damage(name, read.damaged)
+    for item in read.over_limit:
+        logger.warning("%s", item.line(name))
     cdxj.merge(cdxj_index or warc_dir / CDXJ, read.lines, read.revisits)
     return ClosedFile(name, final, final.stat().st_size, sha256_of(final), read.records, len(read.lines),
-                      cut_bytes, read.damaged, read.rows)
+                      cut_bytes, read.damaged, read.rows, read.over_limit)

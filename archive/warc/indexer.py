@@ -29,7 +29,7 @@ from archive.core.http import mime_type
 from archive.core.times import instant, stamp
 from archive.core.urls import canonical
 from archive.warc import cdxj
-from archive.warc.reader import BLOCK, GZIP, RECORD_LIMIT, Inflater, RecordError, read_member
+from archive.warc.reader import BLOCK, GZIP, PAYLOAD_LIMIT, RECORD_LIMIT, Inflater, RecordError, may_exceed, read_member
 from archive.warc.revisits import Revisit
 
 logger = logging.getLogger(__name__)
@@ -256,6 +256,31 @@ class FileIndex:
     lines: list[str] = field(default_factory=list)    # CDXJ lines
     revisits: dict[tuple[str, str], Revisit] = field(default_factory=dict)  # (filename, offset) of a revisit line
     damaged: list[Damage] = field(default_factory=list)
+    over_limit: list[OverLimit] = field(default_factory=list)  # responses kept but left out of the CDXJ lines
+
+
+@dataclass
+class OverLimit:
+    """A response whose payload decodes past the payload limit (a gzip bomb, stored as received): kept in its file
+    and its captures row, left out of index.cdxj and a WACZ's index, so that it is served only raw (`id_`)."""
+
+    url: str
+    offset: int
+    limit: int
+
+    def line(self, name: str) -> str:
+        return (f"warc/{name} at offset {self.offset}: {self.url} decodes past {self.limit / 2**20:.0f} MiB "
+                "(ARSHIF_PAYLOAD_LIMIT): kept, served raw, left out of the replay index")
+
+
+def _over_limit(fh: BinaryIO, member: Member, record, stored: int, limit: int) -> bool:
+    """Whether a response's payload decodes past `limit`: known without decoding for nearly every record (a gzip
+    payload under limit/1032 bytes cannot), else found by streaming it (nothing held)."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return False
+    if not may_exceed(stored, record.http_headers.get_header("Content-Encoding"), limit):
+        return False
+    return read_member(fh, member.offset, member.length).over_limit(limit)
 
 
 _TYPE = re.compile(rb"\r\nWARC-Type:[ \t]*([A-Za-z]+)", re.I)
@@ -269,9 +294,10 @@ def _unlisted(head: bytes) -> bool:
 
 
 def index(path: Path, name: str | None = None, crawl_id: int | None = None, rows: bool = True,
-          keep: int = HEAD) -> FileIndex:
+          keep: int = HEAD, limit: int = PAYLOAD_LIMIT) -> FileIndex:
     """Read a WARC file once: its captures rows (with `rows`), its CDXJ lines (cdxj-indexer's own, made from the
-    records read here), the revisit facts its lines are resolved by, and what is damaged."""
+    records read here), the revisit facts its lines are resolved by, what is damaged, and the responses whose
+    payload decodes past `limit` (a row, no line)."""
     path = Path(path)
     found = FileIndex(name or path.name.removesuffix(".open"))
     lines = cdxj.LineMaker(found.name)
@@ -288,9 +314,14 @@ def index(path: Path, name: str | None = None, crawl_id: int | None = None, rows
                         not record.rec_headers.get_header("WARC-Payload-Digest") and not parsed.streamed:
                     parsed.record, parsed.streamed = read_member(fh, member.offset, member.length), True
                     record = parsed.record
-                row = record_row(record, parsed.payload_length(member), member, found.name, crawl_id) \
+                stored = parsed.payload_length(member) if record.rec_type in ROW_TYPES else 0
+                row = record_row(record, stored, member, found.name, crawl_id) \
                     if rows and record.rec_type in ROW_TYPES else None
                 line = lines.line(record, member.offset, member.length)
+                if line is not None and _over_limit(fh, member, record, stored, limit):
+                    found.over_limit.append(OverLimit(record.rec_headers.get_header("WARC-Target-URI"),
+                                                      member.offset, limit))
+                    line = None
             except (ArchiveLoadFailed, StatusAndHeadersParserException, RecordError, EOFError, ValueError) as exc:
                 found.records -= 1
                 found.damaged.append(Damage(member.offset, member.length, f"not a WARC record ({exc})"))

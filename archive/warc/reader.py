@@ -35,6 +35,8 @@ ONE_CALL = 8 << 20         # … and inflated in one, when it gives at most this
 BLOCK = 256 << 10          # otherwise: compressed bytes read, and bytes given, at a time
 
 GZIP, ZLIB, RAW_DEFLATE = 31, 15, -15  # zlib's wbits for a gzip member, a zlib stream, bare deflate data
+DEFLATE_RATIO = 1032   # deflate's largest expansion: a gzip or deflate payload this many times under a limit fits it
+ENCODINGS = ("gzip", "deflate", "br")  # the Content-Encodings undone (any other is passed on as stored)
 
 
 class RecordError(ValueError):
@@ -251,6 +253,16 @@ def record_bytes(warc_dir: Path, name: str, offset: int, length: int, limit: int
         return member_bytes(fh, offset, length, limit)
 
 
+def may_exceed(stored: int, encoding: str | None, limit: int = PAYLOAD_LIMIT) -> bool:
+    """Whether a payload of `stored` bytes with this Content-Encoding could decode past `limit`: only such a
+    payload needs decoding to know (Record.over_limit). Brotli has no useful bound; an unencoded payload is
+    handed over as stored."""
+    encoding = (encoding or "").strip().lower()
+    if encoding in ("gzip", "deflate"):
+        return stored * DEFLATE_RATIO > limit
+    return encoding == "br"
+
+
 def _file_name(fh) -> str | None:
     name = getattr(fh, "name", None)
     return Path(name).name.removesuffix(".open") if isinstance(name, str) else None
@@ -271,7 +283,7 @@ class _Decoded:
             if http.get_header("transfer-encoding") == "chunked":
                 self._source = ChunkedDataReader(self._source)
             encoding = (http.get_header("content-encoding") or "").lower()
-            self._mode = encoding if encoding in ("gzip", "deflate", "br") else None
+            self._mode = encoding if encoding in ENCODINGS else None
         self._decoder = None
         self._pending = b""
         self._started = False

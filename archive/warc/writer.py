@@ -19,6 +19,7 @@ from warcio.warcwriter import GzippingWrapper, WARCWriter
 from archive.core.times import stamp
 from archive.warc.closing import ClosedFile, close
 from archive.warc.names import NAME, OPEN_SUFFIX
+from archive.warc.reader import PAYLOAD_LIMIT
 
 __all__ = ["NAME", "OPEN_SUFFIX", "ClosedFile", "RotatingWarcWriter", "parse_size"]
 
@@ -97,13 +98,15 @@ class RotatingWarcWriter:
     """Writes warcio records into rotating gzip WARC/1.1 files and says where each one landed."""
 
     def __init__(self, directory: Path, max_size: int, warcinfo: Callable[[str], dict], worker: str | None = None,
-                 on_open: Callable[[str], None] | None = None, on_close: Callable[[ClosedFile], None] | None = None):
+                 on_open: Callable[[str], None] | None = None, on_close: Callable[[ClosedFile], None] | None = None,
+                 payload_limit: int = PAYLOAD_LIMIT):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_size = max_size
         self.warcinfo = warcinfo
         self.worker = worker
         self.on_open, self.on_close = on_open, on_close
+        self.payload_limit = payload_limit  # a response decoding past it is left out of index.cdxj when closing
         self.serial = 0
         self.name: str | None = None
         self._fh: AppendOnlyFile | None = None
@@ -178,7 +181,7 @@ class RotatingWarcWriter:
         self._fh.close()
         name, self.name = self.name, None
         self._fh = self._writer = None  # a failure below leaves a `.open` file: the next crawl's recovery closes it
-        closed = close(self.directory, name)
+        closed = close(self.directory, name, limit=self.payload_limit)
         if self.on_close:
             self.on_close(closed)
         return closed

@@ -146,7 +146,7 @@ class ArchiveSession:
         for line in over_limit:
             logger.warning("a record over ARSHIF_PAYLOAD_LIMIT: %s", line)
         if over_limit:
-            self.stats.set_value("arshif/records_over_limit", len(over_limit))
+            self.stats.set_value("arshif/records_over_limit/not_extracted", len(over_limit))
         caught_up.pop("over_limit", None)  # named above, one line each
         if caught_up:
             logger.warning("articles a killed crawl had captured but not stored, extracted now: %s",
@@ -166,7 +166,8 @@ class ArchiveSession:
             for url, facts in self.shared.items():
                 self.captured.setdefault(url, (facts.get("lastmod"), facts.get("updated")))
         self.writer = RotatingWarcWriter(warc_dir(self.data), self.max_size, self._warcinfo, worker=self.worker,
-                                         on_open=self._file_opened, on_close=self._file_closed)
+                                         on_open=self._file_opened, on_close=self._file_closed,
+                                         payload_limit=self.payload_limit)
         log_path = logs_dir(self.data) / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
         self.crawl_log = log_path.open("a", encoding="utf-8")
         self.stats.set_value("arshif/crawl_id", self.crawl_id)
@@ -276,6 +277,8 @@ class ArchiveSession:
             self.store.close_warc_file(closed.name, closed.size, closed.sha256, closed.records)
         if closed.damaged:
             self.stats.inc_value("arshif/warc_damaged_records", len(closed.damaged))
+        if closed.over_limit:  # named by the closing path's warnings
+            self.stats.inc_value("arshif/records_over_limit/not_indexed", len(closed.over_limit))
         self.stats.inc_value("arshif/warc_bytes", closed.size)
         facts = self.unpublished.pop(closed.name, None)
         if facts and self.frontier is not None:

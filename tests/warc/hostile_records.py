@@ -1,4 +1,5 @@
-"""A small Arabic news site on loopback that answers one article URL with a gzip bomb (issue 27, Deliver 1).
+"""A small Arabic news site on loopback that answers one article URL, and the stylesheet of its other articles, with
+a gzip bomb (issue 27, Deliver 1).
 
 The bomb is a real response: `Content-Encoding: gzip`, 10 MiB on the wire that inflate to 10 GiB of zeros, built
 from one repeated compressed block (tests/warc/test_reading.gzip_bomb), never held inflated.
@@ -16,12 +17,14 @@ BOMB_SIZE = 10 << 30
 GOOD = "/2021/10/09/lqaa-alwazir/"
 BOMB = "/2021/10/10/qunbula/"
 SECOND = "/2021/10/11/khabar-thani/"
+STYLE = "/wp-content/themes/site/style.css"  # named by the real articles: a requisite, so a WACZ carries it
 
 ARTICLE = """<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
 <title>{title} - الإيطالية نيوز</title>
 <meta property="og:type" content="article">
 <meta property="article:published_time" content="{date}T10:00:00+00:00">
 <link rel="canonical" href="{url}">
+<link rel="stylesheet" href="{style}">
 </head><body><article><h1>{title}</h1><time datetime="{date}T10:00:00+00:00">{date}</time>
 <div class="entry-content">{body}</div></article></body></html>"""
 
@@ -67,9 +70,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, xml.encode(), "application/xml")
         elif path == BOMB:
             self._send(200, bomb(), "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
+        elif path == STYLE:
+            self._send(200, bomb(), "text/css", {"Content-Encoding": "gzip"})
         elif path in self.server.articles:
             title = {GOOD: "لقاء الوزير في روما", SECOND: "خبر ثان عن روما"}[path]
-            html = ARTICLE.format(title=title, date=path[1:11].replace("/", "-"), url=base + path, body=PARAGRAPH * 6)
+            html = ARTICLE.format(title=title, date=path[1:11].replace("/", "-"), url=base + path, style=STYLE,
+                                  body=PARAGRAPH * 6)
             self._send(200, html.encode(), "text/html; charset=utf-8")
         else:
             self._send(404, b"not found", "text/plain")

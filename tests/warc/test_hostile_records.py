@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawling import ROOT
-from tests.warc.hostile_records import BOMB, GOOD, SECOND, HostileSite
+from tests.warc.hostile_records import BOMB, GOOD, SECOND, STYLE, HostileSite
 
 # Scrapy's own limit on a download, lowered as issue 27's bounded crawling will lower it: the bomb is stored raw
 # (the recorder sees the body before it is decoded) and dropped by Scrapy's decoder once past this
@@ -79,7 +80,7 @@ def test_the_bomb_is_stored_raw_and_the_next_crawl_archives_the_new_article(bomb
     assert {f"{url}{GOOD}", f"{url}{SECOND}"} <= articles(data)
     log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
     assert f"a record over ARSHIF_PAYLOAD_LIMIT: {url}{BOMB}: kept in the archive (served raw), not extracted" in log
-    assert "'arshif/records_over_limit': 1" in log
+    assert "'arshif/records_over_limit/not_extracted': 1" in log
 
 
 def test_verify_deep_checks_the_bomb_by_streaming_and_notes_it(bombed):
@@ -87,8 +88,10 @@ def test_verify_deep_checks_the_bomb_by_streaming_and_notes_it(bombed):
     run = bounded(arshif(data, "verify", "--deep"))
     assert "archive verified: no problems" in run.stderr + run.stdout
     notes = [line for line in (run.stderr + run.stdout).splitlines() if line.startswith("note: ")]
-    assert len(notes) == 1, run
-    assert f"{url}{BOMB}: its payload decodes past 256 MiB (ARSHIF_PAYLOAD_LIMIT): kept, served raw" in notes[0]
+    assert len(notes) == 2, run  # the article and the stylesheet, each stored once (crawl 2's copies are revisits)
+    for path in (BOMB, STYLE):
+        assert sum(f"{url}{path}: its payload decodes past 256 MiB (ARSHIF_PAYLOAD_LIMIT): kept, served raw" in note
+                   for note in notes) == 1, run
 
 
 def test_reextract_and_rebuild_name_the_bomb_and_keep_every_article(bombed):
@@ -107,8 +110,52 @@ def test_show_says_in_one_line_that_the_record_is_too_large(bombed):
     assert len(lines) == 1 and "too large to show" in lines[0], run
 
 
-def test_a_wacz_export_leaves_the_bomb_out_and_finishes(bombed, tmp_path):
-    url, data, _, _ = bombed
-    bounded(arshif(data, "export", "--format", "wacz", "-o", str(tmp_path / "out.wacz")))
-    assert (tmp_path / "out.wacz").stat().st_size > 0
+def test_a_wacz_export_carries_the_bomb_stylesheet_but_leaves_it_out_of_its_index(bombed, tmp_path):
+    import zipfile
 
+    url, data, _, _ = bombed
+    run = bounded(arshif(data, "export", "--format", "wacz", "-o", str(tmp_path / "out.wacz")))
+    assert f"{url}{STYLE}: copied into the WACZ, left out of its index (served raw only)" in run.stderr, run
+    with zipfile.ZipFile(tmp_path / "out.wacz") as wacz:
+        index = wacz.read("indexes/index.cdx").decode()
+        with wacz.open("archive/data.warc.gz") as stored:
+            carried = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI")) for r in ArchiveIterator(stored)]
+    assert "lqaa-alwazir" in index and "style.css" not in index
+    assert ("response", f"{url}{STYLE}") in carried  # the bomb's record is in the WACZ, as stored
+
+
+def responses_indexed(data: Path) -> str:
+    """index.cdxj without its revisit lines: a revisit of a record left out keeps its line, and pywb, finding no
+    original to replay, replays nothing (the web UI says why in one line)."""
+    lines = (data / "warc" / "index.cdxj").read_text().splitlines()
+    return "\n".join(line for line in lines if '"warc/revisit"' not in line)
+
+
+def test_the_bombs_are_left_out_of_index_cdxj_and_named(bombed):
+    url, data, first, second = bombed
+    index = responses_indexed(data)
+    assert GOOD.strip("/") in index and SECOND.strip("/") in index
+    assert BOMB.strip("/") not in index and "style.css" not in index
+    log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+    assert f"{url}{BOMB} decodes past 256 MiB (ARSHIF_PAYLOAD_LIMIT): kept, served raw, left out of the replay " \
+           "index" in log
+    assert "'arshif/records_over_limit/not_indexed': 2" in log
+
+
+def test_the_web_ui_says_so_in_one_line_and_serves_the_stored_bytes_raw(bombed):
+    from tests.warc.hostile_records import bomb
+    from tests.web.test_serve import Served
+
+    url, data, _, _ = bombed
+    server = Served(data)
+    try:
+        page = server.get(f"/web/2026/{url}{BOMB}")
+        assert page.status == 413
+        assert f"{url}{BOMB}" in page.text and "kept as stored, served raw only" in page.text
+        raw = server.get(f"/web/2026id_/{url}{BOMB}")
+        assert raw.status == 200 and raw.headers["content-type"] == "application/octet-stream"
+        assert raw.body == bomb()  # the bytes as the site sent them, never decoded
+        good = server.get(f"/web/2026/{url}{GOOD}")
+        assert good.status == 200
+    finally:
+        server.stop()

@@ -1,5 +1,7 @@
 """Replay of any capture: `/web/<timestamp>/<url>` (pywb in a sandboxed frame, with the captures before and after)
-and `/web/<timestamp>id_/<url>` (the archived bytes, sandboxed by CSP)."""
+and `/web/<timestamp>id_/<url>` (the archived bytes, sandboxed by CSP). A capture whose payload decodes past the payload
+limit (a gzip bomb, kept as stored) is not replayed: the page says so in one line, and `id_` serves its stored bytes
+raw, as a download, never decoded."""
 
 from __future__ import annotations
 
@@ -7,9 +9,18 @@ import re
 from urllib.parse import unquote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
-from archive.history.snapshots import NotArchived, captures, nearest, payload, resolve
+from archive.history.snapshots import (
+    NotArchived,
+    TooLarge,
+    captures,
+    nearest,
+    over_limit,
+    payload,
+    resolve,
+    stored_payload,
+)
 from archive.web.views.base import Site
 
 # archived bytes as captured: no script, no request beyond this server (nothing reaches the live web)
@@ -39,7 +50,10 @@ def web(site: Site, request: Request) -> Response:
                 return site.error(400, "طابع زمني غير صالح")
             if m.group(2) == "id_":
                 shown = resolve(store, picked)
-                headers, body = payload(site.data, shown)
+                try:
+                    headers, body = payload(site.data, shown)
+                except TooLarge:
+                    return _raw(site, shown)
                 content_type = next((v for k, v in headers.items() if k.lower() == "content-type"),
                                     "application/octet-stream")
                 return Response(body, status_code=shown.status or 200, headers={
@@ -50,11 +64,22 @@ def web(site: Site, request: Request) -> Response:
             # pywb replays a server-not-modified revisit with its own 304 status line, which a browser shows as
             # nothing: the frame shows the response the 304 confirmed, and the page says so
             confirmed = resolve(store, picked) if picked.profile == "server-not-modified" else None
+            too_large = over_limit(site.data, confirmed or resolve(store, picked))
         except NotArchived as exc:
             return site.error(404, str(exc))
+    if too_large:
+        return site.error(413, too_large)
     framed = confirmed or picked
     return site.page("replay.html", title=title or unquote(picked.url), capture=picked,
                      frame=site.pywb.frame_url(framed.timestamp, framed.url) if site.pywb else None,
                      confirmed=confirmed, before=found[index - 1] if index else None,
                      after=found[index + 1] if index + 1 < len(found) else None, count=len(found),
                      position=index + 1, is_article=title is not None)
+
+
+def _raw(site: Site, shown) -> Response:
+    """The stored payload of a record that decodes past the limit: its bytes as received (still encoded), as a
+    download, streamed, never decoded here."""
+    return StreamingResponse(stored_payload(site.data, shown), status_code=shown.status or 200, headers={
+        "Content-Type": "application/octet-stream", "Content-Disposition": "attachment",
+        "Content-Security-Policy": RAW_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})
