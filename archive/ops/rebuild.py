@@ -26,7 +26,7 @@ from archive.store.database import Store
 from archive.warc.closing import close
 from archive.warc.indexer import FileIndex, index, warcinfo
 from archive.warc.names import NAME
-from archive.warc.reader import PAYLOAD_LIMIT, RecordTooLarge, open_record
+from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT, RecordTooLarge, open_record
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,12 @@ BATCH = 200
 OVER_LIMIT = "over_limit"  # the outcome of a record whose payload inflates past the limit: kept, not extracted
 
 
-def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT) -> tuple[bytes, dict[str, str]]:
+def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT
+                 ) -> tuple[bytes, dict[str, str]]:
     """The payload a browser saw and its Content-Type, by the bounded reader (a record damaged is a RecordError,
     a ValueError: counted unreadable; one whose payload inflates past `limit` is RecordTooLarge: counted
-    over_limit and named)."""
-    with open_record(warc_dir, row["warc_file"], row["offset"], row["length"]) as record:
+    over_limit and named; so is one whose gzip member inflates past `record_limit`)."""
+    with open_record(warc_dir, row["warc_file"], row["offset"], row["length"], record_limit) as record:
         headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
         return record.payload(limit), headers
 
@@ -165,7 +166,7 @@ def close_file(store: Store, path: Path, read: FileIndex | None = None, cdxj_ind
 
 
 def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int = PAYLOAD_LIMIT,
-             over_limit: list[str] | None = None) -> Counter:
+             over_limit: list[str] | None = None, record_limit: int = RECORD_LIMIT) -> Counter:
     """Extract the article pages whose capture is indexed but whose article rows never were: a crawl killed
     between writing a page's record (fsynced first) and committing the batch of articles extracted from it.
     Such a page is not fetched again (the archive holds it), so without this its text would be missing from
@@ -187,7 +188,7 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
         kwargs = {**site, "listed": listed, "listed_author": listed_author}
         row = {"warc_file": warc_file, "offset": offset, "length": length}
         try:  # the file may still be `.open`: the reader finds it by either name
-            body, headers = _record_body(warc_dir_of(data), row, limit)
+            body, headers = _record_body(warc_dir_of(data), row, limit, record_limit)
             article = extract(body, url, headers, **kwargs)
         except ExtractionFailed:
             outcome["failed"] += 1

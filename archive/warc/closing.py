@@ -19,7 +19,7 @@ from archive.core.paths import CDXJ
 from archive.warc import cdxj
 from archive.warc.indexer import Damage, FileIndex, OverLimit, index, report_damage
 from archive.warc.names import OPEN_SUFFIX
-from archive.warc.reader import PAYLOAD_LIMIT
+from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +40,20 @@ class ClosedFile:
 
 def close(warc_dir: Path, name: str, *, read: FileIndex | None = None, rows: bool = False,
           crawl_id: int | None = None, cut: bool = False, cdxj_index: Path | None = None,
-          limit: int = PAYLOAD_LIMIT) -> ClosedFile:
+          limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT) -> ClosedFile:
     """Close the WARC file `name` in `warc_dir` (written as `name.open`, or already renamed).
 
     `read`: the file already read by archive.warc.indexer.index (rebuild and ingest read it for its rows
     before they close it); else it is read here, with its captures rows when `rows`. `cut`: an incomplete last
     record (a crash, a full disk) is cut off first. `cdxj_index`: the index to merge into (default
     `warc/index.cdxj`). A response whose payload decodes past `limit` is kept, named in a warning, and left out
-    of the index."""
+    of the index; a member that inflates past `record_limit` is named as damage."""
     warc_dir = Path(warc_dir)
     final = warc_dir / name
     open_path = warc_dir / (name + OPEN_SUFFIX)
     path = open_path if open_path.exists() else final
     if read is None:
-        read = index(path, name, crawl_id, rows=rows, limit=limit)
+        read = index(path, name, crawl_id, rows=rows, limit=limit, record_limit=record_limit)
     size = path.stat().st_size
     cut_bytes = 0
     if cut and read.end < size:

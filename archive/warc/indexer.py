@@ -59,7 +59,8 @@ class Damage:
     reason: str
 
 
-def _inflate_member(fh: BinaryIO, data: bytes, keep: int) -> tuple[int, int, bytes, bytes, str | None]:
+def _inflate_member(fh: BinaryIO, data: bytes, keep: int, limit: int = RECORD_LIMIT
+                    ) -> tuple[int, int, bytes, bytes, str | None]:
     """The gzip member that starts `data` (more is read from fh as needed), inflated and CRC-checked, keeping its
     first `keep` bytes: (compressed length, size, head, what was read past it, why it is not whole or None)."""
     inflater = Inflater(GZIP)
@@ -77,8 +78,8 @@ def _inflate_member(fh: BinaryIO, data: bytes, keep: int) -> tuple[int, int, byt
         if kept < keep and out:
             parts.append(out[:keep - kept])
             kept += len(parts[-1])
-        if inflater.produced > RECORD_LIMIT:
-            return consumed, inflater.produced, b"", b"", f"inflates past {RECORD_LIMIT >> 20} MiB"
+        if inflater.produced > limit:
+            return consumed, inflater.produced, b"", b"", f"inflates past {limit >> 20} MiB"
         if inflater.eof:
             rest = inflater.unused
             return consumed + len(data) - len(rest), inflater.produced, b"".join(parts), rest, None
@@ -110,13 +111,14 @@ def _next_record(fh: BinaryIO, start: int) -> int | None:
         pos += len(chunk)
 
 
-def scan(fh: BinaryIO, damaged: list[Damage] | None = None, keep: int = HEAD) -> Iterator[Member]:
+def scan(fh: BinaryIO, damaged: list[Damage] | None = None, keep: int = HEAD, limit: int = RECORD_LIMIT
+         ) -> Iterator[Member]:
     """Every complete gzip member of an open file, in order (see `members`)."""
     fh.seek(0)
     offset = 0
     pending = fh.read(CHUNK)
     while pending:
-        length, size, head, rest, reason = _inflate_member(fh, pending, keep)
+        length, size, head, rest, reason = _inflate_member(fh, pending, keep, limit)
         if reason is not None:
             resume = _next_record(fh, offset + 1)
             if damaged is not None:
@@ -294,15 +296,15 @@ def _unlisted(head: bytes) -> bool:
 
 
 def index(path: Path, name: str | None = None, crawl_id: int | None = None, rows: bool = True,
-          keep: int = HEAD, limit: int = PAYLOAD_LIMIT) -> FileIndex:
+          keep: int = HEAD, limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT) -> FileIndex:
     """Read a WARC file once: its captures rows (with `rows`), its CDXJ lines (cdxj-indexer's own, made from the
     records read here), the revisit facts its lines are resolved by, what is damaged, and the responses whose
-    payload decodes past `limit` (a row, no line)."""
+    payload decodes past `limit` (a row, no line). A member that inflates past `record_limit` is damage."""
     path = Path(path)
     found = FileIndex(name or path.name.removesuffix(".open"))
     lines = cdxj.LineMaker(found.name)
     with path.open("rb") as fh:
-        for member in scan(fh, found.damaged, keep):
+        for member in scan(fh, found.damaged, keep, record_limit):
             found.records += 1
             found.end = member.offset + member.length
             if not rows and _unlisted(member.head):

@@ -19,7 +19,7 @@ from warcio.warcwriter import GzippingWrapper, WARCWriter
 from archive.core.times import stamp
 from archive.warc.closing import ClosedFile, close
 from archive.warc.names import NAME, OPEN_SUFFIX
-from archive.warc.reader import PAYLOAD_LIMIT
+from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT
 
 __all__ = ["NAME", "OPEN_SUFFIX", "ClosedFile", "RotatingWarcWriter", "parse_size"]
 
@@ -99,7 +99,7 @@ class RotatingWarcWriter:
 
     def __init__(self, directory: Path, max_size: int, warcinfo: Callable[[str], dict], worker: str | None = None,
                  on_open: Callable[[str], None] | None = None, on_close: Callable[[ClosedFile], None] | None = None,
-                 payload_limit: int = PAYLOAD_LIMIT):
+                 payload_limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_size = max_size
@@ -107,6 +107,7 @@ class RotatingWarcWriter:
         self.worker = worker
         self.on_open, self.on_close = on_open, on_close
         self.payload_limit = payload_limit  # a response decoding past it is left out of index.cdxj when closing
+        self.record_limit = record_limit    # a member inflating past it is damage when closing
         self.serial = 0
         self.name: str | None = None
         self._fh: AppendOnlyFile | None = None
@@ -181,7 +182,7 @@ class RotatingWarcWriter:
         self._fh.close()
         name, self.name = self.name, None
         self._fh = self._writer = None  # a failure below leaves a `.open` file: the next crawl's recovery closes it
-        closed = close(self.directory, name, limit=self.payload_limit)
+        closed = close(self.directory, name, limit=self.payload_limit, record_limit=self.record_limit)
         if self.on_close:
             self.on_close(closed)
         return closed

@@ -59,7 +59,8 @@ class ArchiveSession:
 
     def __init__(self, crawler: Crawler, *, data: Path, max_size: int, batch_size: int, batch_seconds: float,
                  worker: str | None, options: dict, operator: str, user_agent: str | None, min_free: int,
-                 fresh: bool, site_name: str | None, clock: str | None, payload_limit: int):
+                 fresh: bool, site_name: str | None, clock: str | None, payload_limit: int,
+                 record_limit: int):
         self.crawler = crawler
         self.stats = crawler.stats
         self.data = data
@@ -75,6 +76,7 @@ class ArchiveSession:
         self.fresh = fresh
         self.site_name = site_name
         self.payload_limit = payload_limit  # a payload decoding past this is kept, not read (ARSHIF_PAYLOAD_LIMIT)
+        self.record_limit = record_limit    # … and a gzip member inflating past this (ARSHIF_RECORD_LIMIT)
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
         self.article_urls: set[str] = set()             # pages the archive knows as articles
@@ -114,7 +116,8 @@ class ArchiveSession:
                    min_free=parse_size(settings.get("ARSHIF_MIN_FREE_SPACE")),
                    fresh=settings.getbool("ARSHIF_FRESH"), site_name=settings.get("ARSHIF_SITE_NAME"),
                    clock=settings.get("ARSHIF_CLOCK") or None,
-                   payload_limit=parse_size(settings.get("ARSHIF_PAYLOAD_LIMIT")))
+                   payload_limit=parse_size(settings.get("ARSHIF_PAYLOAD_LIMIT")),
+                   record_limit=parse_size(settings.get("ARSHIF_RECORD_LIMIT")))
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def spider_opened(self, spider: scrapy.Spider) -> None:
@@ -142,9 +145,9 @@ class ArchiveSession:
             self.stats.set_value("arshif/recovery", report.summary())
             self.stats.set_value("arshif/recovered_records", report.indexed_records)
         over_limit: list[str] = []
-        caught_up = catch_up(self.data, self.store, self.site_name, self.payload_limit, over_limit)
+        caught_up = catch_up(self.data, self.store, self.site_name, self.payload_limit, over_limit, self.record_limit)
         for line in over_limit:
-            logger.warning("a record over ARSHIF_PAYLOAD_LIMIT: %s", line)
+            logger.warning("a stored record too large to read back: %s", line)
         if over_limit:
             self.stats.set_value("arshif/records_over_limit/not_extracted", len(over_limit))
         caught_up.pop("over_limit", None)  # named above, one line each
@@ -167,7 +170,7 @@ class ArchiveSession:
                 self.captured.setdefault(url, (facts.get("lastmod"), facts.get("updated")))
         self.writer = RotatingWarcWriter(warc_dir(self.data), self.max_size, self._warcinfo, worker=self.worker,
                                          on_open=self._file_opened, on_close=self._file_closed,
-                                         payload_limit=self.payload_limit)
+                                         payload_limit=self.payload_limit, record_limit=self.record_limit)
         log_path = logs_dir(self.data) / f"{self.run_stamp}-crawl{self.crawl_id}.crawl.log"
         self.crawl_log = log_path.open("a", encoding="utf-8")
         self.stats.set_value("arshif/crawl_id", self.crawl_id)
@@ -425,7 +428,7 @@ class ArchiveSession:
         """`use(record)` of a record (in a closed file or the one being written), or None when it cannot be read
         (damaged, too large: the source is then fetched in full)."""
         try:
-            with open_record(warc_dir(self.data), name, offset, length) as record:
+            with open_record(warc_dir(self.data), name, offset, length, self.record_limit) as record:
                 return use(record)
         except FileNotFoundError:
             return None

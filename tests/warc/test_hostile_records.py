@@ -79,7 +79,8 @@ def test_the_bomb_is_stored_raw_and_the_next_crawl_archives_the_new_article(bomb
     bounded(second)
     assert {f"{url}{GOOD}", f"{url}{SECOND}"} <= articles(data)
     log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
-    assert f"a record over ARSHIF_PAYLOAD_LIMIT: {url}{BOMB}: kept in the archive (served raw), not extracted" in log
+    assert f"a stored record too large to read back: {url}{BOMB}: kept in the archive (served raw), not " \
+           "extracted" in log
     assert "'arshif/records_over_limit/not_extracted': 1" in log
 
 
@@ -159,3 +160,17 @@ def test_the_web_ui_says_so_in_one_line_and_serves_the_stored_bytes_raw(bombed):
         assert good.status == 200
     finally:
         server.stop()
+
+
+def test_the_limits_are_settings_of_the_crawl(tmp_path):
+    """Lowered for one crawl: the payload limit names the bomb at 64 MiB, the member limit at 4 MiB (the bomb's
+    10 MiB body is one WARC record, its gzip member inflating to just over 10 MiB)."""
+    data = tmp_path / "data"
+    with HostileSite() as site:
+        bounded(arshif(data, "crawl", "--site", site.url + "/", *CRAWL, "--set", "ARSHIF_PAYLOAD_LIMIT=64M"))
+        log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+        assert f"{site.url}{BOMB} decodes past 64 MiB (ARSHIF_PAYLOAD_LIMIT)" in log
+        bounded(arshif(data, "crawl", "--site", site.url + "/", *CRAWL, "--set", "ARSHIF_RECORD_LIMIT=4M"))
+    log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+    assert f"a stored record too large to read back: {site.url}{BOMB}: kept in the archive (served raw), not " \
+           "extracted: the member of the record at warc/" in log and "inflates past the limit of 4 MiB: refused" in log
