@@ -31,9 +31,11 @@ ARSHIF_REFRESH = False                  # True: fetch every known article again 
 ARSHIF_SITE_NAME = "الإيطالية نيوز"       # stripped from titles ("… - الإيطالية نيوز")
 ARSHIF_MAX_EXTRACTION_FAILURES = 0.2    # exit 1 when a larger share of article pages cannot be extracted
 ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, below this much free disk
-# Reading stored records back (issue 27, Deliver 1): ARSHIF_PAYLOAD_LIMIT. A stored payload whose Content-Encoding
-# decodes past it (a gzip bomb) is kept in its WARC file, served raw, named in the run's log, and never decoded whole.
+# Reading stored records back (issue 27, Deliver 1): ARSHIF_PAYLOAD_LIMIT, ARSHIF_RECORD_LIMIT. A stored payload whose
+# Content-Encoding decodes past the first (a gzip bomb) is kept in its WARC file, served raw, named in the run's log,
+# and never decoded whole; a WARC record whose own gzip member inflates past the second is named and not read.
 ARSHIF_PAYLOAD_LIMIT = "256M"
+ARSHIF_RECORD_LIMIT = "2G"
 # How long a sitemap, feed or listing page fetched with success is left alone before it is fetched again (30m, 6h,
 # 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
 # page are fetched on every run. Listing pages (and other pages that are not articles) once a day by default, so that
