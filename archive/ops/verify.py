@@ -23,7 +23,7 @@ from archive.core.paths import warc_dir as warc_dir_of
 from archive.store.database import Say, Store
 from archive.warc.indexer import Damage, Member, scan
 from archive.warc.names import NAME, OPEN_SUFFIX
-from archive.warc.reader import BLOCK, PAYLOAD_LIMIT, RecordError, read_member
+from archive.warc.reader import BLOCK, PAYLOAD_LIMIT, RecordError, may_exceed, read_member
 
 DEEP_KEEP = 1 << 20  # records up to this size are checked from the one read of their file; larger ones read again
 
@@ -92,9 +92,11 @@ def _digested(fh, member: Member):
     return record
 
 
-def _encoded(record) -> bool:
+def _encoded(record, limit: int) -> bool:
+    """Whether the record's payload could decode past `limit` (archive.warc.reader.may_exceed): only then is it
+    decoded, streamed, to know."""
     http = record.http_headers
-    return http is not None and (http.get_header("Content-Encoding") or "").lower() in ("gzip", "deflate", "br")
+    return http is not None and may_exceed(record.length or 0, http.get_header("Content-Encoding"), limit)
 
 
 def _over_limit(fh, member: Member, limit: int) -> bool:
@@ -133,7 +135,7 @@ def _deep_members(fh, name: str, known: set, at: dict[int, str], damaged: list[D
             yield Problem(name, "digest mismatch: " + "; ".join(checker.problems), record_id, member.offset)
         if record.rec_type != "warcinfo" and record_id not in known:
             yield Problem(name, "record has no row in the database", record_id, member.offset)
-        if notes is not None and _encoded(record):
+        if notes is not None and _encoded(record, limit):
             try:
                 if _over_limit(fh, member, limit):
                     url = record.rec_headers.get_header("WARC-Target-URI")
