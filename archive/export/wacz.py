@@ -44,7 +44,7 @@ from archive.store.database import Store
 from archive.warc.cdxj import without_not_modified
 from archive.warc.indexer import index
 from archive.warc.names import open_warc
-from archive.warc.reader import PAYLOAD_LIMIT, RecordTooLarge, read_member
+from archive.warc.reader import PAYLOAD_LIMIT, RecordTooLarge, member_payload
 from archive.warc.revisits import Response, Revisit, original
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class Selection:
             fh = self._handles.get(source.warc_file)
             if fh is None:
                 fh = self._handles[source.warc_file] = open_warc(self.warc_dir, source.warc_file)
-            return read_member(fh, source.offset, source.length).payload(self.limit)
+            return member_payload(fh, source.offset, source.length, self.limit)[1]
         except RecordTooLarge:  # named when the index leaves it out
             return None
         except (OSError, ValueError):  # damaged (RecordError), too large, missing: exported without what it names

@@ -19,7 +19,16 @@ from archive.core.times import from_stamp
 from archive.core.times import parse_partial_stamp as parse_timestamp
 from archive.core.urls import canonical
 from archive.store.database import Store
-from archive.warc.reader import BLOCK, PAYLOAD_LIMIT, RecordError, RecordTooLarge, may_exceed, open_record, record_bytes
+from archive.warc.reader import (
+    BLOCK,
+    PAYLOAD_LIMIT,
+    RecordError,
+    RecordTooLarge,
+    may_exceed,
+    open_record,
+    record_bytes,
+    record_payload,
+)
 from archive.warc.revisits import Response, Revisit, original
 
 __all__ = ["Capture", "DamagedRecord", "NotArchived", "TooLarge", "captures", "forms_of", "nearest", "over_limit",
@@ -151,9 +160,8 @@ def payload(data: Path, capture: Capture, limit: int = PAYLOAD_LIMIT) -> tuple[d
     """HTTP headers and the payload as the browser saw it (content and transfer encodings undone); TooLarge when
     it decodes past `limit`."""
     try:
-        with open_record(warc_dir(data), capture.warc_file, capture.offset, capture.length) as record:
-            headers = dict(record.http_headers.headers) if record.http_headers else {}
-            return headers, record.payload(limit)
+        record, body = record_payload(warc_dir(data), capture.warc_file, capture.offset, capture.length, limit)
+        return (dict(record.http_headers.headers) if record.http_headers else {}), body
     except (RecordError, FileNotFoundError) as exc:
         raise _unreadable(capture, exc) from None
 

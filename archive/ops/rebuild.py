@@ -26,7 +26,7 @@ from archive.store.database import Store
 from archive.warc.closing import close
 from archive.warc.indexer import FileIndex, index, warcinfo
 from archive.warc.names import NAME
-from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT, RecordTooLarge, open_record
+from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT, RecordTooLarge, record_payload
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,8 @@ def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT, record_limit: 
     """The payload a browser saw and its Content-Type, by the bounded reader (a record damaged is a RecordError,
     a ValueError: counted unreadable; one whose payload inflates past `limit` is RecordTooLarge: counted
     over_limit and named; so is one whose gzip member inflates past `record_limit`)."""
-    with open_record(warc_dir, row["warc_file"], row["offset"], row["length"], record_limit) as record:
-        headers = {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
-        return record.payload(limit), headers
+    record, body = record_payload(warc_dir, row["warc_file"], row["offset"], row["length"], limit, record_limit)
+    return body, {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
 
 
 def over_limit_line(url: str, exc: RecordTooLarge) -> str:

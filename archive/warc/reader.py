@@ -247,6 +247,27 @@ def open_record(warc_dir: Path, name: str, offset: int, length: int, limit: int 
         yield read_member(fh, offset, length, limit)
 
 
+def record_payload(warc_dir: Path, name: str, offset: int, length: int, limit: int = PAYLOAD_LIMIT,
+                   record_limit: int = RECORD_LIMIT) -> tuple[Record, bytes]:
+    """The record a database row points at (its headers) and its payload as a browser saw it. A payload that could
+    decode past `limit` (may_exceed: a large gzip body) is first decoded without being held, so that a bomb is
+    refused (RecordTooLarge) in little memory rather than after `limit` bytes were held."""
+    with open_warc(warc_dir, name) as fh:
+        return member_payload(fh, offset, length, limit, record_limit)
+
+
+def member_payload(fh: BinaryIO, offset: int, length: int, limit: int = PAYLOAD_LIMIT,
+                   record_limit: int = RECORD_LIMIT) -> tuple[Record, bytes]:
+    """record_payload of the member at [offset, offset+length) of an open file."""
+    record = read_member(fh, offset, length, record_limit)
+    http = record.http_headers
+    if http is not None and may_exceed(record.length or 0, http.get_header("Content-Encoding"), limit):
+        if record.over_limit(limit):
+            raise _too_large("the payload", limit, record.file, offset)
+        record = read_member(fh, offset, length, record_limit)
+    return record, record.payload(limit)
+
+
 def record_bytes(warc_dir: Path, name: str, offset: int, length: int, limit: int = PAYLOAD_LIMIT) -> bytes:
     """member_bytes of the record a database row points at."""
     with open_warc(warc_dir, name) as fh:

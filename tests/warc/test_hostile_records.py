@@ -18,6 +18,7 @@ from tests.warc.hostile_records import BOMB, GOOD, SECOND, STYLE, HostileSite
 # (the recorder sees the body before it is decoded) and dropped by Scrapy's decoder once past this
 CRAWL = ("--set", "DOWNLOAD_MAXSIZE=33554432")
 PEAK_RSS = 600 << 20  # bytes: the issue's bound on a crawl's peak, and on every command here
+READER_RSS = 200 << 20  # a command that only reads the archive: a bomb is refused before its payload limit is held
 
 MEASURE = """import resource, subprocess, sys
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
@@ -99,6 +100,7 @@ def test_reextract_and_rebuild_name_the_bomb_and_keep_every_article(bombed):
     url, data, _, _ = bombed
     for command in ("reextract", "rebuild"):
         run = bounded(arshif(data, command))
+        assert run.peak < READER_RSS, run
         assert f"{url}{BOMB}: kept in the archive (served raw), not extracted" in run.stderr, run
         assert {f"{url}{GOOD}", f"{url}{SECOND}"} <= articles(data)
 
@@ -106,6 +108,7 @@ def test_reextract_and_rebuild_name_the_bomb_and_keep_every_article(bombed):
 def test_show_says_in_one_line_that_the_record_is_too_large(bombed):
     url, data, _, _ = bombed
     run = bounded(arshif(data, "show", "--format", "html", url + BOMB), status=1)
+    assert run.peak < READER_RSS, run
     assert run.stdout == ""
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "too large to show" in lines[0], run
@@ -116,6 +119,7 @@ def test_a_wacz_export_carries_the_bomb_stylesheet_but_leaves_it_out_of_its_inde
 
     url, data, _, _ = bombed
     run = bounded(arshif(data, "export", "--format", "wacz", "-o", str(tmp_path / "out.wacz")))
+    assert run.peak < READER_RSS, run
     assert f"{url}{STYLE}: copied into the WACZ, left out of its index (served raw only)" in run.stderr, run
     with zipfile.ZipFile(tmp_path / "out.wacz") as wacz:
         index = wacz.read("indexes/index.cdx").decode()
