@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from archive.core.addresses import refusals_line
 from archive.core.paths import database, logs_dir
 from archive.core.times import scheduling_now, stamp
 from archive.ops.frontier import default_worker_id, frontier_problem, ping, worker_problem
@@ -26,7 +27,11 @@ MIN_PAGES_FOR_FAILURE_SHARE = 5
 STANDARD_CUTS = (("arshif/redirects/too_many", "redirect chain(s) longer than REDIRECT_MAX_TIMES hops"),
                  ("arshif/redirects/trap", "redirect trap(s), new URLs of one shape (ARSHIF_REDIRECT_SAME_SHAPE)"),
                  ("arshif/discovery/sitemap_index_cut", "sitemap index entries past ARSHIF_SITEMAP_INDEX_MAX"),
-                 ("arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"))
+                 ("arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"),
+                 ("arshif/records_over_limit/not_extracted",
+                  "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
+                 ("arshif/records_over_limit/not_indexed", "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of "
+                  "index.cdxj"))
 
 
 class CrawlUsageError(ValueError):
@@ -196,6 +201,9 @@ class CrawlResult:
         cuts = [f"{self.stats[key]} {what}" for key, what in STANDARD_CUTS if self.stats.get(key)]
         if cuts:
             lines.append("cut by a limit: " + "; ".join(cuts))
+        refused = refusals_line(self.stats)
+        if refused:
+            lines.append(refused)
         if self.message:
             lines.append(f"arshif crawl: {self.message}")
         return lines

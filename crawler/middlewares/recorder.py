@@ -56,8 +56,10 @@ class WarcRecorderMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
-        if isinstance(exception, IgnoreRequest):  # robots.txt forbids it: never sent, not an error
-            self.session.log_fetch(request, "-9998", 0, None, None, "blocked-by-robots", None)
+        if isinstance(exception, IgnoreRequest):  # never sent, not an error: robots.txt or the address rules
+            refused = request.meta.get("arshif_refused")
+            outcome = f"refused-{refused}-address" if refused else "blocked-by-robots"
+            self.session.log_fetch(request, "-9998", 0, None, None, outcome, None)
             return None
         name = type(exception).__name__
         self.session.log_fetch(request, f"-{name}"[:24], 0, None, None, "failed", request.meta.get("download_latency"))

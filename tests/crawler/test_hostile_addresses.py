@@ -181,3 +181,12 @@ def test_the_address_checked_is_the_one_connected_to(monkeypatch):
         assert dnscache["cdn2.example.com"] == "93.184.216.35"  # Scrapy's resolver asks no second time
     finally:
         dnscache.pop("cdn2.example.com", None)
+
+
+def test_the_fetch_log_and_the_runs_last_lines_name_each_refusal(hostile_crawl):
+    """crawl.log called every refusal `blocked-by-robots`, and the crawl's summary said nothing of them."""
+    for reason in ("link-local", "loopback", "private", "unresolved"):
+        assert f" refused-{reason}-address\n" in hostile_crawl["log"]
+    assert "blocked-by-robots" not in hostile_crawl["log"]
+    assert ("refused 8 request(s) to forbidden addresses: 1 link-local, 3 loopback, 3 private, 1 unresolved"
+            in hostile_crawl["stderr"])
