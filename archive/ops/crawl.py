@@ -30,8 +30,8 @@ STANDARD_CUTS = (("arshif/redirects/too_many", "redirect chain(s) longer than RE
                  ("arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"),
                  ("arshif/records_over_limit/not_extracted",
                   "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
-                 ("arshif/records_over_limit/not_indexed", "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of "
-                  "index.cdxj"))
+                 ("arshif/records_over_limit/not_indexed",
+                  "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of the CDXJ index"))
 
 
 class CrawlUsageError(ValueError):

@@ -7,17 +7,19 @@ with it. A source fetched recently enough (ARSHIF_REFETCH_INTERVALS) is read fro
 
 from __future__ import annotations
 
+from collections import deque
+
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
 from archive.core.urls import canonical, same_site
 from archive.pages.sources import first_page, is_posts_sitemap, parse_feed, sitemap_lists, sitemap_xml
 
-# The first children of a sitemap index are asked for with the sitemaps' priority; the rest after the articles
-# already found (priority 50, spiders/alitaliya.py PRIORITY) but before listing pages: a long index never starves
-# the fetching of articles.
+# The first children of a sitemap index are asked for at once; the rest are held and asked a batch at a time when
+# the spider has nothing else to do (spiders/alitaliya.py idle): however fast the site answers sitemaps, a long index
+# never starves the fetching of the articles already found.
 SITEMAPS_FIRST = 10
-LATE_SITEMAP_PRIORITY = 49
+LATE_SITEMAPS_BATCH = 50
 
 
 class SourceReading:
@@ -26,6 +28,7 @@ class SourceReading:
 
     max_sitemaps: int        # ARSHIF_MAX_SITEMAPS: sitemaps read in one run
     sitemap_index_max: int   # ARSHIF_SITEMAP_INDEX_MAX: entries read of one sitemap index
+    late_sitemaps: deque     # an index's children past its first ones, asked a batch at a time when idle
     sitemaps_asked = 0
 
     def source(self, url: str, kind: str, path: str, callback, **meta):
@@ -90,8 +93,9 @@ class SourceReading:
                     break
                 for req in self.source(loc, "sitemap", path, self.parse_sitemap):
                     if children > SITEMAPS_FIRST and req.meta.get("arshif_kind") == "sitemap":
-                        req.priority = LATE_SITEMAP_PRIORITY  # after the articles already found, not before
-                    yield req
+                        self.late_sitemaps.append(req)  # asked when the articles found so far are
+                    else:
+                        yield req
                 continue
             kind = self.classify(loc)
             if posts and kind == "page":
@@ -107,6 +111,11 @@ class SourceReading:
             if req:
                 yield req
         self._publish_discovery()
+
+    def release_late_sitemaps(self) -> list:
+        """The next batch of the sitemaps an index listed past its first ones, for the spider to ask when idle."""
+        held = self.late_sitemaps
+        return [held.popleft() for _ in range(min(LATE_SITEMAPS_BATCH, len(held)))]
 
     def _index_cut(self, url: str, left: int) -> None:
         self.crawler.stats.inc_value("arshif/discovery/sitemap_index_cut", left)
