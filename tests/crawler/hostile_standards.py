@@ -7,9 +7,10 @@ answer at all, or rules; an endless redirect (`/r/spin?n=N` → `n=N+1`); a 30-h
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback_site import LoopbackSite
 
 ARTICLES = [f"/2021/10/0{i + 1}/khabar-{i}/" for i in range(3)]
 TEXT = ("أعلنت الحكومة الإيطالية اليوم عن خطة جديدة لدعم المدارس في المدن الصغيرة، وقال الوزير إن المشروع "
@@ -30,7 +31,7 @@ def urlset(paths: list[str], base: str) -> bytes:
     return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
 
 
-class HostileSite:
+class HostileSite(LoopbackSite):
     """`robots`: "ok" (rules `robots_rules`), "500", "503", "404", "hang-up" (the connection closed unanswered),
     "redirect-N" (N hops, then the rules). `index`: 0 for a plain sitemap of the articles (and `extra` URLs), or the
     number of sitemaps a sitemap index lists (the first three list one article each, the rest nothing)."""
@@ -38,31 +39,7 @@ class HostileSite:
     def __init__(self, robots: str = "ok", robots_rules: str = "User-agent: *\nDisallow: /private/\n",
                  index: int = 0, extra: tuple[str, ...] = ()):
         self.robots, self.robots_rules, self.index, self.extra = robots, robots_rules, index, list(extra)
-        self.paths: list[str] = []
-        self._lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                with site._lock:
-                    site.paths.append(self.path)
-                site.answer(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> HostileSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def asked(self, prefix: str) -> list[str]:
         with self._lock:

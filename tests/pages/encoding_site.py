@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from tests.loopback_site import LoopbackSite
 from tests.pages.encoded_pages import META, TITLE, page
 
 # slug: (title, the page's bytes, Content-Type, gzip-compressed)
@@ -35,32 +35,7 @@ def body_of(slug: str) -> bytes:
     return codecs.BOM_UTF8 + text.encode() if encoding == "utf-8-sig" else text.encode(encoding)
 
 
-class EncodingSite:
-    def __init__(self):
-        self.paths: list[str] = []
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                site.paths.append(self.path)
-                site.answer(self)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> EncodingSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
+class EncodingSite(LoopbackSite):
     def answer(self, h: BaseHTTPRequestHandler) -> None:
         path = h.path.split("?", 1)[0]
         if path == "/robots.txt":
