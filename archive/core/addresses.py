@@ -81,6 +81,7 @@ def refusal(addresses: Iterable[Address], allowed: Iterable[Network] = ()) -> tu
     return None
 
 
+REASONS = ("loopback", "private", "link-local", "reserved", "unresolved")  # why a request was refused
 STAT = "arshif/refused/"  # + reason: the requests the crawl refused, by why (crawler/middlewares/addresses.py)
 
 

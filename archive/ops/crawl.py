@@ -23,15 +23,18 @@ __all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "project_settings",
 
 MIN_DISCOVERY_TO_COMPARE = 10  # "earlier runs discovered many": at least this many article URLs
 MIN_PAGES_FOR_FAILURE_SHARE = 5
-# What the redirect and sitemap limits cut (issue 27, Deliver 5), as the run's last lines say it.
-STANDARD_CUTS = (("arshif/redirects/too_many", "redirect chain(s) longer than REDIRECT_MAX_TIMES hops"),
-                 ("arshif/redirects/trap", "redirect trap(s), new URLs of one shape (ARSHIF_REDIRECT_SAME_SHAPE)"),
-                 ("arshif/discovery/sitemap_index_cut", "sitemap index entries past ARSHIF_SITEMAP_INDEX_MAX"),
-                 ("arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"),
-                 ("arshif/records_over_limit/not_extracted",
-                  "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
-                 ("arshif/records_over_limit/not_indexed",
-                  "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of the CDXJ index"))
+# What the limits cut: its name in `stats --json` (crawls[].cut), its stat, and how the run's last lines say it.
+STANDARD_CUTS = (
+    ("redirect_chains", "arshif/redirects/too_many", "redirect chain(s) longer than REDIRECT_MAX_TIMES hops"),
+    ("redirect_traps", "arshif/redirects/trap", "redirect trap(s), new URLs of one shape (ARSHIF_REDIRECT_SAME_SHAPE)"),
+    ("sitemap_index_entries", "arshif/discovery/sitemap_index_cut",
+     "sitemap index entries past ARSHIF_SITEMAP_INDEX_MAX"),
+    ("sitemaps", "arshif/discovery/sitemaps_cut", "sitemaps past ARSHIF_MAX_SITEMAPS"),
+    ("records_not_extracted", "arshif/records_over_limit/not_extracted",
+     "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
+    ("records_not_indexed", "arshif/records_over_limit/not_indexed",
+     "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of the CDXJ index"),
+)
 
 
 class CrawlUsageError(ValueError):
@@ -198,7 +201,7 @@ class CrawlResult:
         note = self.stats.get("arshif/robots/note")
         if note and note not in (self.message or ""):
             lines.append(note)
-        cuts = [f"{self.stats[key]} {what}" for key, what in STANDARD_CUTS if self.stats.get(key)]
+        cuts = [f"{self.stats[key]} {what}" for _, key, what in STANDARD_CUTS if self.stats.get(key)]
         if cuts:
             lines.append("cut by a limit: " + "; ".join(cuts))
         refused = refusals_line(self.stats)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from archive.core.addresses import REASONS
+from archive.core.addresses import STAT as REFUSED
 from archive.core.times import instant, iso_utc, now, scheduling_now
+from archive.ops.crawl import STANDARD_CUTS
 from archive.store.database import Store
 
 
@@ -64,6 +67,8 @@ def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = No
                 "new_versions": crawl_stats.get("arshif/articles/version", 0),
                 "extraction_failures": crawl_stats.get("arshif/extract/failed", 0),
                 "errors": sum(v for k, v in crawl_stats.items() if k.startswith("arshif/fetch_error/")),
+                "cut": {name: crawl_stats.get(key, 0) for name, key, _ in STANDARD_CUTS},
+                "refused": {reason: crawl_stats.get(REFUSED + reason, 0) for reason in REASONS},
             })
         # what a monitor watches: how long ago the last crawl finished well (status finished, exit status 0)
         success = store.last_success()

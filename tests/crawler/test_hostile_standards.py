@@ -8,6 +8,7 @@ run that robots.txt blocks entirely exits 1 with that reason.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -97,6 +98,10 @@ def test_redirect_chains_are_bounded_and_spins_are_traps(tmp_path):
     text = "".join(p.read_text() for p in log.glob("*.log"))
     assert "redirect trap" in text and "redirect chain cut after 20 hops" in text
     assert len(stored_articles(tmp_path / "data")) == 3
+    last = json.loads(arshif("--data", str(tmp_path / "data"), "stats", "--json").stdout)["crawls"][0]
+    assert last["cut"] == {"redirect_chains": 1, "redirect_traps": 1, "sitemap_index_entries": 0, "sitemaps": 0,
+                           "records_not_extracted": 0, "records_not_indexed": 0}, last
+    assert set(last["refused"].values()) == {0}, last
 
 
 def test_a_huge_sitemap_index_never_starves_articles(tmp_path):
