@@ -66,6 +66,11 @@ def bombed(tmp_path_factory):
     return site.url, data, first, second
 
 
+def run_logs(data: Path) -> str:
+    """Every run's log in the data directory, as one text."""
+    return "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+
+
 def articles(data: Path) -> set[str]:
     import sqlite3
 
@@ -79,7 +84,7 @@ def test_the_bomb_is_stored_raw_and_the_next_crawl_archives_the_new_article(bomb
     assert f"{url}{GOOD}" in articles(data)
     bounded(second)
     assert {f"{url}{GOOD}", f"{url}{SECOND}"} <= articles(data)
-    log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+    log = run_logs(data)
     assert f"a stored record too large to read back: {url}{BOMB}: kept in the archive (served raw), not " \
            "extracted" in log
     assert "'arshif/records_over_limit/not_extracted': 1" in log
@@ -141,7 +146,7 @@ def test_the_bombs_are_left_out_of_index_cdxj_and_named(bombed):
     index = responses_indexed(data)
     assert GOOD.strip("/") in index and SECOND.strip("/") in index
     assert BOMB.strip("/") not in index and "style.css" not in index
-    log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+    log = run_logs(data)
     assert f"{url}{BOMB} decodes past 256 MiB (ARSHIF_PAYLOAD_LIMIT): kept, served raw, left out of the replay " \
            "index" in log
     assert "'arshif/records_over_limit/not_indexed': 2" in log
@@ -172,9 +177,9 @@ def test_the_limits_are_settings_of_the_crawl(tmp_path):
     data = tmp_path / "data"
     with HostileSite() as site:
         bounded(arshif(data, "crawl", "--site", site.url + "/", *CRAWL, "--set", "ARSHIF_PAYLOAD_LIMIT=64M"))
-        log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+        log = run_logs(data)
         assert f"{site.url}{BOMB} decodes past 64 MiB (ARSHIF_PAYLOAD_LIMIT)" in log
         bounded(arshif(data, "crawl", "--site", site.url + "/", *CRAWL, "--set", "ARSHIF_RECORD_LIMIT=4M"))
-    log = "".join(p.read_text() for p in (data / "logs").glob("*.log"))
+    log = run_logs(data)
     assert f"a stored record too large to read back: {site.url}{BOMB}: kept in the archive (served raw), not " \
            "extracted: the member of the record at warc/" in log and "inflates past the limit of 4 MiB: refused" in log
