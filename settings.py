@@ -7,6 +7,7 @@ per-site concurrency cap, an honest User-Agent with a contact URL.
 
 from archive import __version__
 from archive.core.paths import DEFAULT_DATA
+from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT
 
 BOT_NAME = "arshif"
 SPIDER_MODULES = ["spiders"]
@@ -34,8 +35,9 @@ ARSHIF_MIN_FREE_SPACE = "512M"          # refuse to start, and stop cleanly, bel
 # Reading stored records back (issue 27, Deliver 1): ARSHIF_PAYLOAD_LIMIT, ARSHIF_RECORD_LIMIT. A stored payload whose
 # Content-Encoding decodes past the first (a gzip bomb) is kept in its WARC file, served raw, named in the run's log,
 # and never decoded whole; a WARC record whose own gzip member inflates past the second is named and not read.
-ARSHIF_PAYLOAD_LIMIT = "256M"
-ARSHIF_RECORD_LIMIT = "2G"
+# Every command shares them (256M and 2G, or the environment variables of the same names: archive/warc/reader.py).
+ARSHIF_PAYLOAD_LIMIT = PAYLOAD_LIMIT
+ARSHIF_RECORD_LIMIT = RECORD_LIMIT
 # How long a sitemap, feed or listing page fetched with success is left alone before it is fetched again (30m, 6h,
 # 1d; "0": every run). A source left alone still counts: its archived copy is read instead. Robots.txt and the home
 # page are fetched on every run. Listing pages (and other pages that are not articles) once a day by default, so that

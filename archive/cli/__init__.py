@@ -67,6 +67,7 @@ def cli(ctx: click.Context, data: str | None) -> None:
 
 
 def main() -> None:
+    from archive.core.sizes import ConfigurationError
     from archive.store.database import StoreError
 
     try:
@@ -74,6 +75,9 @@ def main() -> None:
     except StoreError as exc:  # a database we must not touch: say so in one line
         click.echo(f"arshif: {exc}", err=True)
         sys.exit(1)
+    except ConfigurationError as exc:  # an environment variable the commands cannot run with
+        click.echo(f"arshif: {exc}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def project_settings():
 
 
 def _size_problem(value: str) -> str | None:
-    from archive.warc.writer import parse_size  # warcio: only when a crawl is asked for
+    from archive.core.sizes import parse_size
 
     try:
         parse_size(value)

@@ -24,12 +24,15 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from archive.core.sizes import size_from_environment
 from archive.warc.names import open_warc
 
 logger = logging.getLogger(__name__)
 
-RECORD_LIMIT = 2 << 30     # decompressed bytes of one record (Scrapy's largest download is 1 GiB)
-PAYLOAD_LIMIT = 256 << 20  # decoded payload bytes handed over at once (show, replay, extraction, export)
+# Every reader's limits (the crawl's settings ARSHIF_RECORD_LIMIT and ARSHIF_PAYLOAD_LIMIT default to them): the
+# environment variables of the same names change them for every command, the crawl included.
+RECORD_LIMIT = size_from_environment("ARSHIF_RECORD_LIMIT", 2 << 30)     # decompressed bytes of one record
+PAYLOAD_LIMIT = size_from_environment("ARSHIF_PAYLOAD_LIMIT", 256 << 20)  # decoded payload bytes handed over at once
 ONE_READ = 1 << 20         # a member this small (compressed) is read in one call …
 ONE_CALL = 8 << 20         # … and inflated in one, when it gives at most this much
 BLOCK = 256 << 10          # otherwise: compressed bytes read, and bytes given, at a time

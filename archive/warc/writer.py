@@ -9,7 +9,6 @@ or the crawl ends, it is flushed, fsynced and closed as every file is (archive/w
 from __future__ import annotations
 
 import os
-import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -21,21 +20,7 @@ from archive.warc.closing import ClosedFile, close
 from archive.warc.names import NAME, OPEN_SUFFIX
 from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT
 
-__all__ = ["NAME", "OPEN_SUFFIX", "ClosedFile", "RotatingWarcWriter", "parse_size"]
-
-SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.I)
-
-
-def parse_size(text: str | int) -> int:
-    """'1G', '500M', '1.5GiB', '20000' → bytes."""
-    if isinstance(text, int):
-        return text
-    m = SIZE.match(str(text))
-    if not m:
-        raise ValueError(f"not a size: {text!r} (examples: 1G, 500M, 20000)")
-    scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
-    return int(float(m.group(1)) * scale)
-
+__all__ = ["NAME", "OPEN_SUFFIX", "ClosedFile", "RotatingWarcWriter"]
 
 class AppendOnlyFile:
     """A file written with os.write, whole or not at all: a short write is retried, an error propagates, and

@@ -30,6 +30,7 @@ from archive import __version__
 from archive.core.http import mime_type
 from archive.core.lock import DataLock, LockHeld
 from archive.core.paths import database, jobs_dir, logs_dir, warc_dir
+from archive.core.sizes import parse_size
 from archive.core.times import now, now_iso, scheduling_now, stamp
 from archive.core.urls import canonical
 from archive.ops.rebuild import catch_up
@@ -37,7 +38,7 @@ from archive.ops.recovery import recover
 from archive.pages.detection import classify
 from archive.store.database import DatabaseError, Store
 from archive.warc.reader import open_record
-from archive.warc.writer import ClosedFile, RotatingWarcWriter, parse_size
+from archive.warc.writer import ClosedFile, RotatingWarcWriter
 from crawler import records
 
 logger = logging.getLogger(__name__)

@@ -183,3 +183,20 @@ def test_the_limits_are_settings_of_the_crawl(tmp_path):
     log = run_logs(data)
     assert f"a stored record too large to read back: {site.url}{BOMB}: kept in the archive (served raw), not " \
            "extracted: the member of the record at warc/" in log and "inflates past the limit of 4 MiB: refused" in log
+
+
+def test_every_command_takes_the_limits_from_the_environment(bombed):
+    """$ARSHIF_PAYLOAD_LIMIT changes the limit of every reader, not only the crawl's; a value that is not a size is
+    one line and exit status 2."""
+    url, data, _, _ = bombed
+    lowered = {**os.environ, "ARSHIF_PAYLOAD_LIMIT": "64M"}
+    done = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), "verify", "--deep"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, env=lowered)
+    assert done.returncode == 0, done.stderr
+    assert f"{url}{BOMB}: its payload decodes past 64 MiB (ARSHIF_PAYLOAD_LIMIT)" in done.stdout + done.stderr
+    for command in (["verify"], ["show", "--format", "html", url + GOOD]):
+        done = subprocess.run([sys.executable, "-m", "archive", "--data", str(data), *command], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "ARSHIF_PAYLOAD_LIMIT": "lots"})
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip() == "arshif: ARSHIF_PAYLOAD_LIMIT: not a size: 'lots' (examples: 1G, 500M, 20000)"
