@@ -84,6 +84,13 @@ ARSHIF_SITEMAP_INDEX_MAX = 50000
 ARSHIF_REDIRECT_SAME_SHAPE = 5
 REDIRECT_MAX_TIMES = 20
 
+# Session ids (issue 27, Deliver 2: archive/core/urls.py, archive/pages/sessions.py, crawler/discovery/sessions.py):
+# canonical() always drops the names everybody uses (`sid` with a session-like value, PHPSESSID, jsessionid …); with
+# ARSHIF_SESSION_RULES a parameter of another name is recognised during the run (one random value on all of a page's
+# links, rel=canonical without it, the same payload under two of its values) and folded for the rest of the run.
+# Each one folded is logged and named in the run's last lines. False: only the known names are dropped.
+ARSHIF_SESSION_RULES = True
+
 # -- politeness ------------------------------------------------------------------------------------------------
 USER_AGENT = f"arshif/{__version__} (+{ARSHIF_CONTACT_URL})"
 ROBOTSTXT_OBEY = True

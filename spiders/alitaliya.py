@@ -41,6 +41,7 @@ from archive.pages.revisits import RevisitPolicy
 from archive.pages.sources import is_comments_feed, url_shape
 from crawler.discovery.fleet import FleetState
 from crawler.discovery.incremental import Incremental
+from crawler.discovery.sessions import SessionFolding
 from crawler.discovery.sources import SourceReading
 from crawler.items import ArticlePage
 
@@ -53,7 +54,7 @@ GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is no
 PRIORITY = {"sitemap": 100, "feed": 90, "asset": 60, "article": 50, "listing": 0, "page": 0}
 
 
-class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
+class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, scrapy.Spider):
     name = "alitaliya"
     # from the settings, read once in from_crawler (settings.py holds every default)
     assets_enabled: bool
@@ -138,7 +139,7 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
 
         A URL the archive already holds a response for is asked for conditionally (If-None-Match /
         If-Modified-Since of that response), so that an unchanged page costs a 304, not its bytes."""
-        url = canonical(url)
+        url = canonical(self.fold_sessions(url))  # session ids recognised in this run (crawler/discovery/sessions.py)
         facts = {k: v for k, v in meta.items() if k in SOURCE_FACTS and v}
         if url in self.known:
             if not facts:
@@ -245,6 +246,7 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
         body = self.source_body(response) if response.status == 304 else response.body
         content_type = header_text(response.headers.get("Content-Type"))
         facts = analyse_page(body or b"", response.url, html_encoding(body or b"", content_type))
+        self.observe_sessions(response, facts.links, facts.canonical)
         feeds = [u for u in facts.feeds if same_site(u, self.site) and not is_comments_feed(u)]
         if not feeds:
             base = self.site.rstrip("/")
@@ -291,6 +293,7 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
         content_type = header_text(response.headers.get("Content-Type"))
         doc, facts = parse_and_analyse(response.body, response.url, html_encoding(response.body, content_type),
                                        bool(said.get("listed_as_post")))
+        self.observe_sessions(response, facts.links, facts.canonical)
         kind = "article" if facts.is_article else response.meta.get("arshif_kind", "page")
         if kind == "article" and not facts.is_article:
             kind = "page"
@@ -347,7 +350,7 @@ class AlitaliyaSpider(SourceReading, Incremental, FleetState, scrapy.Spider):
         """Article links always. Listing and page links only once this page is proven to lead to articles we
         did not know: when one of the unknown article links it revealed is fetched and is an article. A dead link
         or an old URL redirecting to a known article proves nothing and costs no listing pages."""
-        same = [canonical(u) for u in dict.fromkeys(links) if same_site(u, self.site)]
+        same = [canonical(self.fold_sessions(u)) for u in dict.fromkeys(links) if same_site(u, self.site)]
         revealed = [u for u in dict.fromkeys(same) if classify(u) == "article" and u not in self.known]
         if self.frontier is not None and revealed:  # listed by a source another worker read: known to the fleet
             listed = self.frontier.listed(revealed)

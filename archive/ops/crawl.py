@@ -34,6 +34,8 @@ STANDARD_CUTS = (
      "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
     ("records_not_indexed", "arshif/records_over_limit/not_indexed",
      "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of the CDXJ index"),
+    ("session_params", "arshif/urls/session_params_folded", "session id parameter(s) folded (ARSHIF_SESSION_RULES)"),
+    ("session_variants", "arshif/urls/session_variants_folded", "link(s) whose session id was folded away"),
 )
 
 
@@ -201,6 +203,8 @@ class CrawlResult:
         note = self.stats.get("arshif/robots/note")
         if note and note not in (self.message or ""):
             lines.append(note)
+        if self.stats.get("arshif/urls/session_note"):  # which parameters (crawler/discovery/sessions.py)
+            lines.append(self.stats["arshif/urls/session_note"])
         cuts = [f"{self.stats[key]} {what}" for _, key, what in STANDARD_CUTS if self.stats.get(key)]
         if cuts:
             lines.append("cut by a limit: " + "; ".join(cuts))

@@ -33,7 +33,32 @@ def test_host_case_default_port_and_real_parameters():
     assert canonical("http://example.com/?m=202109") == "http://example.com/?m=202109"  # a WordPress month query
 
 
-@pytest.mark.parametrize("url", [CANON, "http://h/x?a=%d8%a7+b", "http://h/%7Euser/a%20b", "http://h/a?q=«»"])
+SESSION = "9F86D081884C7D659A2FEAA0C55AD015"
+
+
+@pytest.mark.parametrize("form", [
+    f"http://example.com/a/b?sid={SESSION.lower()}&x=1",
+    f"http://example.com/a/b?PHPSESSID={SESSION}&x=1",
+    f"http://example.com/a/b;jsessionid={SESSION}?x=1",
+    f"http://example.com/a/b;JSESSIONID={SESSION}.node01?x=1&JSessionId={SESSION}",
+    "http://example.com/a/b?x=1&ASPSESSIONIDQQGGQGPG=MFMLOBFBNKHLPPBFBDMHIDOE",
+    "http://example.com/a/b?CFID=8315&CFTOKEN=79543962&x=1",
+    f"http://example.com/a/b?osCsid={SESSION}&x=1&zenid={SESSION}",
+    f"http://example.com/a/b?sessionid={SESSION}&session_id={SESSION}&x=1",
+])
+def test_session_ids_heritrix_knows_are_dropped(form):
+    assert canonical(form) == "http://example.com/a/b?x=1"
+    assert canonical(canonical(form)) == canonical(form)
+
+
+@pytest.mark.parametrize("url", ["http://example.com/story?sid=5", "http://example.com/story?sid=20931",
+                                 "http://example.com/?sid=news", "http://example.com/a;type=a?lang=it&page=2&p=123"])
+def test_a_short_sid_and_other_parameters_stay(url):
+    assert canonical(url) == url
+
+
+@pytest.mark.parametrize("url", [CANON, "http://h/x?a=%d8%a7+b", "http://h/%7Euser/a%20b", "http://h/a?q=«»",
+                                 "http://h/a%3Bjsessionid=1/b", "http://h/;jsessionid=x"])
 def test_canonical_is_idempotent(url):
     assert canonical(canonical(url)) == canonical(url)
 
