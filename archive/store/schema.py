@@ -194,8 +194,18 @@ def _v8(db: sqlite_utils.Database, progress: Progress | None) -> None:
     db["urls"].add_column("listed_by", str)
 
 
-Migration = Callable[["sqlite_utils.Database", Progress | None], None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database, progress: Progress | None) -> str | None:
+    """canonical() drops session ids (`sid`, PHPSESSID, `;jsessionid=` …, issue 27): the stored URLs that carried
+    one take their new form, and the rows that become one are merged, every capture and version kept
+    (archive/store/recanonical.py). What it did is said to the operator; the WARC files are not touched."""
+    from archive.store.recanonical import recanonicalise
+
+    return recanonicalise(db.conn)
+
+
+# A migration may return a line saying what it did to the data (upgrade() says it after its commit).
+Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -216,7 +226,8 @@ def version(conn: sqlite3.Connection) -> int:
 
 def upgrade(conn: sqlite3.Connection, say: Say | None = None, progress: Progress | None = None) -> int:
     """Apply the migrations this database lacks, each in its own transaction; returns the version reached.
-    `say` hears one line first when there is anything to do (`progress` follows indexing, if a migration does)."""
+    `say` hears one line first when there is anything to do (`progress` follows indexing, if a migration does), and
+    the line a migration returns about what it did to the data (schema 9: the URLs that carried session ids)."""
     current = version(conn)
     if current == SCHEMA_VERSION:
         return current
@@ -236,10 +247,12 @@ def upgrade(conn: sqlite3.Connection, say: Say | None = None, progress: Progress
             if reached == 0:
                 db["schema_version"].create({"version": int, "applied": str}, pk="version", not_null={"applied"},
                                             if_not_exists=True)
-            MIGRATIONS[reached](db, progress)
+            done = MIGRATIONS[reached](db, progress)
             db["schema_version"].insert({"version": reached + 1, "applied": now_iso()})
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if say and done:
+            say(done)

@@ -139,4 +139,5 @@ MIGRATIONS_AS_SHIPPED: dict[int, list[str]] = {
         "CREATE INDEX checks_canonical ON checks(canonical, checked)",
         "ALTER TABLE urls ADD COLUMN listed_by TEXT",
     ],
+    9: [],  # data only: stored URLs that carried session ids re-canonicalised (archive/store/recanonical.py)
 }
