@@ -84,6 +84,14 @@ ARSHIF_SITEMAP_INDEX_MAX = 50000
 ARSHIF_REDIRECT_SAME_SHAPE = 5
 REDIRECT_MAX_TIMES = 20
 
+# Answers that are not articles (issue 27, Deliver 4). Soft-404s (crawler/discovery/soft404.py): once per URL pattern
+# per run, a path of that pattern that cannot exist is asked for; a site that answers it 200 shows its "not found"
+# page, and pages of the pattern that match it are not articles. At most ARSHIF_SOFT404_PROBES probes in a run (0: no
+# probing); at most ARSHIF_SOFT404_HOLD article pages wait for their pattern's probe (past it: unchecked, counted).
+# Truncated answers (crawler/middlewares/truncation.py) are retried as failed fetches (RETRY_TIMES), then not articles.
+ARSHIF_SOFT404_PROBES = 50
+ARSHIF_SOFT404_HOLD = 100
+
 # Session ids (issue 27, Deliver 2: archive/core/urls.py, archive/pages/sessions.py, crawler/discovery/sessions.py):
 # canonical() always drops the names everybody uses (`sid` with a session-like value, PHPSESSID, jsessionid …); with
 # ARSHIF_SESSION_RULES a parameter of another name is recognised during the run (one random value on all of a page's
@@ -106,6 +114,21 @@ RETRY_TIMES = 3
 ARSHIF_RETRY_BACKOFF_BASE = 1.0         # seconds before the first retry, doubling each time …
 ARSHIF_RETRY_BACKOFF_MAX = 30.0         # … up to this
 DOWNLOAD_TIMEOUT = 60
+# Response sizes (issue 27, Deliver 2: crawler/middlewares/size.py). A download past DOWNLOAD_MAXSIZE bytes is cut
+# there and archived as far as it came (WARC-Truncated: length), never an article; a body whose Content-Encoding
+# decodes past it (a gzip bomb) is archived raw and not read. Scrapy's default (1 GiB) would let one answer hold a
+# gigabyte: 32 MiB is 20 times the largest news page of the real-pages set (1.5 MB) and keeps a crawl under 600 MiB.
+# DOWNLOAD_WARNSIZE only warns.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Absurd articles (issue 27, Deliver 4: archive/pages/limits.py): a page past either limit is archived but never
+# parsed for article detection nor extracted (in the crawl, reextract, rebuild and ingest alike). 8 MiB is 5 times
+# the largest page of the real-pages set and leaves room for images pasted into a post as data: URIs, while the
+# worst text a page that size can hold costs extraction about 5 s and 270 MiB; 200,000 tags (`<`) is 60 times the
+# most markup a real article there has and 1.5 times the replica's page of 6,000 reader comments, while 400,000
+# bare links in 1.6 MB took 19 s and 540 MiB. The environment variables of the same names set them for every command.
+ARSHIF_ARTICLE_MAX_SIZE = "8M"
+ARSHIF_ARTICLE_MAX_TAGS = 200_000
 COOKIES_ENABLED = False                 # a news archive needs no session; nothing personal is sent or stored
 # Only what warcio can check and every replay tool can decode (Scrapy would also offer br and zstd).
 DEFAULT_REQUEST_HEADERS = {
@@ -130,6 +153,13 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.StandardRobotsTxt": 100,
     "crawler.middlewares.backoff.RetryBackoffMiddleware": 560,
+    # just above RetryMiddleware (550), below the recorder (every attempt archived) and HttpCompression (590):
+    # an answer cut short (a Content-Length not met, HTML that stops mid-document) is retried, then marked
+    "crawler.middlewares.truncation.TruncatedAnswers": 555,
+    # Scrapy's decompression (590), run by the component that keeps a download past DOWNLOAD_MAXSIZE as far as it came
+    # and names the bodies that decode past it (crawler/middlewares/size.py)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.size.SizeLimits": 590,
     # just above HttpCompression (590): spares it guessing the charset of gzip bytes
     "crawler.middlewares.compression.CompressedEncodingHint": 595,
 }

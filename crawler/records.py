@@ -16,6 +16,7 @@ from scrapy.http import Request, Response
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.core.http import header_text
+from archive.pages.limits import WARC_TRUNCATED
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "trailers", "transfer-encoding", "upgrade"})
@@ -54,6 +55,9 @@ def response_record(writer, request: Request, response: Response, warc_date: str
     headers = {"WARC-Date": warc_date}
     if ip:
         headers["WARC-IP-Address"] = ip
+    cut = request.meta.get("arshif_truncated")
+    if cut:  # the body as far as it came (crawler/middlewares/size.py): WARC 1.1's reasons, or "unspecified"
+        headers["WARC-Truncated"] = cut if cut in WARC_TRUNCATED else "unspecified"
     return writer.create_record(response.url, "response", payload=io.BytesIO(response.body),
                                 length=None, http_headers=response_headers(response), warc_headers_dict=headers)
 

@@ -42,8 +42,10 @@ from archive.pages.sources import is_comments_feed, url_shape
 from crawler.discovery.fleet import FleetState
 from crawler.discovery.incremental import Incremental
 from crawler.discovery.sessions import SessionFolding
+from crawler.discovery.soft404 import Soft404Probing
 from crawler.discovery.sources import SourceReading
 from crawler.items import ArticlePage
+from crawler.middlewares.size import refused_before_parsing
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
@@ -54,7 +56,7 @@ GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is no
 PRIORITY = {"sitemap": 100, "feed": 90, "asset": 60, "article": 50, "listing": 0, "page": 0}
 
 
-class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, scrapy.Spider):
+class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, Soft404Probing, scrapy.Spider):
     name = "alitaliya"
     # from the settings, read once in from_crawler (settings.py holds every default)
     assets_enabled: bool
@@ -205,6 +207,7 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, sc
                              headers=headers or None, meta={"arshif_path": path, "arshif_kind": kind, **meta})
         if kind == "article":
             self.scheduled[url] = req
+            self.soft404_probe(url, path)  # the first article of a URL pattern: is the site honest about it?
         return req
 
     def classify(self, url: str) -> str:
@@ -286,6 +289,8 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, sc
                     if req:
                         yield req
             return
+        if refused_before_parsing(self, response):  # cut short or too large: archived, noted, never parsed
+            return
         if not isinstance(response, TextResponse) or b"<" not in response.body[:2048]:
             return
         url = canonical(response.url)
@@ -303,9 +308,11 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, sc
         if facts.is_article:
             self.crawler.stats.inc_value("arshif/articles")
             record = response.meta.get("arshif_record") or {}
-            yield ArticlePage(url, response.body,
-                              {"Content-Type": content_type}, record.get("record_id"), record.get("timestamp"),
-                              record.get("revisit"), facts, said.get("feed_author"), doc)
+            page = ArticlePage(url, response.body,
+                               {"Content-Type": content_type}, record.get("record_id"), record.get("timestamp"),
+                               record.get("revisit"), facts, said.get("feed_author"), doc)
+            if self.soft404_admit(page):  # else held for its pattern's soft-404 probe, or refused as one
+                yield page
             yield from self.expand(response.meta.get("arshif_expand_from"))
             if self.assets_enabled:
                 for asset in facts.assets:

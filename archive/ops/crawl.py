@@ -16,7 +16,7 @@ from archive.core.addresses import refusals_line
 from archive.core.paths import database, logs_dir
 from archive.core.times import scheduling_now, stamp
 from archive.ops.frontier import default_worker_id, frontier_problem, ping, worker_problem
-from archive.ops.missed import missed_reasons
+from archive.ops.missed import missed_reasons, refused_reasons
 from archive.store.database import DatabaseError, Store
 
 __all__ = ["CrawlRequest", "CrawlResult", "CrawlUsageError", "project_settings", "run_crawl"]
@@ -34,6 +34,18 @@ STANDARD_CUTS = (
      "stored record(s) past ARSHIF_PAYLOAD_LIMIT kept but not extracted"),
     ("records_not_indexed", "arshif/records_over_limit/not_indexed",
      "stored record(s) past ARSHIF_PAYLOAD_LIMIT left out of the CDXJ index"),
+    ("soft_404", "arshif/not_articles/soft_404", "soft-404 page(s), the site's answer to a path that cannot exist, "
+     "not taken as articles"),
+    ("soft_404_unchecked", "arshif/soft404/unchecked", "article page(s) taken without the soft-404 check"),
+    ("truncated_retried", "arshif/truncated/retried", "truncated answer(s) asked for again"),
+    ("truncated_given_up", "arshif/truncated/given_up", "answer(s) still truncated after RETRY_TIMES retries"),
+    ("download_maxsize", "arshif/cut/download_maxsize",
+     "answer(s) cut at DOWNLOAD_MAXSIZE, kept as far as they came (WARC-Truncated: length)"),
+    ("decompressed_size", "arshif/cut/decompressed_size",
+     "answer(s) whose Content-Encoding decodes past DOWNLOAD_MAXSIZE, archived raw, not read"),
+    ("truncated_pages", "arshif/not_articles/truncated", "truncated page(s) not taken as articles"),
+    ("too_large_pages", "arshif/not_articles/too_large",
+     "page(s) past ARSHIF_ARTICLE_MAX_SIZE or ARSHIF_ARTICLE_MAX_TAGS, not read as articles"),
     ("session_params", "arshif/urls/session_params_folded", "session id parameter(s) folded (ARSHIF_SESSION_RULES)"),
     ("session_variants", "arshif/urls/session_variants_folded", "link(s) whose session id was folded away"),
 )
@@ -148,6 +160,7 @@ class CrawlResult:
     crawl_id: int | None
     message: str | None = None
     missed: dict[str, int] | None = None  # reason → pages the site lists as posts not stored as articles
+    refused: dict[str, int] | None = None  # rule → listed pages a rule refused as articles (not lost)
 
     @property
     def locked(self) -> bool:
@@ -174,7 +187,8 @@ class CrawlResult:
                 "message": self.message, "log": str(self.log_file), **self.counts(),
                 "revisits_left_out": self.stats.get("arshif/revisits/left_out", 0),
                 "recovery": self.stats.get("arshif/recovery"), "stale_lock": self.stats.get("arshif/stale_lock"),
-                "missed": dict(self.missed or {})}
+                "missed": dict(self.missed or {}),
+                "not_articles": {rule: n for rule, n in (self.refused or {}).items() if n}}
 
     def summary(self) -> str:
         c = self.counts()
@@ -199,6 +213,10 @@ class CrawlResult:
         if self.missed:
             lines.append(f"{sum(self.missed.values())} page(s) the site lists as posts are not stored as articles ("
                          + "; ".join(f"{n} {reason}" for reason, n in list(self.missed.items())[:3])
+                         + "): `arshif missed` lists them")
+        if self.refused and any(self.refused.values()):
+            lines.append(f"{sum(self.refused.values())} page(s) the site lists as posts were refused as articles, not "
+                         "lost (" + "; ".join(f"{n} {rule}" for rule, n in self.refused.items() if n)
                          + "): `arshif missed` lists them")
         note = self.stats.get("arshif/robots/note")
         if note and note not in (self.message or ""):
@@ -278,10 +296,10 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
         message = (f"discovery found no article URL, where an earlier crawl found {before}: "
                    "has the site changed its sitemaps, feeds or markup?")
     try:
-        missed = missed_reasons(store)
+        missed, refused = missed_reasons(store), refused_reasons(store)
     except DatabaseError as exc:
         logging.getLogger(__name__).error("counting the posts not stored as articles: %s", exc)
-        missed = None
+        missed = refused = None
     try:
         store.set_exit_code(crawl_id, exit_code)
     except DatabaseError as exc:
@@ -291,4 +309,4 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
         if message is None:
             exit_code, message = 1, f"cannot write to the archive: {exc}"
     store.close()
-    return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message, missed)
+    return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message, missed, refused)

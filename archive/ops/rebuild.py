@@ -22,6 +22,8 @@ from archive.core import collector
 from archive.core.paths import CDXJ, database
 from archive.core.paths import warc_dir as warc_dir_of
 from archive.pages.extraction import ExtractionFailed, extract, extract_page, load_language_profiles
+from archive.pages.limits import ARTICLE_MAX_SIZE, ARTICLE_MAX_TAGS, not_an_article
+from archive.pages.not_articles import refused_reason
 from archive.store.database import Store
 from archive.warc.closing import close
 from archive.warc.indexer import FileIndex, index, warcinfo
@@ -36,12 +38,19 @@ OVER_LIMIT = "over_limit"  # the outcome of a record whose payload inflates past
 
 
 def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT
-                 ) -> tuple[bytes, dict[str, str]]:
-    """The payload a browser saw and its Content-Type, by the bounded reader (a record damaged is a RecordError,
-    a ValueError: counted unreadable; one whose payload inflates past `limit` is RecordTooLarge: counted
-    over_limit and named; so is one whose gzip member inflates past `record_limit`)."""
+                 ) -> tuple[bytes, dict[str, str], str | None]:
+    """The payload a browser saw, its Content-Type and the record's WARC-Truncated (None for a whole answer), by the
+    bounded reader (a record damaged is a RecordError, a ValueError: counted unreadable; one whose payload inflates
+    past `limit` is RecordTooLarge: counted over_limit and named; so is one whose gzip member inflates past
+    `record_limit`)."""
     record, body = record_payload(warc_dir, row["warc_file"], row["offset"], row["length"], limit, record_limit)
-    return body, {"Content-Type": record.http_headers.get_header("Content-Type") or ""}
+    return (body, {"Content-Type": record.http_headers.get_header("Content-Type") or ""},
+            record.rec_headers.get_header("WARC-Truncated"))
+
+
+def _refused_outcome(detection: str) -> str:
+    """The outcome counted for a page refused before parsing: `truncated` or `too_large`."""
+    return (refused_reason(detection) or "refused").replace(" ", "_")
 
 
 def over_limit_line(url: str, exc: RecordTooLarge) -> str:
@@ -112,7 +121,10 @@ WINDOW = 256         # captures handed to the pool at a time (bounded memory how
 def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None, str]:
     """("article", fields, why) of one capture, or ("none" | "failed" | "unreadable: …", None, why)."""
     try:
-        body, headers = _record_body(warc_dir, row)
+        body, headers, cut = _record_body(warc_dir, row)
+        refusal = not_an_article(body, cut)  # a record cut short, or a page too large: never parsed as an article
+        if refusal:
+            return _refused_outcome(refusal), None, refusal
         article, reason = extract_page(body, row["url"], headers, listed=row["listed"],
                                        listed_author=row["listed_author"],
                                        **({"site_name": site_name} if site_name else {}))
@@ -165,13 +177,16 @@ def close_file(store: Store, path: Path, read: FileIndex | None = None, cdxj_ind
 
 
 def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int = PAYLOAD_LIMIT,
-             over_limit: list[str] | None = None, record_limit: int = RECORD_LIMIT) -> Counter:
+             over_limit: list[str] | None = None, record_limit: int = RECORD_LIMIT,
+             article_max_size: int = ARTICLE_MAX_SIZE, article_max_tags: int = ARTICLE_MAX_TAGS) -> Counter:
     """Extract the article pages whose capture is indexed but whose article rows never were: a crawl killed
     between writing a page's record (fsynced first) and committing the batch of articles extracted from it.
     Such a page is not fetched again (the archive holds it), so without this its text would be missing from
     search until a `reextract`. Run before a crawl, after recovery; costs one query when nothing is missing.
     A record whose payload inflates past `limit` is kept, counted `over_limit` and named in `over_limit` (a
-    line each); it never stops the crawl."""
+    line each); it never stops the crawl. A record cut short (WARC-Truncated) or past `article_max_size` /
+    `article_max_tags` is never parsed: noted with its reason (archive.pages.limits), counted `truncated` or
+    `too_large`."""
     from archive.pages.detection import classify
 
     rows = store.pages_not_extracted()
@@ -180,6 +195,7 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
     site = {"site_name": site_name} if site_name else {}
     listing = store.listing_facts()
     not_articles = []
+    refused = []
     for record_id, url, canonical, timestamp, warc_file, offset, length, kind in rows:
         if kind is None and classify(url) != "article":
             continue
@@ -187,8 +203,9 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
         kwargs = {**site, "listed": listed, "listed_author": listed_author}
         row = {"warc_file": warc_file, "offset": offset, "length": length}
         try:  # the file may still be `.open`: the reader finds it by either name
-            body, headers = _record_body(warc_dir_of(data), row, limit, record_limit)
-            article = extract(body, url, headers, **kwargs)
+            body, headers, cut = _record_body(warc_dir_of(data), row, limit, record_limit)
+            refusal = not_an_article(body, cut, article_max_size, article_max_tags)
+            article = None if refusal else extract(body, url, headers, **kwargs)
         except ExtractionFailed:
             outcome["failed"] += 1
             continue
@@ -200,6 +217,10 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
         except (OSError, ValueError):
             outcome["unreadable"] += 1
             continue
+        if refusal:
+            outcome[_refused_outcome(refusal)] += 1
+            refused.append((canonical, False, refusal))
+            continue
         if article is None:
             not_articles.append(canonical)
             continue
@@ -208,6 +229,8 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
         outcome.update(store.store_articles(batch))
     if not_articles:
         store.note_not_articles(not_articles)
+    if refused:
+        store.note_detection(refused)
     return outcome
 
 

@@ -50,6 +50,8 @@ class WarcRecorderMiddleware:
             raise IgnoreRequest(f"not archived: {exc}") from exc
         request.meta["arshif_record"] = info  # the spider hands it on with the article page
         outcome = info["revisit"] or ("ok" if response.status < 400 else "http-error")
+        if request.meta.get("arshif_truncated") == "length":  # cut at DOWNLOAD_MAXSIZE (crawler/middlewares/size.py)
+            outcome = "truncated-length"
         self.session.log_fetch(request, response.status, len(response.body), info["mime"], info["digest"], outcome,
                                request.meta.get("download_latency"))
         self.stats.inc_value(f"arshif/fetch_status/{response.status}")

@@ -1,0 +1,134 @@
+"""Sizes meant to hurt, through a real crawl (issue 27, Deliver 2 and 4): a download past DOWNLOAD_MAXSIZE is kept as
+far as it came with `WARC-Truncated: length`, a body that decodes past it is archived raw and named, pages past
+ARSHIF_ARTICLE_MAX_SIZE are never parsed, none of them is an article, every cut is said, and the crawl's peak memory
+stays under 600 MiB, at the real defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.crawler.hostile_sizes import (
+    ARTICLES,
+    BIG,
+    BOMB,
+    DEEP,
+    ENDLESS,
+    GIANT,
+    HOSTILE,
+    LIAR,
+    TOPICS,
+    SizesSite,
+)
+from tests.crawling import ROOT, arshif
+
+pytestmark = pytest.mark.slow
+
+QUICK = ("--no-assets", "--set", "RETRY_TIMES=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=20")
+PEAK_RSS = 600 << 20
+CUT = (GIANT, LIAR, ENDLESS)         # cut at DOWNLOAD_MAXSIZE
+TOO_LARGE = (DEEP, BIG, BOMB)        # whole (or decoded past the limit), and past ARSHIF_ARTICLE_MAX_SIZE
+MEASURE = """import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stdout.write(done.stdout)
+sys.stderr.write(done.stderr)
+sys.stderr.write("\\nPEAK_RSS_KIB %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(done.returncode)
+"""
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    data = tmp_path_factory.mktemp("hostile-sizes") / "data"
+    with SizesSite() as site:
+        command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "archive", "--data", str(data), "crawl",
+                   "--site", site.url + "/", *QUICK]
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        seconds = time.monotonic() - started
+        time.sleep(0.5)  # the senders notice the closed connections
+        stopped = dict(site.stopped)
+    err, _, peak = done.stderr.rpartition("\nPEAK_RSS_KIB ")
+    peak_bytes = int(peak) * 1024
+    print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {peak_bytes / 2**20:.0f} MiB")
+    return site.url, data, done, err, peak_bytes, stopped
+
+
+def test_the_crawl_ends_well_within_its_memory_bound(crawled):
+    url, data, done, err, peak, stopped = crawled
+    assert done.returncode == 0, done.stdout + err[-4000:]
+    assert "Traceback" not in err, err[-4000:]
+    assert peak <= PEAK_RSS, f"peak RSS {peak >> 20} MiB"
+    assert {LIAR, ENDLESS} <= set(stopped)  # the endless senders stopped when the crawler did
+    run_log = "".join(p.read_text() for p in (data / "logs").glob("*[0-9].log"))
+    assert "ERROR" not in run_log, [line for line in run_log.splitlines() if "ERROR" in line]
+
+
+def test_real_articles_are_stored_once_and_no_hostile_page_is_an_article(crawled):
+    url, data, *_ = crawled
+    with sqlite3.connect(data / "archive.db") as conn:
+        stored = [row[0] for row in conn.execute("SELECT canonical FROM articles")]
+        titles = {row[0] for row in conn.execute("SELECT title FROM articles")}
+        detection = dict(conn.execute("SELECT canonical, detection FROM urls WHERE is_article = 0"))
+    assert sorted(stored) == sorted(url + a for a in ARTICLES)
+    assert titles == set(TOPICS)
+    for path in CUT:
+        assert detection[url + path].startswith("truncated: cut at a size limit"), detection
+    for path in (DEEP, BIG):
+        assert detection[url + path].endswith("bytes, past ARSHIF_ARTICLE_MAX_SIZE"), detection
+    assert detection[url + BOMB].startswith("too large: its Content-Encoding decodes past DOWNLOAD_MAXSIZE")
+
+
+def test_cut_answers_are_kept_as_far_as_they_came_and_every_record_reads(crawled):
+    url, data, *_ = crawled
+    responses = {}
+    for path in sorted((data / "warc").glob("*.warc.gz")):
+        with path.open("rb") as f:
+            for record in ArchiveIterator(f):
+                size, stream = 0, record.content_stream()  # decoded as a reader would (the bomb: 100 MB)
+                while block := stream.read(1 << 20):
+                    size += len(block)
+                if record.rec_type == "response":
+                    responses[record.rec_headers.get_header("WARC-Target-URI")] = (
+                        record.rec_headers.get_header("WARC-Truncated"), size)
+        check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(path)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    for path in CUT:
+        truncated, size = responses[url + path]
+        assert truncated == "length" and 32 << 20 < size < 34 << 20, (path, truncated, size)
+    for path in (*ARTICLES, DEEP, BIG, BOMB):  # whole answers (the bomb stored as it came, gzip)
+        assert responses[url + path][0] is None, path
+    assert responses[url + BIG][1] > 11_900_000
+
+
+def test_crawl_log_last_lines_and_stats_name_each_cut(crawled):
+    url, data, done, err, *_ = crawled
+    log = "".join(p.read_text() for p in (data / "logs").glob("*.crawl.log"))
+    outcomes = {}
+    for line in log.splitlines():
+        fields = line.split()
+        outcomes.setdefault(fields[3], []).append(fields[-1])
+    for path in CUT:
+        assert outcomes[url + path] == ["truncated-length"], outcomes[url + path]
+    assert outcomes[url + BOMB] == ["ok", "cut-decompressed-size"]
+    said = done.stdout + err
+    assert "3 answer(s) cut at DOWNLOAD_MAXSIZE" in said, said[-3000:]
+    assert "1 answer(s) whose Content-Encoding decodes past DOWNLOAD_MAXSIZE" in said
+    assert "3 truncated page(s) not taken as articles" in said
+    assert "3 page(s) past ARSHIF_ARTICLE_MAX_SIZE or ARSHIF_ARTICLE_MAX_TAGS" in said
+    stats = arshif("--data", str(data), "stats", "--json")
+    assert stats.returncode == 0, stats.stderr
+    cut = json.loads(stats.stdout)["crawls"][-1]["cut"]
+    assert cut["download_maxsize"] == 3 and cut["decompressed_size"] == 1, cut
+    assert cut["truncated_pages"] == 3 and cut["too_large_pages"] == 3, cut
+    assert set(HOSTILE) == {*CUT, *TOO_LARGE}
