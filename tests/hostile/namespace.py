@@ -10,6 +10,9 @@ process of the tree) and the sum of the tree's VmRSS sampled from /proc every 50
 connect(), the outputs and the numbers go to result.json in the directory given.
 
     python tests/hostile/namespace.py WORK [ARSHIF_CRAWL_OPTION ...]
+
+bench/hostile.py sets ARSHIF_HOSTILE_TREE (the arshif tree that crawls: another commit's worktree) and
+ARSHIF_HOSTILE_TIMEOUT (seconds a crawl may take before it is stopped, and said so: an old tree may never end).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -85,10 +89,16 @@ def crawl(work: Path, site: hostile.HostileNewsSite, name: str, extra: list[str]
                *extra]
     before = len(site.paths)
     started = time.monotonic()
+    tree = os.environ.get("ARSHIF_HOSTILE_TREE", str(ROOT))
+    limit = float(os.environ.get("ARSHIF_HOSTILE_TIMEOUT", "0")) or None
     out, err = (work / f"{name}.stdout").open("w"), (work / f"{name}.stderr").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)
-    sampled = 0
+    process = subprocess.Popen(command, cwd=tree, stdout=out, stderr=err, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": tree})
+    sampled, stopped = 0, False
     while process.poll() is None:
+        if limit and time.monotonic() - started > limit and not stopped:
+            os.killpg(process.pid, signal.SIGKILL)  # the wrapper, strace and the crawl: the session is ours
+            stopped = True
         try:
             sampled = max(sampled, tree_rss(process.pid))
         except (OSError, ValueError, IndexError):
@@ -98,8 +108,10 @@ def crawl(work: Path, site: hostile.HostileNewsSite, name: str, extra: list[str]
     out.close()
     err.close()
     connects = [line for line in trace.read_text().splitlines() if "connect(" in line or "sendto(" in line]
-    rusage = int(Path(str(trace) + ".rusage").read_text()) * 1024
-    return {"returncode": process.returncode, "stdout": (work / f"{name}.stdout").read_text(),
+    rusage_file = Path(str(trace) + ".rusage")
+    rusage = int(rusage_file.read_text()) * 1024 if rusage_file.exists() else 0
+    return {"returncode": process.returncode, "stopped_at_timeout": stopped,
+            "stdout": (work / f"{name}.stdout").read_text(),
             "stderr": (work / f"{name}.stderr").read_text(), "paths": site.paths[before:], "seconds": seconds,
             "peak_rss_tree": sampled, "peak_rss_rusage": rusage,
             "connects": [c for c in connects if re.search(r"sin6?_addr", c)]}
