@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -61,6 +62,23 @@ def crawled(tmp_path_factory):
     peak_bytes = int(peak) * 1024
     print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {peak_bytes / 2**20:.0f} MiB")
     return site.url, data, done, err, peak_bytes, stopped
+
+
+@pytest.fixture(scope="module")
+def rederived(crawled, tmp_path_factory):
+    """On a copy of the crawled archive: `reextract` (the library, for its counts), then `arshif rebuild`."""
+    from archive.ops.rebuild import reextract
+
+    url, data, *_ = crawled
+    copy = tmp_path_factory.mktemp("hostile-sizes-rederived") / "data"
+    shutil.copytree(data, copy)
+    outcome = reextract(copy)
+    with sqlite3.connect(copy / "archive.db") as conn:
+        detection = dict(conn.execute("SELECT canonical, detection FROM urls WHERE is_article = 0"))
+    rebuilt = arshif("--data", str(copy), "rebuild", timeout=120)
+    with sqlite3.connect(copy / "archive.db") as conn:
+        stored = sorted(row[0] for row in conn.execute("SELECT canonical FROM articles"))
+    return url, outcome, detection, rebuilt, stored
 
 
 def test_the_crawl_ends_well_within_its_memory_bound(crawled):
@@ -132,3 +150,15 @@ def test_crawl_log_last_lines_and_stats_name_each_cut(crawled):
     assert cut["download_maxsize"] == 3 and cut["decompressed_size"] == 1, cut
     assert cut["truncated_pages"] == 3 and cut["too_large_pages"] == 3, cut
     assert set(HOSTILE) == {*CUT, *TOO_LARGE}
+
+
+def test_reextract_and_rebuild_never_make_an_article_of_them(rederived):
+    url, outcome, detection, rebuilt, stored = rederived
+    assert outcome["truncated"] == 3 and outcome["too_large"] == 3, outcome
+    assert outcome["gained"] == outcome["lost"] == 0, outcome
+    for path in CUT:  # read back from each record's WARC-Truncated
+        assert detection[url + path] == "truncated: cut at a size limit (WARC-Truncated: length)"
+    for path in TOO_LARGE:
+        assert detection[url + path].endswith("bytes, past ARSHIF_ARTICLE_MAX_SIZE"), detection[url + path]
+    assert rebuilt.returncode == 0 and "Traceback" not in rebuilt.stderr, rebuilt.stdout + rebuilt.stderr[-3000:]
+    assert stored == sorted(url + a for a in ARTICLES)
