@@ -7,6 +7,7 @@ per-site concurrency cap, an honest User-Agent with a contact URL.
 
 from archive import __version__
 from archive.core.paths import DEFAULT_DATA
+from archive.pages.limits import ARTICLE_MAX_SIZE, ARTICLE_MAX_TAGS
 from archive.warc.reader import PAYLOAD_LIMIT, RECORD_LIMIT
 
 BOT_NAME = "arshif"
@@ -126,9 +127,10 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # the largest page of the real-pages set and leaves room for images pasted into a post as data: URIs, while the
 # worst text a page that size can hold costs extraction about 5 s and 270 MiB; 200,000 tags (`<`) is 60 times the
 # most markup a real article there has and 1.5 times the replica's page of 6,000 reader comments, while 400,000
-# bare links in 1.6 MB took 19 s and 540 MiB. The environment variables of the same names set them for every command.
-ARSHIF_ARTICLE_MAX_SIZE = "8M"
-ARSHIF_ARTICLE_MAX_TAGS = 200_000
+# bare links in 1.6 MB took 19 s and 540 MiB. The environment variables of the same names set them for every command
+# (archive/pages/limits.py reads them: 8 MiB and 200,000 when unset).
+ARSHIF_ARTICLE_MAX_SIZE = ARTICLE_MAX_SIZE
+ARSHIF_ARTICLE_MAX_TAGS = ARTICLE_MAX_TAGS
 COOKIES_ENABLED = False                 # a news archive needs no session; nothing personal is sent or stored
 # Only what warcio can check and every replay tool can decode (Scrapy would also offer br and zstd).
 DEFAULT_REQUEST_HEADERS = {

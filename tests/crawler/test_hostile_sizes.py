@@ -162,3 +162,62 @@ def test_reextract_and_rebuild_never_make_an_article_of_them(rederived):
         assert detection[url + path].endswith("bytes, past ARSHIF_ARTICLE_MAX_SIZE"), detection[url + path]
     assert rebuilt.returncode == 0 and "Traceback" not in rebuilt.stderr, rebuilt.stdout + rebuilt.stderr[-3000:]
     assert stored == sorted(url + a for a in ARTICLES)
+
+
+# -- the component, alone ---------------------------------------------------------------------------------------------
+def size_limits(**settings):
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares.size import SizeLimits
+
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 1000, "ARSHIF_ARTICLE_MAX_SIZE": 500,
+                                         "ARSHIF_ARTICLE_MAX_TAGS": 100, **settings})
+    return SizeLimits.from_crawler(crawler)
+
+
+def test_the_limit_is_taken_over_and_the_cut_body_kept():
+    from scrapy import Request
+    from scrapy.exceptions import StopDownload
+
+    mw = size_limits()
+    request = Request("http://127.0.0.1/2022/03/10/x/", meta={"arshif_kind": "article"})
+    mw.headers_received({}, "twisted.web.iweb.UNKNOWN_LENGTH", request)
+    assert request.meta["download_maxsize"] == 0 and request.meta["arshif_maxsize"] == 1000
+    mw.bytes_received(b"x" * 1000, request)  # up to the limit: nothing happens
+    with pytest.raises(StopDownload) as stopped:
+        mw.bytes_received(b"x", request)
+    assert stopped.value.fail is False and request.meta["arshif_truncated"] == "length"
+    retry = request.replace()  # a retry carries the meta: the first limit, and the cut forgotten
+    mw.headers_received({}, 10, retry)
+    assert retry.meta["arshif_maxsize"] == 1000 and "arshif_truncated" not in retry.meta
+
+
+def test_a_cut_gzip_body_decodes_as_far_as_it_goes_and_garbage_passes_as_it_came():
+    import gzip
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    mw = size_limits(DOWNLOAD_MAXSIZE=1 << 20)
+    page = b"<html><body>" + b"".join(b"<p>%d</p>" % (i * 7919 % 100003) for i in range(5000))
+    whole = gzip.compress(page)
+    cut = whole[:len(whole) // 2]
+    for body, expected in ((cut, page[:1000]), (b"\x1f\x8b\x08 not gzip at all", None)):
+        request = Request("http://127.0.0.1/a/", meta={"arshif_kind": "article", "arshif_truncated": "length",
+                                                      "arshif_maxsize": 1 << 20})
+        response = HtmlResponse(request.url, body=body, headers={"Content-Encoding": "gzip"}, request=request)
+        decoded = mw.process_response(request, response)
+        assert decoded.body.startswith(expected) if expected else decoded.body == body
+        assert request.meta["download_maxsize"] == 1 << 20  # the decoder saw the request's own limit
+
+
+def test_a_page_past_the_article_limits_is_marked_before_the_spider_parses_it():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    mw = size_limits()
+    for body, expected in ((b"<p>" * 50, None), (b"x" * 501, "501 bytes"), (b"<a>" * 101, "101 tags")):
+        request = Request("http://127.0.0.1/a/", meta={"arshif_kind": "article"})
+        mw.process_response(request, HtmlResponse(request.url, body=body, request=request))
+        marked = request.meta.get("arshif_too_large")
+        assert (marked is None) if expected is None else marked.startswith(f"too large: {expected}, past")
