@@ -180,6 +180,10 @@ def stats_lines(result: dict) -> list[str]:
              f"published {result['first_published']} … {result['last_published']}"]
     if result["missed_posts"]:
         lines.append(f"listed as posts but not stored as articles: {result['missed_posts']} (arshif missed)")
+    if result["refused_posts"]:
+        lines.append(f"listed as posts, refused as articles by a rule (not lost): {result['refused_posts']} ("
+                     + ", ".join(f"{n} {rule}" for rule, n in result["refused_reasons"].items() if n)
+                     + "; arshif missed)")
     limited = result["removal_checks"]
     if limited["limited_runs"]:
         lines.append(f"removal checks limited since {limited['limited_since']} ({limited['limited_runs']} runs with "

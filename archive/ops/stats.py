@@ -45,7 +45,7 @@ def removal_checks(store: Store) -> dict:
 def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = None) -> dict:
     """The archive's statistics (docs/reference.md, arshif stats), read without writing; `on_upgrade` hears the
     line saying so when the database must be upgraded first (Store.open_for_reading)."""
-    from archive.ops.missed import missed_reasons
+    from archive.ops.missed import missed_reasons, refused_reasons
 
     with Store.open_for_reading(data, on_upgrade, search=False) as store:
         first, last = store.published_range()
@@ -55,6 +55,9 @@ def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = No
         reasons = missed_reasons(store)
         result["missed_posts"] = sum(reasons.values())
         result["missed_reasons"] = reasons
+        refused = refused_reasons(store)
+        result["refused_posts"] = sum(refused.values())
+        result["refused_reasons"] = refused
         result["revisits"] = staleness(store)
         result["removal_checks"] = removal_checks(store)
         for crawl in store.recent_crawls(10):
