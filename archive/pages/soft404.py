@@ -22,6 +22,8 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from archive.pages.detection import parse_html
+from archive.pages.not_articles import SOFT_404, refused
 from archive.pages.sources import url_shape
 
 NOVEL_MAX = 15          # words a matching page may have that the probe's answer has not (an echoed slug, a date)
@@ -123,3 +125,21 @@ def matches(probe: Signature, page: Signature) -> str | None:
         return (f"the text of the answer to a path that cannot exist (word-set Jaccard {similarity:.2f}), "
                 f"and {novel} word(s) more")
     return None
+
+
+def answer_signature(body: bytes, url: str, encoding: str | None = None) -> Signature | None:
+    """The signature of a stored answer (a probe's, read back from the archive), None when it is not HTML that
+    parses."""
+    doc = parse_html(body, url, encoding)
+    return signature(doc) if doc is not None else None
+
+
+def soft_404(url: str, page: Signature, probes: dict[str, Signature]) -> str | None:
+    """The `detection` text refusing the page at `url` as a soft-404 (archive.pages.not_articles), or None: `probes`
+    holds the signature of each pattern's probe that answered 200 (probe_pattern → Signature). For the crawl, and for
+    reextract or rebuild, which find the probes' answers among the captures (is_probe_url) and keep the refusals."""
+    probe = probes.get(probe_pattern(url) or "")
+    if probe is None or is_probe_url(url):
+        return None
+    detail = matches(probe, page)
+    return refused(SOFT_404, detail) if detail else None

@@ -22,8 +22,7 @@ from scrapy.http import Response, TextResponse
 from archive.core.http import header_text
 from archive.core.times import now_iso
 from archive.pages.detection import html_encoding, parse_html
-from archive.pages.not_articles import SOFT_404, refused
-from archive.pages.soft404 import Signature, matches, probe_pattern, probe_url, signature
+from archive.pages.soft404 import Signature, probe_pattern, probe_url, signature, soft_404
 
 PROBE_PRIORITY = 200   # above sitemaps (100): a probe is answered before most pages of its pattern
 PROBING, HONEST, UNCHECKED = "probing", "honest", "unchecked"  # a pattern's state, or its probe's Signature
@@ -142,14 +141,14 @@ class Soft404Probing:
         """Whether the page is the probe's "not found" page: then noted as refused, counted and logged."""
         if page.doc is None:
             return False
-        detail = matches(probe, signature(page.doc))
-        if detail is None:
+        detection = soft_404(page.url, signature(page.doc), {probe_pattern(page.url): probe})
+        if detection is None:
             return False
         stats = self.crawler.stats
         stats.inc_value("arshif/not_articles/soft_404")
         stats.inc_value("arshif/articles", -1)  # parse_page counted it as an article
-        self.note(page.url, "page", is_article=0, detection=refused(SOFT_404, detail))
-        self.logger.warning("soft-404, not an article: %s (%s)", page.url, detail)
+        self.note(page.url, "article", is_article=0, detection=detection)
+        self.logger.warning("soft-404, not an article: %s (%s)", page.url, detection)
         return True
 
     def _unchecked(self, count: int, why: str, what: str) -> None:

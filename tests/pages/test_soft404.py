@@ -81,3 +81,17 @@ def test_signature_reads_visible_text_only_and_leaves_numbers_out():
             "<script>var hidden = 1;</script><noscript>مخفي</noscript></body></html>").encode()
     assert sig(body) == Signature("عنوان الصفحة", frozenset({"نص", "ظاهر"}))
     assert jaccard(frozenset(), frozenset()) == 1.0
+
+
+def test_soft_404_gives_the_detection_text_from_the_probes_of_each_pattern():
+    """What reextract or rebuild would do with the probes' answers found among the captures."""
+    probe_at = "http://h/2021/10/09/arshif-probe-5f0c9a1e2b3d/"
+    probes = {probe_pattern(probe_at): soft404.answer_signature(not_found(probe_at[8:]), probe_at)}
+    assert soft404.answer_signature(b"", "http://h/") is None
+    found = soft404.soft_404("http://h/2021/10/12/khabar-qadim/", sig(not_found("/2021/10/12/khabar-qadim/")), probes)
+    assert found.startswith("soft-404: the title")
+    assert soft404.soft_404(probe_at, probes[probe_pattern(probe_at)], probes) is None  # the probe itself
+    path, title, paragraphs = ARTICLES[0]
+    assert soft404.soft_404("http://h" + path, sig(article(path, title, paragraphs)), probes) is None
+    other = "http://h/2021/11/la-wujud.html"  # a pattern without a probe
+    assert soft404.soft_404(other, sig(not_found("/2021/11/la-wujud.html")), probes) is None
