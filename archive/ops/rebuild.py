@@ -21,9 +21,11 @@ from pathlib import Path
 from archive.core import collector
 from archive.core.paths import CDXJ, database
 from archive.core.paths import warc_dir as warc_dir_of
+from archive.pages.detection import html_encoding, parse_html
 from archive.pages.extraction import ExtractionFailed, extract, extract_page, load_language_profiles
 from archive.pages.limits import ARTICLE_MAX_SIZE, ARTICLE_MAX_TAGS, not_an_article
 from archive.pages.not_articles import refused_reason
+from archive.pages.soft404 import Signature, answer_signature, is_probe_url, probe_pattern, signature, soft_404
 from archive.store.database import Store
 from archive.warc.closing import close
 from archive.warc.indexer import FileIndex, index, warcinfo
@@ -35,6 +37,8 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 BATCH = 200
 OVER_LIMIT = "over_limit"  # the outcome of a record whose payload inflates past the limit: kept, not extracted
+PROBE = "a soft-404 probe: the answer to a path that cannot exist"
+Probes = dict[str, list[Signature]]  # URL pattern → the signatures of the 200 answers its probes got
 
 
 def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT, record_limit: int = RECORD_LIMIT
@@ -49,7 +53,7 @@ def _record_body(warc_dir: Path, row, limit: int = PAYLOAD_LIMIT, record_limit: 
 
 
 def _refused_outcome(detection: str) -> str:
-    """The outcome counted for a page refused before parsing: `truncated` or `too_large`."""
+    """The outcome counted for a page refused as an article by a rule: `truncated`, `too_large` or `soft-404`."""
     return (refused_reason(detection) or "refused").replace(" ", "_")
 
 
@@ -83,8 +87,8 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
     batch: list[tuple[dict, dict]] = []
     listing = store.listing_facts()
     detected: dict[str, tuple[bool, str]] = {}
-    extracted = _extractions(warc_dir, [row for row in rows if row["record_type"] != "revisit"], site_name,
-                             listing)
+    responses = [row for row in rows if row["record_type"] != "revisit"]
+    extracted = _extractions(warc_dir, responses, site_name, listing, probe_signatures(warc_dir, responses))
     for n, row in enumerate(rows, 1):
         if row["record_type"] == "revisit":
             if row["revisit_profile"] == "identical-payload-digest":
@@ -118,15 +122,56 @@ PARALLEL_FROM = 32   # captures: below this, worker processes cost more than the
 WINDOW = 256         # captures handed to the pool at a time (bounded memory however long the history)
 
 
-def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str, dict | None, str]:
-    """("article", fields, why) of one capture, or ("none" | "failed" | "unreadable: …", None, why)."""
+def probe_signatures(warc_dir: Path, rows) -> Probes:
+    """The signature of every soft-404 probe's 200 answer among these captures, by URL pattern: the crawl's
+    refusals of soft-404s (crawler/discovery/soft404.py) made again from the archive alone. Every probe of a pattern
+    counts: a page that is any of them is that "not found" page."""
+    probes: Probes = {}
+    for row in rows:
+        if not is_probe_url(row["url"]):
+            continue
+        try:
+            body, headers, _ = _record_body(warc_dir, row)
+        except (OSError, ValueError):  # unreadable or too large: no signature, as a probe that failed in the crawl
+            continue
+        found = answer_signature(body, row["url"], html_encoding(body, headers["Content-Type"]))
+        pattern = probe_pattern(row["url"])
+        if found is not None and pattern:
+            probes.setdefault(pattern, []).append(found)
+    return probes
+
+
+def refused_as_soft_404(body: bytes, url: str, headers: dict[str, str], probes: Probes):
+    """(the `detection` text refusing the page as a soft-404 or None, the parsed page to extract from or None)."""
+    pattern = probe_pattern(url) or ""
+    if not probes.get(pattern):
+        return None, None
+    doc = parse_html(body, url, html_encoding(body, headers.get("Content-Type")))
+    if doc is None:
+        return None, None
+    page = signature(doc)
+    for probe in probes[pattern]:
+        detection = soft_404(url, page, {pattern: probe})
+        if detection:
+            return detection, None
+    return None, doc
+
+
+def _extract_one(warc_dir: Path, site_name: str | None, probes: Probes, row: dict) -> tuple[str, dict | None, str]:
+    """("article", fields, why) of one capture, or ("none" | "failed" | "unreadable: …" | a refusal, None, why)."""
+    if is_probe_url(row["url"]):
+        return "none", None, PROBE
     try:
         body, headers, cut = _record_body(warc_dir, row)
-        refusal = not_an_article(body, cut)  # a record cut short, or a page too large: never parsed as an article
+        # cut short (WARC-Truncated, or HTML that stops mid-document), too large, or a soft-404: never an article
+        refusal = not_an_article(body, cut)
+        doc = None
+        if not refusal:
+            refusal, doc = refused_as_soft_404(body, row["url"], headers, probes)
         if refusal:
             return _refused_outcome(refusal), None, refusal
         article, reason = extract_page(body, row["url"], headers, listed=row["listed"],
-                                       listed_author=row["listed_author"],
+                                       listed_author=row["listed_author"], doc=doc,
                                        **({"site_name": site_name} if site_name else {}))
     except ExtractionFailed as exc:
         return "failed", None, f"extraction failed: {exc}"
@@ -138,14 +183,15 @@ def _extract_one(warc_dir: Path, site_name: str | None, row: dict) -> tuple[str,
 
 
 def _extractions(warc_dir: Path, rows: list, site_name: str | None,
-                 listing: dict[str, tuple[bool, str | None]]) -> Iterator[tuple[str, dict | None, str]]:
+                 listing: dict[str, tuple[bool, str | None]], probes: Probes
+                 ) -> Iterator[tuple[str, dict | None, str]]:
     """What each capture yields, in order; on every core when there are many (extraction is CPU-bound and
     independent per page, while the store must apply them one by one, in capture order). `listing` is what the
     site's sitemaps and feeds said of each URL (Store.listing_facts)."""
     tasks = [{**{key: row[key] for key in ("warc_file", "offset", "length", "url")},
               **dict(zip(("listed", "listed_author"), listing.get(row["canonical"], (False, None)), strict=True))}
              for row in rows]
-    one = partial(_extract_one, warc_dir, site_name)
+    one = partial(_extract_one, warc_dir, site_name, probes)
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(tasks) < PARALLEL_FROM:
         yield from map(one, tasks)
@@ -196,8 +242,10 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
     listing = store.listing_facts()
     not_articles = []
     refused = []
+    probes = probe_signatures(warc_dir_of(data), [row for row in store.article_captures() if is_probe_url(row["url"])]
+                              ) if rows else {}
     for record_id, url, canonical, timestamp, warc_file, offset, length, kind in rows:
-        if kind is None and classify(url) != "article":
+        if kind is None and classify(url) != "article" or is_probe_url(url):
             continue
         listed, listed_author = listing.get(canonical, (False, None))
         kwargs = {**site, "listed": listed, "listed_author": listed_author}
@@ -205,7 +253,10 @@ def catch_up(data: Path, store: Store, site_name: str | None = None, limit: int 
         try:  # the file may still be `.open`: the reader finds it by either name
             body, headers, cut = _record_body(warc_dir_of(data), row, limit, record_limit)
             refusal = not_an_article(body, cut, article_max_size, article_max_tags)
-            article = None if refusal else extract(body, url, headers, **kwargs)
+            doc = None
+            if not refusal:
+                refusal, doc = refused_as_soft_404(body, url, headers, probes)
+            article = None if refusal else extract(body, url, headers, doc=doc, **kwargs)
         except ExtractionFailed:
             outcome["failed"] += 1
             continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from archive.core.sizes import size_from_environment
 from archive.pages.not_articles import TOO_LARGE, TRUNCATED, refused
+from archive.pages.truncation import cut_short
 
 # Every command's limits: the crawl's settings of the same names default to them (settings.py says why these values),
 # and the environment variables ARSHIF_ARTICLE_MAX_SIZE / ARSHIF_ARTICLE_MAX_TAGS change them for every command.
@@ -51,4 +52,8 @@ def not_an_article(body: bytes, truncated_reason: str | None = None, max_size: i
     when it may be read."""
     if truncated_reason:
         return truncated(truncated_reason)
-    return too_large(body, max_size, max_tags)
+    large = too_large(body, max_size, max_tags)
+    if large:
+        return large
+    cut = cut_short(body)  # HTML that stops mid-document: the crawl retried it, then kept it as it came
+    return truncated(cut) if cut else None
