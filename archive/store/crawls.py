@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from archive.core.times import now_iso
+from archive.pages.not_articles import TRUNCATED
 from archive.store.connection import Connected, dicts, in_slices, lookup
 
 BATCH = 500  # rows per INSERT statement of a batched write
@@ -158,12 +159,14 @@ class CrawlRecords(Connected):
     def captured_pages(self) -> dict[str, tuple[str | None, str | None]]:
         """Canonical URL → (sitemap lastmod, feed updated) as seen at its last good capture, for every URL the
         captures table holds a 200 (or a 304 revisit) for. URLs whose rows were recovered from WARC files
-        alone have (None, None): nothing says they changed."""
+        alone have (None, None): nothing says they changed. A page whose last answer was refused as truncated is
+        left out: the archive does not hold it whole, so the next crawl asks for it again."""
         rows = self.conn.execute(
             """SELECT c.canonical, u.captured_lastmod, u.captured_feed_updated
                FROM (SELECT DISTINCT canonical FROM captures
                      WHERE record_type IN ('response', 'revisit') AND status IN (200, 304)) c
-               LEFT JOIN urls u ON u.canonical = c.canonical""").fetchall()
+               LEFT JOIN urls u ON u.canonical = c.canonical
+               WHERE coalesce(u.detection, '') NOT LIKE ?""", [f"{TRUNCATED}%"]).fetchall()
         return {canonical: (lastmod, updated) for canonical, lastmod, updated in rows}
 
     def last_response(self, canonical_url: str) -> tuple[str, int, int, str, str, str] | None:
