@@ -22,7 +22,6 @@ in crawler/discovery/.
 
 from __future__ import annotations
 
-from collections import deque
 from fnmatch import fnmatch
 from urllib.parse import urlsplit
 
@@ -74,7 +73,6 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
         self.site = canonical(site) if site else None
         self.max_articles = int(max_articles) if max_articles not in (None, "", "0", 0) else None
         self.robots_sitemaps: dict[str, list[str]] = {}
-        self.late_sitemaps: deque = deque()  # an index's children past its first ones (crawler/discovery/sources.py)
         self.known: set[str] = set()          # canonical URLs already scheduled or listed by a source
         self.articles_scheduled = 0
         self.deferred: list[tuple[str, list[str], str]] = []  # (page, its links, path) parsed while sources ran
@@ -448,11 +446,6 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
         frontier, this worker being idle says little: the fleet's sources may all be answered now (then the
         re-check and the deferred links are due), or still being read elsewhere (then wait: the frontier keeps
         the worker open), or held by a dead worker (the fleet is idle: the safety net again)."""
-        late = self.release_late_sitemaps()
-        if late:
-            for req in late:
-                self.crawler.engine.crawl(req)
-            raise DontCloseSpider
         if self.frontier is not None:
             if not self._sources_outstanding():
                 work = self.after_sources()

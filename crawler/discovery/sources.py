@@ -7,19 +7,17 @@ with it. A source fetched recently enough (ARSHIF_REFETCH_INTERVALS) is read fro
 
 from __future__ import annotations
 
-from collections import deque
-
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
 from archive.core.urls import canonical, same_site
 from archive.pages.sources import first_page, is_posts_sitemap, parse_feed, sitemap_lists, sitemap_xml
 
-# The first children of a sitemap index are asked for at once; the rest are held and asked a batch at a time when
-# the spider has nothing else to do (spiders/alitaliya.py idle): however fast the site answers sitemaps, a long index
-# never starves the fetching of the articles already found.
+# The first children of a sitemap index are asked for first of all; the rest go below the articles (50 in the spider's
+# PRIORITY) and the assets (60): asked whenever no article waits, so that however fast the site answers sitemaps, a
+# long index never starves the fetching of the articles already found, and never waits for the spider to go idle.
 SITEMAPS_FIRST = 10
-LATE_SITEMAPS_BATCH = 50
+LATE_SITEMAPS_PRIORITY = 40
 
 
 class SourceReading:
@@ -28,7 +26,6 @@ class SourceReading:
 
     max_sitemaps: int        # ARSHIF_MAX_SITEMAPS: sitemaps read in one run
     sitemap_index_max: int   # ARSHIF_SITEMAP_INDEX_MAX: entries read of one sitemap index
-    late_sitemaps: deque     # an index's children past its first ones, asked a batch at a time when idle
     sitemaps_asked = 0
 
     def source(self, url: str, kind: str, path: str, callback, **meta):
@@ -93,9 +90,8 @@ class SourceReading:
                     break
                 for req in self.source(loc, "sitemap", path, self.parse_sitemap):
                     if children > SITEMAPS_FIRST and req.meta.get("arshif_kind") == "sitemap":
-                        self.late_sitemaps.append(req)  # asked when the articles found so far are
-                    else:
-                        yield req
+                        req = req.replace(priority=LATE_SITEMAPS_PRIORITY)  # after the articles found so far
+                    yield req
                 continue
             kind = self.classify(loc)
             if posts and kind == "page":
@@ -111,11 +107,6 @@ class SourceReading:
             if req:
                 yield req
         self._publish_discovery()
-
-    def release_late_sitemaps(self) -> list:
-        """The next batch of the sitemaps an index listed past its first ones, for the spider to ask when idle."""
-        held = self.late_sitemaps
-        return [held.popleft() for _ in range(min(LATE_SITEMAPS_BATCH, len(held)))]
 
     def _index_cut(self, url: str, left: int) -> None:
         self.crawler.stats.inc_value("arshif/discovery/sitemap_index_cut", left)
