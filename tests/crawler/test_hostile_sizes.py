@@ -46,9 +46,8 @@ sys.exit(done.returncode)
 """
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory):
-    data = tmp_path_factory.mktemp("hostile-sizes") / "data"
+def crawl_once(folder: Path) -> dict:
+    data = folder / "data"
     with SizesSite() as site:
         command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "archive", "--data", str(data), "crawl",
                    "--site", site.url + "/", *QUICK]
@@ -57,28 +56,51 @@ def crawled(tmp_path_factory):
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
         seconds = time.monotonic() - started
         time.sleep(0.5)  # the senders notice the closed connections
-        stopped = dict(site.stopped)
+        stopped = sorted(site.stopped)
     err, _, peak = done.stderr.rpartition("\nPEAK_RSS_KIB ")
-    peak_bytes = int(peak) * 1024
-    print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {peak_bytes / 2**20:.0f} MiB")
-    return site.url, data, done, err, peak_bytes, stopped
+    print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {int(peak) / 1024:.0f} MiB")
+    return {"url": site.url, "data": str(data), "returncode": done.returncode, "stdout": done.stdout, "err": err,
+            "peak": int(peak) * 1024, "stopped": stopped}
 
 
-@pytest.fixture(scope="module")
-def rederived(crawled, tmp_path_factory):
+def rederive(crawl: dict, folder: Path) -> dict:
     """On a copy of the crawled archive: `reextract` (the library, for its counts), then `arshif rebuild`."""
     from archive.ops.rebuild import reextract
 
-    url, data, *_ = crawled
-    copy = tmp_path_factory.mktemp("hostile-sizes-rederived") / "data"
-    shutil.copytree(data, copy)
+    copy = folder / "data"
+    shutil.copytree(crawl["data"], copy)
     outcome = reextract(copy)
     with sqlite3.connect(copy / "archive.db") as conn:
         detection = dict(conn.execute("SELECT canonical, detection FROM urls WHERE is_article = 0"))
     rebuilt = arshif("--data", str(copy), "rebuild", timeout=120)
     with sqlite3.connect(copy / "archive.db") as conn:
         stored = sorted(row[0] for row in conn.execute("SELECT canonical FROM articles"))
-    return url, outcome, detection, rebuilt, stored
+    return {"outcome": dict(outcome), "detection": detection, "rebuilt": [rebuilt.returncode, rebuilt.stdout,
+            rebuilt.stderr], "stored": stored}
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory):
+    """One crawl for every test worker (tests/shared.py)."""
+    from tests.shared import shared
+
+    with shared(tmp_path_factory, "hostile-sizes", crawl_once) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def crawled(state):
+    done = subprocess.CompletedProcess([], state["returncode"], state["stdout"], state["err"])
+    return state["url"], Path(state["data"]), done, state["err"], state["peak"], state["stopped"]
+
+
+@pytest.fixture(scope="module")
+def rederived(state, tmp_path_factory):
+    from tests.shared import shared
+
+    with shared(tmp_path_factory, "hostile-sizes-rederived", lambda folder: rederive(state, folder)) as made:
+        rebuilt = subprocess.CompletedProcess([], *made["rebuilt"])
+        yield state["url"], made["outcome"], made["detection"], rebuilt, made["stored"]
 
 
 def test_the_crawl_ends_well_within_its_memory_bound(crawled):
