@@ -20,11 +20,16 @@ from archive.cli.options import (
 
 OUTCOMES = (("new", "articles"), ("version", "later versions"), ("unchanged", "unchanged captures"),
             ("refreshed", "refreshed"), ("failed", "failed"))
+# pages refused as articles by a rule (archive/pages/not_articles.py), said only when there are some
+REFUSED = (("soft-404", "soft-404s"), ("truncated", "truncated"), ("too_large", "too large"))
 
 
 def outcome_line(outcome) -> str:
     """An extraction's counts as `reextract`, `rebuild` and the docs spell them."""
     parts = [f"{outcome.get(k, 0)} {label}" for k, label in OUTCOMES]
+    refused = [f"{outcome[k]} {label}" for k, label in REFUSED if outcome.get(k)]
+    if refused:
+        parts.append("refused as articles: " + ", ".join(refused))
     if "gained" in outcome:  # reextract: what detection decided differently from the archive's last extraction
         parts.append(f"{outcome['gained']} articles gained, {outcome['lost']} lost")
     return ", ".join(parts)

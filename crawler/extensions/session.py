@@ -61,7 +61,7 @@ class ArchiveSession:
     def __init__(self, crawler: Crawler, *, data: Path, max_size: int, batch_size: int, batch_seconds: float,
                  worker: str | None, options: dict, operator: str, user_agent: str | None, min_free: int,
                  fresh: bool, site_name: str | None, clock: str | None, payload_limit: int,
-                 record_limit: int):
+                 record_limit: int, article_limits: tuple[int, int]):
         self.crawler = crawler
         self.stats = crawler.stats
         self.data = data
@@ -78,6 +78,7 @@ class ArchiveSession:
         self.site_name = site_name
         self.payload_limit = payload_limit  # a payload decoding past this is kept, not read (ARSHIF_PAYLOAD_LIMIT)
         self.record_limit = record_limit    # … and a gzip member inflating past this (ARSHIF_RECORD_LIMIT)
+        self.article_limits = article_limits  # a page past these is no article (ARSHIF_ARTICLE_MAX_SIZE, _TAGS)
         self.captured: dict[str, tuple[str | None, str | None]] = {}
         self.removed: set[str] = set()
         self.article_urls: set[str] = set()             # pages the archive knows as articles
@@ -118,7 +119,9 @@ class ArchiveSession:
                    fresh=settings.getbool("ARSHIF_FRESH"), site_name=settings.get("ARSHIF_SITE_NAME"),
                    clock=settings.get("ARSHIF_CLOCK") or None,
                    payload_limit=parse_size(settings.get("ARSHIF_PAYLOAD_LIMIT")),
-                   record_limit=parse_size(settings.get("ARSHIF_RECORD_LIMIT")))
+                   record_limit=parse_size(settings.get("ARSHIF_RECORD_LIMIT")),
+                   article_limits=(parse_size(settings.get("ARSHIF_ARTICLE_MAX_SIZE")),
+                                   settings.getint("ARSHIF_ARTICLE_MAX_TAGS")))
 
     # -- lifecycle ------------------------------------------------------------------------------------------
     def spider_opened(self, spider: scrapy.Spider) -> None:
@@ -146,7 +149,8 @@ class ArchiveSession:
             self.stats.set_value("arshif/recovery", report.summary())
             self.stats.set_value("arshif/recovered_records", report.indexed_records)
         over_limit: list[str] = []
-        caught_up = catch_up(self.data, self.store, self.site_name, self.payload_limit, over_limit, self.record_limit)
+        caught_up = catch_up(self.data, self.store, self.site_name, self.payload_limit, over_limit, self.record_limit,
+                             *self.article_limits)
         for line in over_limit:
             logger.warning("a stored record too large to read back: %s", line)
         if over_limit:

@@ -87,3 +87,9 @@ def test_soft_404s_and_truncated_answers_are_not_articles(tmp_path):
     assert articles[site.url + "/2021/10/20/jadid/"][0] == "معرض جديد للفن المعاصر في روما"
     assert site.url + "/2021/10/21/ghayr-mawjud/" not in articles and len(articles) == 9
     assert crawl_stats(data)[1]["arshif/not_articles/soft_404"] == 1
+    # reextract makes the crawl's refusals again from the records alone: the same articles, none gained or lost
+    again = arshif("--data", str(data), "reextract")
+    assert again.returncode == 0, again.stderr
+    assert "refused as articles: " in again.stderr and "soft-404s" in again.stderr and "truncated" in again.stderr
+    assert again.stderr.rstrip().endswith("0 articles gained, 0 lost"), again.stderr
+    assert stored(data).keys() == articles.keys()

@@ -167,7 +167,9 @@ def test_second_crawl_writes_revisits_not_duplicates(replica_factory, tmp_path):
     second = crawl(site, data, "--fresh")  # without --fresh, unchanged articles are not even fetched again
     assert first.returncode == second.returncode == 0
     conn = first.db()
-    counts = dict(conn.execute("SELECT record_type, count(*) FROM captures WHERE crawl_id = 2 GROUP BY 1"))
+    # every URL of crawl 1 again, as revisits; the soft-404 probe of each URL pattern is a new URL every run
+    counts = dict(conn.execute("SELECT record_type, count(*) FROM captures WHERE crawl_id = 2 "
+                               "AND url NOT LIKE '%/arshif-probe-%' GROUP BY 1"))
     assert counts.get("response", 0) == 0 and counts["revisit"] == counts["request"] > 40
     profile = conn.execute("SELECT DISTINCT revisit_profile FROM captures WHERE record_type = 'revisit'").fetchall()
     assert [tuple(p) for p in profile] == [("identical-payload-digest",)]
