@@ -29,6 +29,10 @@ FAST = ("--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=3", "-
         "--set", "ARSHIF_RETRY_BACKOFF_BASE=0.1")
 
 
+PREFIXES = (("/sitemaps/", "child sitemaps"), ("/r/spin", "endless redirect"), ("/chain/", "30-hop chain"),
+            ("/loop/", "redirect loops"), ("/page/", "infinite pagination"), ("/deep/", "ever-deeper paths"))
+
+
 def case_of(path: str) -> str:
     """Which of the site's cases a request path belongs to."""
     from tests.hostile import site as hostile
@@ -43,18 +47,9 @@ def case_of(path: str) -> str:
         return named[bare]
     if bare in hostile.SOFT_404S:
         return "soft-404s (listed)"
-    if bare.startswith("/sitemaps/"):
-        return "child sitemaps"
-    if bare.startswith("/r/spin"):
-        return "endless redirect"
-    if bare.startswith("/chain/"):
-        return "30-hop chain"
-    if bare.startswith("/loop/"):
-        return "redirect loops"
-    if bare.startswith("/page/"):
-        return "infinite pagination"
-    if bare.startswith("/deep/"):
-        return "ever-deeper paths"
+    for prefix, case in PREFIXES:
+        if bare.startswith(prefix):
+            return case
     if re.fullmatch(r"/\d{4}/\d{2}/", bare):
         return "infinite calendar"
     if bare in {a.path for a in hostile.real()}:

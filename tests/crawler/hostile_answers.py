@@ -141,13 +141,3 @@ class AnswersSite(LoopbackSite):
         if path == SHORT_SEND and times == 1:
             return self.send(h, body, declared=len(body) + 1000)
         return self.send(h, body)
-
-    @staticmethod
-    def send(h: BaseHTTPRequestHandler, body: bytes, content_type: str = "text/html; charset=utf-8",
-             declared: int | None = None) -> None:
-        h.send_response(200)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(len(body) if declared is None else declared))
-        h.send_header("Connection", "close")
-        h.end_headers()
-        h.wfile.write(body)

@@ -93,35 +93,28 @@ class SessionSite(LoopbackSite):
         lang = query.get("lang", [""])[0]
         session = self.fresh()  # a new session at every answer: PHP's trans-sid, for a client without cookies
         if path == "/robots.txt":
-            return self.send(h, 200, b"User-agent: *\nDisallow: /admin/\n", "text/plain")
+            return self.send(h, b"User-agent: *\nDisallow: /admin/\n", "text/plain")
         if path == "/sitemap.xml" and self.sitemap:
             urls = "".join(f"<url><loc>{self.url}{self.link(p, self.fresh())}</loc></url>" for p in ARTICLES)
-            return self.send(h, 200, ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+            return self.send(h, ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
                                       f'sitemap/0.9">{urls}</urlset>').encode(), "application/xml")
         if path == "/":
-            return self.send(h, 200, self.listing(1, session))
+            return self.send(h, self.listing(1, session))
         if path.startswith("/page/"):
             number = int(path.strip("/").split("/")[1])
             if number in (2, 3):
-                return self.send(h, 200, self.listing(number, session))
+                return self.send(h, self.listing(number, session))
         if path == "/category/mahalli/":
-            return self.send(h, 200, self.listing(0, session))
+            return self.send(h, self.listing(0, session))
         if path == "/about/":
-            return self.send(h, 200, self.page("من نحن", "<main><p>موقع إخباري صغير.</p></main>", session))
+            return self.send(h, self.page("من نحن", "<main><p>موقع إخباري صغير.</p></main>", session))
         if path in ARTICLES:
             i = ARTICLES.index(path)
             if lang == "it" and i < len(ITALIAN):
-                return self.send(h, 200, self.article(i, session, "it"))
-            return self.send(h, 200, self.article(i, session))
-        return self.send(h, 404, b"<html><body>not here</body></html>")
+                return self.send(h, self.article(i, session, "it"))
+            return self.send(h, self.article(i, session))
+        return self.send(h, b"<html><body>not here</body></html>", status=404)
 
-    @staticmethod
-    def send(h: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "text/html; charset=utf-8"):
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
 
     def pages(self) -> int:
         """The site's distinct pages: its listings, the about page, its articles and their Italian versions."""

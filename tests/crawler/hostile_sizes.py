@@ -112,16 +112,6 @@ class SizesSite(LoopbackSite):
         return self.send(h, b"<html><body>not here</body></html>", status=404)
 
     # -- writing ----------------------------------------------------------------------------------------------
-    @staticmethod
-    def send(h: BaseHTTPRequestHandler, body: bytes, content_type: str = "text/html; charset=utf-8",
-             status: int = 200, headers: dict[str, str] | None = None) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(body)
 
     def stream(self, h: BaseHTTPRequestHandler, path: str, start: bytes, para: bytes, n: int, length: int | None,
                chunked: bool = False, end: bytes = TAIL.encode(), fixed: bool = False) -> None:

@@ -53,20 +53,20 @@ class HostileSite(LoopbackSite):
             return self.answer_robots(h, path)
         if path == "/":
             links = "".join(f'<a href="{a}">خبر</a>' for a in ARTICLES)
-            return self.send(h, 200, f"<html><body><h1>الرئيسية</h1>{links}</body></html>".encode())
+            return self.send(h, f"<html><body><h1>الرئيسية</h1>{links}</body></html>".encode())
         if path in ARTICLES:
-            return self.send(h, 200, article(ARTICLES.index(path)))
+            return self.send(h, article(ARTICLES.index(path)))
         if path == "/sitemap.xml":
             if not self.index:
-                return self.send(h, 200, urlset(ARTICLES + self.extra, self.url), "application/xml")
+                return self.send(h, urlset(ARTICLES + self.extra, self.url), "application/xml")
             # one sitemap index of `index` entries, built once per answer (a few MB at 100,000)
             entries = "".join(f"<sitemap><loc>{self.url}/sm/{i}.xml</loc></sitemap>" for i in range(self.index))
             body = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                     f"{entries}</sitemapindex>").encode()
-            return self.send(h, 200, body, "application/xml")
+            return self.send(h, body, "application/xml")
         if path.startswith("/sm/"):
             i = int(path[4:].split(".")[0])
-            return self.send(h, 200, urlset(ARTICLES[i:i + 1] if i < 3 else [], self.url), "application/xml")
+            return self.send(h, urlset(ARTICLES[i:i + 1] if i < 3 else [], self.url), "application/xml")
         if path == "/r/spin":
             n = int(query.get("n", ["0"])[0])
             return self.redirect(h, f"/r/spin?n={n + 1}")
@@ -74,10 +74,10 @@ class HostileSite(LoopbackSite):
             hops = len(path) - len("/chain/")
             if hops < 31:
                 return self.redirect(h, "/chain/" + "x" * (hops + 1))
-            return self.send(h, 200, b"<html><body><p>the end of the chain</p></body></html>")
+            return self.send(h, b"<html><body><p>the end of the chain</p></body></html>")
         if path.startswith("/private/"):
-            return self.send(h, 200, b"<html><body><p>private</p></body></html>")
-        return self.send(h, 404, b"<html><body>not here</body></html>")
+            return self.send(h, b"<html><body><p>private</p></body></html>")
+        return self.send(h, b"<html><body>not here</body></html>", status=404)
 
     def answer_robots(self, h: BaseHTTPRequestHandler, path: str) -> None:
         mode = self.robots
@@ -87,25 +87,11 @@ class HostileSite(LoopbackSite):
             h.connection.shutdown(2)  # closed with no answer at all: robots.txt is unreachable
             return
         if mode in ("500", "503", "404"):
-            return self.send(h, int(mode), b"no robots here", "text/plain")
+            return self.send(h, b"no robots here", "text/plain", status=int(mode))
         if mode.startswith("redirect-"):
             hops = int(mode.split("-")[1])
             done = int(path.rsplit("/", 1)[1]) if path.startswith("/robots-hop/") else 0
             if done < hops:
                 return self.redirect(h, f"/robots-hop/{done + 1}")
-        return self.send(h, 200, self.robots_rules.encode(), "text/plain")
+        return self.send(h, self.robots_rules.encode(), "text/plain")
 
-    @staticmethod
-    def send(h: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "text/html; charset=utf-8"):
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
-
-    @staticmethod
-    def redirect(h: BaseHTTPRequestHandler, location: str) -> None:
-        h.send_response(302)
-        h.send_header("Location", location)
-        h.send_header("Content-Length", "0")
-        h.end_headers()

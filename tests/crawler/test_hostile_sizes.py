@@ -6,7 +6,6 @@ stays under 600 MiB, at the real defaults."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -30,6 +29,7 @@ from tests.crawler.hostile_sizes import (
     SizesSite,
 )
 from tests.crawling import ROOT, arshif
+from tests.measure import measured
 
 pytestmark = pytest.mark.slow
 
@@ -37,30 +37,20 @@ QUICK = ("--no-assets", "--set", "RETRY_TIMES=0", "--set", "AUTOTHROTTLE_ENABLED
 PEAK_RSS = 600 << 20
 CUT = (GIANT, LIAR, ENDLESS)         # cut at DOWNLOAD_MAXSIZE
 TOO_LARGE = (DEEP, BIG, BOMB)        # whole (or decoded past the limit), and past ARSHIF_ARTICLE_MAX_SIZE
-MEASURE = """import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-sys.stdout.write(done.stdout)
-sys.stderr.write(done.stderr)
-sys.stderr.write("\\nPEAK_RSS_KIB %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(done.returncode)
-"""
 
 
 def crawl_once(folder: Path) -> dict:
     data = folder / "data"
     with SizesSite() as site:
-        command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "archive", "--data", str(data), "crawl",
-                   "--site", site.url + "/", *QUICK]
         started = time.monotonic()
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        done = measured([sys.executable, "-m", "archive", "--data", str(data), "crawl", "--site", site.url + "/",
+                         *QUICK], ROOT, timeout=300)
         seconds = time.monotonic() - started
         time.sleep(0.5)  # the senders notice the closed connections
         stopped = sorted(site.stopped)
-    err, _, peak = done.stderr.rpartition("\nPEAK_RSS_KIB ")
-    print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {int(peak) / 1024:.0f} MiB")
-    return {"url": site.url, "data": str(data), "returncode": done.returncode, "stdout": done.stdout, "err": err,
-            "peak": int(peak) * 1024, "stopped": stopped}
+    print(f"\nhostile sizes crawl: {seconds:.1f} s, peak RSS {done.peak >> 20} MiB")
+    return {"url": site.url, "data": str(data), "returncode": done.returncode, "stdout": done.stdout,
+            "err": done.stderr, "peak": done.peak, "stopped": stopped}
 
 
 def rederive(crawl: dict, folder: Path) -> dict:

@@ -42,6 +42,7 @@ NEW = COUNT
 SID_PART = range(20, 30)       # every link of these pages carries a fresh ?sid=
 IN_SITEMAP = range(0, 34)
 IN_FEED = range(26, 36)
+GZIP = {"Content-Encoding": "gzip"}
 ONLY_ON_HOME, ONLY_IN_CALENDAR, ONLY_PAGINATED, ONLY_DEEP = 39, 38, 37, 36
 # slug: (encoding of the bytes, <head> declaration, Content-Type, gzip): encoding_site's cases, and two of our own
 ENCODED = {slug: (enc, head, ctype, gz) for slug, (_, enc, head, ctype, gz) in ENCODINGS.items()}
@@ -166,14 +167,14 @@ class HostileNewsSite(LoopbackSite):
             return self.listing(h, "الرئيسية", shown, [
                 "/page/2/", "/2021/10/", "/category/mudun/", "/deep/a/", NESTED, *REDIRECTS])
         if path in (BOMB, STYLE):
-            return self.send(h, bomb(), "text/css" if path == STYLE else "text/html; charset=utf-8", gz=True)
+            return self.send(h, bomb(), "text/css" if path == STYLE else "text/html; charset=utf-8", headers=GZIP)
         if path == GIANT:
             return self.send(h, giant())
         if path == NESTED:
             return self.send(h, nested())
         if path == HALF:
             body = page(_moved(real()[2], HALF), base).encode()
-            return self.send(h, body, length=len(body) // 2)
+            return self.send(h, body, declared=len(body) // 2)
         if path == HANG:
             time.sleep(60)
             return None
@@ -241,7 +242,7 @@ class HostileNewsSite(LoopbackSite):
             body = codecs.BOM_UTF8 + html.encode()
         else:  # what the code page cannot write (the chrome's «» in ISO-8859-6), as character references
             body = html.encode(encoding, "xmlcharrefreplace")
-        return self.send(h, gzip.compress(body) if gz else body, content_type, gz=gz)
+        return self.send(h, gzip.compress(body) if gz else body, content_type, headers=GZIP if gz else None)
 
     def listing(self, h: BaseHTTPRequestHandler, title: str, shown: list[Article], more: list[str],
                 sid: bool = False) -> None:
@@ -284,26 +285,6 @@ class HostileNewsSite(LoopbackSite):
         except OSError:
             pass
 
-    @staticmethod
-    def send(h: BaseHTTPRequestHandler, body: bytes, content_type: str = "text/html; charset=utf-8",
-             status: int = 200, gz: bool = False, length: int | None = None) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", content_type)
-        if gz:
-            h.send_header("Content-Encoding", "gzip")
-        h.send_header("Content-Length", str(len(body) if length is None else length))
-        h.end_headers()
-        try:
-            h.wfile.write(body)
-        except OSError:  # the crawler hung up (a size limit): nothing to do
-            pass
-
-    @staticmethod
-    def redirect(h: BaseHTTPRequestHandler, location: str) -> None:
-        h.send_response(302)
-        h.send_header("Location", location)
-        h.send_header("Content-Length", "0")
-        h.end_headers()
 
 
 def _moved(a: Article, path: str) -> Article:

@@ -12,6 +12,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.crawling import ROOT
+from tests.measure import Measured, measured
 from tests.warc.hostile_records import BOMB, GOOD, SECOND, STYLE, HostileSite
 
 # Scrapy's own limit on a download, lowered as issue 27's bounded crawling will lower it: the bomb is stored raw
@@ -20,35 +21,12 @@ CRAWL = ("--set", "DOWNLOAD_MAXSIZE=33554432")
 PEAK_RSS = 600 << 20  # bytes: the issue's bound on a crawl's peak, and on every command here
 READER_RSS = 200 << 20  # a command that only reads the archive: a bomb is refused before its payload limit is held
 
-MEASURE = """import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-sys.stdout.write(done.stdout)
-sys.stderr.write(done.stderr)
-sys.stderr.write("\\nPEAK_RSS_KIB %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(done.returncode)
-"""
-
-
-class Run:
-    def __init__(self, done: subprocess.CompletedProcess):
-        self.returncode = done.returncode
-        self.stdout = done.stdout
-        head, _, peak = done.stderr.rpartition("\nPEAK_RSS_KIB ")
-        self.stderr = head
-        self.peak = int(peak) * 1024  # the command's whole process tree (every child it waited for)
-
-    def __repr__(self) -> str:
-        return f"exit {self.returncode}, peak {self.peak >> 20} MiB\n{self.stdout}\n{self.stderr[-3000:]}"
-
-
-def arshif(data: Path, *args: str) -> Run:
+def arshif(data: Path, *args: str) -> Measured:
     """`arshif --data DATA ARGS`, its peak RSS measured in a process of its own."""
-    command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "archive", "--data", str(data), *args]
-    return Run(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"}))
+    return measured([sys.executable, "-m", "archive", "--data", str(data), *args], ROOT)
 
 
-def bounded(run: Run, status: int = 0) -> Run:
+def bounded(run: Measured, status: int = 0) -> Measured:
     assert run.returncode == status, run
     assert "Traceback" not in run.stderr, run
     assert run.peak < PEAK_RSS, run
