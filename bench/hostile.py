@@ -128,23 +128,46 @@ def table(columns: dict[str, dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
+BASELINE = "0bf40ec"  # main before issue 27's first commit
+
+
+def measure(baseline: str | None = BASELINE, timeout: float = 120) -> dict:
+    """Each case's numbers, by column: `baseline` (a commit crawled in a worktree, each crawl stopped after
+    `timeout` seconds) and this tree."""
+    columns = {}
+    if baseline:
+        folder = Path(tempfile.mkdtemp(prefix="hostile-baseline-")) / "tree"
+        tree = baseline_tree(baseline, folder)
+        if tree is None:
+            raise SystemExit(f"cannot check out {baseline} in a worktree")
+        try:
+            columns[f"baseline {baseline[:7]}"] = column(run(tree, timeout))
+        finally:
+            drop_tree(folder)
+    columns["this tree"] = column(run(ROOT, timeout))
+    return {"columns": columns, "timeout": timeout}
+
+
+def markdown(result: dict) -> str:
+    """The part of docs/BENCHMARKS.md: one row per case and crawl, one column per tree."""
+    columns = result["columns"]
+    keys = list(dict.fromkeys(k for col in columns.values() for k in col))
+    lines = ["### Hostile site (issue 27): tests/hostile/site.py crawled twice, case by case", "",
+             f"`python -m bench.hostile --baseline {BASELINE} --timeout {result['timeout']:.0f}` (a crawl still "
+             "running at the timeout is stopped; its RSS is then the tree's last sample). Requests by case as the "
+             "site saw them; peak RSS summed over the crawl's process tree every 50 ms, and the largest process's "
+             "(RUSAGE_CHILDREN); what each limit cut and each rule refused, from `stats --json`.", "",
+             "| | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    lines += [f"| {key} | " + " | ".join(col.get(key, "–") for col in columns.values()) + " |" for key in keys]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="a commit to crawl the same site with, in a git worktree")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a crawl may take before it is stopped")
     args = parser.parse_args()
-    columns = {}
-    if args.baseline:
-        folder = Path(tempfile.mkdtemp(prefix="hostile-baseline-")) / "tree"
-        tree = baseline_tree(args.baseline, folder)
-        if tree is None:
-            raise SystemExit(f"cannot check out {args.baseline} in a worktree")
-        try:
-            columns[f"baseline {args.baseline[:7]}"] = column(run(tree, args.timeout))
-        finally:
-            drop_tree(folder)
-    columns["this tree"] = column(run(ROOT, args.timeout))
-    print(table(columns))
+    print(table(measure(args.baseline, args.timeout)["columns"]))
 
 
 if __name__ == "__main__":

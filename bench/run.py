@@ -21,6 +21,7 @@ from bench import (
     crawl_vs_wget,
     extraction,
     hardware,
+    hostile,
     incremental,
     memory,
     real_pages,
@@ -50,11 +51,12 @@ def machine() -> str:
 FULL = {"crawl": 2000, "crawl_cpu": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000,
         "extraction": 1000, "search": 100_000, "search_repeat": 5, "memory": 20_000,
         "real_pages": None,  # real_pages: every page
-        "revisit_sim": "grid"}  # revisit_sim: the whole grid of policies over both simulated sites
+        "revisit_sim": "grid", "hostile": 120}  # revisit_sim: the whole grid of policies over both simulated sites
 QUICK = {"crawl": 20, "crawl_cpu": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
          "search": 1000, "search_repeat": 3, "memory": 100,  # memory: only when the crawl part is not run too
-         "real_pages": 30, "revisit_sim": "quick"}
-PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim")
+         "real_pages": 30, "revisit_sim": "quick", "hostile": 120}
+PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim",
+         "hostile")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -87,6 +89,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         return real_pages.run(sizes["real_pages"])
     if part == "revisit_sim":  # a simulation: no site, no network; one process a core
         return revisit_sim.run(quick=sizes["revisit_sim"] == "quick", full=False)
+    if part == "hostile":  # issue 27's site; the commit before that issue beside this tree in full runs
+        return hostile.measure(None if quick else hostile.BASELINE, timeout=sizes["hostile"])
     raise ValueError(part)
 
 
@@ -171,6 +175,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
     if results.get("search"):
         text += [search.markdown(results["search"]),
                  *chart("search", "Search latency per query class, arshif vs LIKE, log scale")]
+    if results.get("hostile"):
+        text.append(hostile.markdown(results["hostile"]))
     if rep:
         text += replica_table(rep, (crawl or {}).get("articles"))
     return "\n".join(text) + "\n"
@@ -188,7 +194,7 @@ def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
     `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, memory,
-    real_pages, revisit_sim) and keep the saved numbers of the others."""
+    real_pages, revisit_sim, hostile) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""
