@@ -6,16 +6,25 @@ STAMP := $(VENV)/.arshif-installed
 # pywb, the archivists' replay engine, needs a venv of its own: it pins packages that break Scrapy.
 PYWB_VENV ?= .venv-pywb
 PYWB_STAMP := $(PYWB_VENV)/.pywb-installed
+# Pelican, the static-site generator the tests build a third real platform with (tests/pelican/), has its own venv too.
+PELICAN_VENV ?= .venv-pelican
+PELICAN_STAMP := $(PELICAN_VENV)/.pelican-installed
 
 .PHONY: install system-needs test lint demo bench bench-quick drills clean
 
-install: $(STAMP) $(PYWB_STAMP)
+install: $(STAMP) $(PYWB_STAMP) $(PELICAN_STAMP)
 
 $(PYWB_STAMP): requirements-pywb.lock
 	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/python -m pip install -qq --upgrade pip
 	$(PYWB_VENV)/bin/python -m pip install -qq -r requirements-pywb.lock
 	touch $(PYWB_STAMP)
+
+$(PELICAN_STAMP): requirements-pelican.lock
+	test -x $(PELICAN_VENV)/bin/python || $(PYTHON) -m venv $(PELICAN_VENV)
+	$(PELICAN_VENV)/bin/python -m pip install -qq --upgrade pip
+	$(PELICAN_VENV)/bin/python -m pip install -qq -r requirements-pelican.lock
+	touch $(PELICAN_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,4 +67,4 @@ lint: install
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) $(PYWB_VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(PYWB_VENV) $(PELICAN_VENV) build *.egg-info .pytest_cache
