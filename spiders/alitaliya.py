@@ -39,7 +39,7 @@ from archive.pages.requisites import css_references, is_stylesheet, stylesheet_c
 from archive.pages.revisits import RevisitPolicy
 from archive.pages.sources import is_comments_feed, url_shape
 from crawler.discovery.fleet import FleetState
-from crawler.discovery.incremental import Incremental
+from crawler.discovery.incremental import Incremental, keep_latest
 from crawler.discovery.sessions import SessionFolding
 from crawler.discovery.soft404 import Soft404Probing
 from crawler.discovery.sources import SourceReading
@@ -146,10 +146,10 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
                 return None
             self.note(url, kind, **facts)
             merged = self.facts.setdefault(url, {})
-            merged.update(facts)
+            keep_latest(merged, facts)  # of two dates for one fact, the later (issue 28)
             waiting = self.scheduled.get(url)
             if waiting is not None:  # not fetched yet: its capture will record what every source said
-                waiting.meta.update(facts)
+                keep_latest(waiting.meta, facts)
             if url not in self.skipped or self.unchanged_since_capture(url, merged):
                 return None
             self.skipped.discard(url)  # another source says it changed after all
@@ -191,7 +191,7 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
             meta.update(dont_redirect=True, handle_httpstatus_list=list(REDIRECTS))
         if kind in ("sitemap", "feed", "listing", "asset"):  # an asset's 304: a stylesheet still names its fonts
             meta.setdefault("handle_httpstatus_list", []).append(304)
-        self.facts.setdefault(url, {}).update(facts)
+        keep_latest(self.facts.setdefault(url, {}), facts)
         headers = {"Referer": referrer} if referrer else {}
         session = self.session
         conditional = session.conditional(url) if session is not None else None

@@ -13,6 +13,45 @@ from archive.pages.detection import classify
 from archive.pages.revisits import choose
 from archive.pages.sources import same_time
 
+DATED = ("sitemap_lastmod", "feed_updated")  # the source facts that date an article's last change
+
+
+def later(said: str | None, known: str | None) -> bool:
+    """Whether a source's date says more than the one known: a later instant, or an unparsable one that differs.
+    A date no later than the known one is no news: two sources of one site may name different instants for one
+    article (an Atom feed's <updated> moves with an edit where an RSS feed's <pubDate> stays the publication date),
+    and that disagreement must not read as an edit on every run (issue 28)."""
+    if not said or not known or same_time(said, known):
+        return False
+    now, then = instant(said), instant(known)
+    return now is None or then is None or now > then
+
+
+def news(said: str | None, kept: tuple[str | None, ...]) -> bool:
+    """Whether a source's date says the article changed after its capture: later than every date kept then. The
+    sitemap's lastmod and a feed's updated both say when it last changed, so a source read only after the capture
+    that repeats another's date is no news (which source a run reads first is a race)."""
+    known = [date for date in kept if date]
+    return bool(said and known) and all(later(said, date) for date in known)
+
+
+def keep_latest(into: dict, facts: dict) -> dict:
+    """`into` updated with `facts`, where of two dates for one source fact the later stays: what a run records as
+    said at capture is the latest any source said (see `later`)."""
+    for key, value in facts.items():
+        known, said = (instant(into.get(key)), instant(value)) if key in DATED else (None, None)
+        if known is None or said is None or said >= known:
+            into[key] = value
+    return into
+
+
+def captured_dates(meta: dict, prior: tuple[str | None, str | None] | None) -> dict:
+    """The dates to keep as said at this good capture (urls.captured_lastmod, captured_feed_updated): what the
+    request carried, never earlier than what the last capture kept."""
+    kept = keep_latest({"sitemap_lastmod": prior[0], "feed_updated": prior[1]} if prior else {},
+                       {key: meta[key] for key in DATED if meta.get(key)})
+    return {"captured_lastmod": kept.get("sitemap_lastmod"), "captured_feed_updated": kept.get("feed_updated")}
+
 
 class Incremental:
     """The spider's decisions against the archive (a mixin of spiders.alitaliya.AlitaliyaSpider: it uses the
@@ -25,12 +64,7 @@ class Incremental:
         prior = session.captured.get(url) if session is not None else None
         if prior is None or self.refresh or url in session.removed:  # a removed article listed again: look
             return False
-        lastmod, updated = facts.get("sitemap_lastmod"), facts.get("feed_updated")
-        if lastmod and prior[0] and not same_time(lastmod, prior[0]):
-            return False
-        if updated and prior[1] and not same_time(updated, prior[1]):
-            return False
-        return True
+        return not any(news(facts.get(key), prior) for key in DATED)
 
     def within_interval(self, url: str, kind: str, statuses: tuple[int, ...] = (200, 304)) -> bool:
         """Whether this sitemap, feed or listing page (or other page that is not an article) was fetched, and

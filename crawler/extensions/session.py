@@ -40,6 +40,7 @@ from archive.store.database import DatabaseError, Store
 from archive.warc.reader import open_record
 from archive.warc.writer import ClosedFile, RotatingWarcWriter
 from crawler import records
+from crawler.discovery.incremental import captured_dates
 
 logger = logging.getLogger(__name__)
 
@@ -357,8 +358,7 @@ class ArchiveSession:
                 "timestamp": base["timestamp"], "crawl_id": self.crawl_id})
         good = response.status in (200, 304)
         self.note_url(url, request.meta.get("arshif_kind") or classify(url), fetched=date, status=response.status,
-                      captured_lastmod=request.meta.get("sitemap_lastmod") if good else None,
-                      captured_feed_updated=request.meta.get("feed_updated") if good else None)
+                      **(captured_dates(request.meta, self.captured.get(canonical(url))) if good else {}))
         if good and self.frontier is not None:
             self._remember_for_fleet(name, request, response, profile, (stored_digest, date), previous)
         if profile is None:
