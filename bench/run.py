@@ -25,6 +25,7 @@ from bench import (
     incremental,
     memory,
     real_pages,
+    refresh,
     revisit_sim,
     search,
 )
@@ -51,12 +52,13 @@ def machine() -> str:
 FULL = {"crawl": 2000, "crawl_cpu": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000,
         "extraction": 1000, "search": 100_000, "search_repeat": 5, "memory": 20_000,
         "real_pages": None,  # real_pages: every page
-        "revisit_sim": "grid", "hostile": 120}  # revisit_sim: the whole grid of policies over both simulated sites
+        "revisit_sim": "grid", "hostile": 120,
+        "refresh": 2000}  # revisit_sim: the whole grid of policies over both simulated sites
 QUICK = {"crawl": 20, "crawl_cpu": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
          "search": 1000, "search_repeat": 3, "memory": 100,  # memory: only when the crawl part is not run too
-         "real_pages": 30, "revisit_sim": "quick", "hostile": 120}
+         "real_pages": 30, "revisit_sim": "quick", "hostile": 120, "refresh": 60}
 PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim",
-         "hostile")
+         "hostile", "refresh")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -91,6 +93,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         return revisit_sim.run(quick=sizes["revisit_sim"] == "quick", full=False)
     if part == "hostile":  # issue 27's site; the commit before that issue beside this tree in full runs
         return hostile.measure(None if quick else hostile.BASELINE, timeout=sizes["hostile"])
+    if part == "refresh":  # --refresh of an unchanged replica beside its first crawl, both throttle rules (issue 28)
+        return refresh.run(sizes["refresh"], old_seconds=20 if quick else 90)
     raise ValueError(part)
 
 
@@ -166,6 +170,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
     if results.get("incremental"):
         text += [incremental.markdown(results["incremental"]),
                  *chart("incremental", "Re-crawl: requests and kB per new or edited article, arshif vs wget -N")]
+    if results.get("refresh"):
+        text.append(refresh.markdown(results["refresh"]))
     if results.get("revisit_sim"):
         text.append(revisit_sim.markdown(results["revisit_sim"]))
     if results.get("extraction"):
@@ -194,7 +200,7 @@ def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
     `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, memory,
-    real_pages, revisit_sim, hostile) and keep the saved numbers of the others."""
+    real_pages, revisit_sim, hostile, refresh) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""
