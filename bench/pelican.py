@@ -188,12 +188,16 @@ def measure(tree: Path) -> dict:
 
 def report(result: dict) -> str:
     lines = [f"arshif of {result['tree']} (data and site in {result['work']})"]
+    before: list = []
     for name, run in result["runs"].items():
         lines.append(f"\nrun {name}: exit {run['exit']}, {run['seconds']} s, {run['requests']} requests "
                      f"({run['requests_per_s']}/s), statuses {run['statuses']}")
         lines.append(f"  articles stored: {run['stored']} of {run['of']} (the crawl said {run['crawl_articles_said']},"
                      f" {run['extraction_failures']} extraction failures); `missed` lists {run['missed_lines']}")
-        for lost in run["lost"]:
+        same, before = bool(before) and run["lost"] == before, run["lost"]
+        if same:
+            lines.append("    lost: the same as in the run before")
+        for lost in () if same else run["lost"]:
             lines.append(f"    lost #{lost['n']} {lost['lang']} {lost['words']} words"
                          f"{' short' if lost['short'] else ''}{' in feeds' if lost['in_feeds'] else ' in no feed'}"
                          f": missed says {lost['missed']!r}  {lost['path']}")
