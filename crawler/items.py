@@ -17,3 +17,4 @@ class ArticlePage:
     facts: Any = None             # archive.pages.detection.PageFacts from the spider: extraction need not analyse again
     listed_author: str | None = None  # the author a feed named for it (dc:creator)
     doc: Any = field(default=None, repr=False)  # the spider's lxml tree of the page, extraction's from then on
+    listed_categories: list[str] | None = None  # the categories a feed named for it (<category>): section, tags

@@ -48,7 +48,8 @@ from crawler.middlewares.size import refused_before_parsing
 
 REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
-SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author", "listed_by")
+SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author", "listed_by", "feed_categories",
+                "listed_in_sitemap")
 GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is not an article answered
 # An article's lead image and stylesheets go right after it (above the articles still queued): the page and its
 # image are captured close in time, and no queue of assets builds up in memory behind thousands of articles.
@@ -308,7 +309,8 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
             record = response.meta.get("arshif_record") or {}
             page = ArticlePage(url, response.body,
                                {"Content-Type": content_type}, record.get("record_id"), record.get("timestamp"),
-                               record.get("revisit"), facts, said.get("feed_author"), doc)
+                               record.get("revisit"), facts, said.get("feed_author"), doc,
+                               said.get("feed_categories"))
             if self.soft404_admit(page):  # else held for its pattern's soft-404 probe, or refused as one
                 yield page
             yield from self.expand(response.meta.get("arshif_expand_from"))

@@ -1,8 +1,9 @@
-"""Nothing lost silently: the pages the site lists as posts that the archive does not hold as articles.
+"""Nothing lost silently: the pages the site gives as posts that the archive does not hold as articles.
 
-A page counts when a posts sitemap or feed lists it, its last fetch answered 200, and detection or extraction
-decided it is not an article (docs/reference.md, arshif missed). The crawl's summary and `stats` count them by
-reason; `arshif missed` lists them.
+A page counts when its last fetch answered 200, detection or extraction decided it is not an article, and the site
+gives it as a post: a posts sitemap or feed lists it, or a sitemap of posts and pages does, or its URL has the
+pattern of the site's stored articles (archive/store/missed.py says which; docs/reference.md, arshif missed). The
+crawl's summary and `stats` count them by reason; `arshif missed` lists them with their evidence.
 
 Two kinds (issue 27): a page detection or extraction could not take is a lost article (`lost`: true); a page a rule
 refused as an article (archive.pages.not_articles: a soft-404, a truncated answer, an absurdly large page) is not —
@@ -28,6 +29,9 @@ class MissedPage:
     reason: str
     fetched: str  # ISO 8601 UTC: the last fetch
     lost: bool = True  # False: a rule refused it as an article (a soft-404, a truncated answer, …), nothing was lost
+    # why it is a post: listed as a post (a posts sitemap or feed), listed by a sitemap (of posts and pages), or
+    # shaped like the site's articles (archive.store.missed)
+    evidence: str = "listed as a post"
 
     def as_dict(self) -> dict:
         """The keys of docs/reference.md (arshif missed)."""
@@ -47,7 +51,7 @@ class MissedReport:
 
     def summary(self) -> str:
         refused = sum(1 for page in self.pages if not page.lost)
-        line = f"{len(self.pages) - refused} page(s) listed as posts and not stored as articles"
+        line = f"{len(self.pages) - refused} page(s) the site gives as posts and not stored as articles"
         if refused:
             line += (f"; {refused} more refused as articles by a rule ({', '.join(REASONS)}), not lost: "
                      "the site served no article there")
@@ -55,12 +59,12 @@ class MissedReport:
 
 
 def missed_pages(data: Path, say: Callable[[str], None] | None = None) -> MissedReport:
-    """The pages listed as posts and not stored as articles in the archive at `data`, sorted by URL; `say` hears
+    """The pages given as posts and not stored as articles in the archive at `data`, sorted by URL; `say` hears
     the line saying so when the database must be upgraded first."""
     with Store.open_for_reading(data, say, search=False) as store:
         rows = store.missed_posts()
     return MissedReport([MissedPage(r["canonical"], r["reason"], iso_utc(r["last_fetched"]),
-                                    refused_reason(r["reason"]) is None) for r in rows])
+                                    refused_reason(r["reason"]) is None, r["evidence"]) for r in rows])
 
 
 def missed_reasons(store: Store) -> dict[str, int]:

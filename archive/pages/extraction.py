@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from importlib.metadata import version
+from urllib.parse import unquote, urljoin, urlsplit
 
 import trafilatura
 from langdetect import DetectorFactory, LangDetectException, detect
@@ -33,10 +34,13 @@ from archive.pages.detection import (
     jsonld_types,
     parse_html,
 )
+from archive.pages.sources import listed_fallback
 
 # arshif-4: pages read by issue 27's encoding rule (detection.page_encoding) and without their NUL bytes; a newer
-# extractor's fields replace an older one's (`arshif reextract`), which repairs articles stored as mojibake
-EXTRACTOR_VERSION = f"arshif-4+trafilatura-{version('trafilatura')}"
+# extractor's fields replace an older one's (`arshif reextract`), which repairs articles stored as mojibake.
+# arshif-5: section and tags also from the article's links into the site's category and tag listings, then from the
+# feed's <category> elements (issue 28: Pelican's articles had none)
+EXTRACTOR_VERSION = f"arshif-5+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
 
@@ -190,9 +194,80 @@ def _author(doc, ld: dict, metas: dict, listed_author: str | None = None) -> str
 
 
 IN_CATEGORY_TERMS = 'contains(concat(" ", normalize-space(@class), " "), " taxonomy-category ")'
+# The URL shapes of a site's category and tag listings: WordPress `/category/<x>/`, Pelican `/category/<x>.html` and
+# `/tag/<x>.html`, `/tags/`, `/section/`, Italian and Spanish `/categoria/`, Blogger's `/search/label/<x>`; a
+# language prefix (`/ar/category/…`) allowed.
+SECTION_LINK = re.compile(r"/(?:category|categories|section|sections|categoria|categorie|rubrique|rubriques)/"
+                          r"(?P<name>[^/]+?)(?:\.html?)?/?$", re.I)
+TAG_LINK = re.compile(r"/(?:tag|tags|etiqueta|etiquetas|search/label)/(?P<name>[^/]+?)(?:\.html?)?/?$", re.I)
+# what holds the site's own navigation, not the article's: every category a menu lists is not this article's
+NAVIGATION = re.compile(r"(?:^|[\s_-])(?:menu|menus|nav|navbar|navigation|sidebar|widget|widgets|breadcrumbs?|"
+                        r"tagcloud|cloud|site-header|site-footer|masthead)(?:$|[\s_-])", re.I)
+TERM_COUNT = re.compile(r"\s*[(\[]\d+[)\]]$")  # "سياسة (12)": a listing's count is not part of the name
+TERM_WORDS = 6
 
 
-def _section_and_tags(doc, ld: dict, metas: dict) -> tuple[str | None, list[str]]:
+def _in_article_area(link, has_article: bool) -> bool:
+    """Whether a link sits in the article or its own header/footer meta area, not in the site's navigation:
+    outside <nav>, <aside>, a menu, sidebar or widget, and outside the page's own header and footer; inside an
+    <article> or <main> when the page has an <article>."""
+    in_header = in_article = False
+    for node in link.iterancestors():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("nav", "aside") or node.get("role") == "navigation":
+            return False
+        if NAVIGATION.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return False
+        if tag in ("article", "main"):
+            in_article = True
+        elif tag in ("header", "footer") and not in_article:
+            in_header = True  # the page's header or footer unless an article or main holds it
+    if in_header and not in_article:
+        return False
+    return in_article or not has_article
+
+
+def _term_name(link, match: re.Match) -> str | None:
+    """The term a listing link names: its text (a "#" and a count dropped), else its slug decoded."""
+    text = TERM_COUNT.sub("", _text(link)).lstrip("#").strip()
+    if not text:
+        text = unquote(match["name"]).replace("-", " ").replace("_", " ").strip()
+    if not text or len(text.split()) > TERM_WORDS:
+        return None
+    return unicodedata.normalize("NFC", text)
+
+
+def linked_terms(doc, url: str) -> tuple[list[str], list[str]]:
+    """(sections, tags) the article links to by the URL shapes of the site's category and tag listings (Pelican
+    links them this way, without rel=tag), the link text as the name; links of the site's navigation left out."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    has_article = bool(doc.xpath("//article"))
+    sections: list[str] = []
+    tags: list[str] = []
+    for link in doc.iter("a"):
+        href = link.get("href")
+        if not href or "/" not in href:
+            continue
+        parts = urlsplit(urljoin(url, href.strip()))
+        if (parts.hostname or "").removeprefix("www.") != host:
+            continue
+        match = SECTION_LINK.search(parts.path)
+        found = sections
+        if match is None:
+            match, found = TAG_LINK.search(parts.path), tags
+        if match is None or not _in_article_area(link, has_article):
+            continue
+        name = _term_name(link, match)
+        if name:
+            found.append(name)
+    return list(dict.fromkeys(sections)), list(dict.fromkeys(tags))
+
+
+def _section_and_tags(doc, ld: dict, metas: dict, url: str = "",
+                      listed_categories: list[str] | None = None) -> tuple[str | None, list[str]]:
+    """Explicit metadata first (JSON-LD, article:section and article:tag, rel=category and rel=tag, WordPress's
+    and Blogger's classes, breadcrumbs), then the article's links into the site's category and tag listings
+    (linked_terms), then what the feed said (`listed_categories`)."""
     meta_tags = [t.strip() for t in doc.xpath('//meta[@property="article:tag"]/@content') if t.strip()]
     # classic themes mark category links rel="category tag"; block themes (WordPress's post-terms block) mark
     # them rel="tag" inside a `taxonomy-category` element
@@ -212,6 +287,11 @@ def _section_and_tags(doc, ld: dict, metas: dict) -> tuple[str | None, list[str]
         tags = [t.strip() for t in ld["keywords"].split(",") if t.strip()]
     if section and tags and tags[0] == section and labels:
         tags = tags[1:]  # Blogger: the first label is the section
+    if section is None or not tags:
+        linked_sections, linked_tags = linked_terms(doc, url) if url else ([], [])
+        section = section or _first(*linked_sections)
+        tags = tags or [t for t in linked_tags if t != section]
+    section, tags = listed_fallback(section, tags, listed_categories or [])
     return section, list(dict.fromkeys(tags))
 
 
@@ -271,15 +351,16 @@ def body_text_of(doc, url: str) -> str | None:
 
 def extract(body: bytes, url: str, headers: dict[str, str] | None = None,
             site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
-            listed_author: str | None = None, doc=None) -> Article | None:
+            listed_author: str | None = None, doc=None, listed_categories: list[str] | None = None) -> Article | None:
     """The article on this page, or None when the page is not an article. Raises ExtractionFailed when it is
     one but its title or body cannot be read. See extract_page."""
-    return extract_page(body, url, headers, site_name, facts, listed, listed_author, doc)[0]
+    return extract_page(body, url, headers, site_name, facts, listed, listed_author, doc, listed_categories)[0]
 
 
 def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
                  site_name: str = DEFAULT_SITE_NAME, facts: PageFacts | None = None, listed: bool = False,
-                 listed_author: str | None = None, doc=None) -> tuple[Article | None, str]:
+                 listed_author: str | None = None, doc=None,
+                 listed_categories: list[str] | None = None) -> tuple[Article | None, str]:
     """(the article or None, why detection decided so). Raises ExtractionFailed when the page is an article but
     its title or body cannot be read.
 
@@ -289,7 +370,8 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     the page is parsed here, the same way. The same tree is handed to trafilatura after every field read from it.
 
     `listed`: a sitemap of posts or a posts feed lists the URL (evidence that it is an article);
-    `listed_author`: the author the feed named for it (dc:creator), the last resort for the author."""
+    `listed_author`: the author the feed named for it (dc:creator), the last resort for the author;
+    `listed_categories`: the feed's <category> elements for it, the last resort for section and tags."""
     if doc is None:
         content_type = (headers or {}).get("Content-Type") or (headers or {}).get("content-type")
         doc = parse_html(body, url, html_encoding(body, content_type))
@@ -319,7 +401,7 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
     modified = _first(_iso(ld.get("dateModified")), _iso(_meta(metas, "article:modified_time")),
                       *(_iso(t) for t in updated))
-    section, tags = _section_and_tags(doc, ld, metas)
+    section, tags = _section_and_tags(doc, ld, metas, url, listed_categories)
     image = ld.get("image")
     if isinstance(image, dict):
         image = image.get("url")

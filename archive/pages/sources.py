@@ -27,6 +27,9 @@ class FeedPage:
     next_url: str | None = None
     dialect: str = ""
     authors: dict[str, str] = field(default_factory=dict)  # link → the entry's author (dc:creator, atom:author)
+    # link → the entry's categories, in the feed's order (RSS <category>, Atom <category term label>): WordPress and
+    # Pelican list the category first, then the tags; Blogger its labels
+    categories: dict[str, list[str]] = field(default_factory=dict)
 
 
 # Sitemaps that list something other than posts, by the names WordPress (`wp-sitemap-posts-page-1.xml`,
@@ -90,6 +93,8 @@ def parse_feed(body: bytes, url: str) -> FeedPage | None:
                 author = (entry.findtext(f"{ATOM}author/{ATOM}name") or "").strip()
                 if author:
                     page.authors[page.entries[-1][0]] = author
+                _note_categories(page, [c.get("label") or c.get("term") or ""
+                                        for c in entry.findall(ATOM + "category")])
         page.next_url = next((urljoin(url, a.get("href")) for a in root.findall(ATOM + "link")
                               if a.get("rel") == "next" and a.get("href")), None)
     elif root.tag == "rss" or root.find("channel") is not None:
@@ -103,6 +108,7 @@ def parse_feed(body: bytes, url: str) -> FeedPage | None:
                 author = (item.findtext(DC + "creator") or "").strip()
                 if author:
                     page.authors[page.entries[-1][0]] = author
+                _note_categories(page, [c.text or "" for c in item.findall("category")])
         if channel is not None:
             page.next_url = next((urljoin(url, a.get("href")) for a in channel.findall(ATOM + "link")
                                   if a.get("rel") == "next" and a.get("href")), None)
@@ -111,6 +117,28 @@ def parse_feed(body: bytes, url: str) -> FeedPage | None:
     if page.next_url is None and page.entries and page.dialect == "rss" and urlsplit(url).path.endswith("/feed/"):
         page.next_url = wordpress_next_feed_page(url)
     return page
+
+
+def _note_categories(page: FeedPage, names: list[str]) -> None:
+    """The last entry's categories, whitespace collapsed, each once: Blogger's scheme URLs (`term` of
+    `http://schemas.google.com/g/2005#kind`) are not categories."""
+    names = [" ".join(name.split()) for name in names]
+    names = list(dict.fromkeys(name for name in names if name and not name.startswith(("http://", "https://"))))
+    if names:
+        page.categories[page.entries[-1][0]] = names
+
+
+def listed_fallback(section: str | None, tags: list[str], listed: list[str]) -> tuple[str | None, list[str]]:
+    """What the feed's <category> elements add when the page named no section or no tags: feeds list the
+    category first, then the tags (WordPress, Pelican; Blogger's labels, the first of them the section)."""
+    listed = [name for name in dict.fromkeys(" ".join(c.split()) for c in listed) if name]
+    if not listed:
+        return section, tags
+    if section is None:
+        section, listed = listed[0], listed[1:]
+    if not tags:
+        tags = [name for name in listed if name != section]
+    return section, tags
 
 
 def wordpress_next_feed_page(url: str) -> str:

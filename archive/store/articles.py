@@ -171,6 +171,30 @@ class ArticleRecords(Connected):
             return self.conn.execute(f"UPDATE articles SET author = {named} WHERE author IS NULL "
                                      f"AND {named} IS NOT NULL").rowcount
 
+    def fill_sections_from_feeds(self) -> int:
+        """Articles stored without a section or without tags, for which a feed named categories (`<category>`)
+        after their page was extracted: filled as extraction would have (archive.pages.sources.listed_fallback), on
+        the article and its latest version. Not an edit: no new version. How many articles were filled."""
+        from archive.pages.sources import listed_fallback
+
+        rows = self.conn.execute(
+            "SELECT a.id, a.latest_version, a.section, a.tags, u.feed_categories FROM articles a JOIN urls u ON "
+            "u.canonical = a.canonical WHERE u.feed_categories IS NOT NULL AND (a.section IS NULL "
+            "OR a.tags IS NULL OR a.tags = '[]')").fetchall()
+        filled = 0
+        with self.transaction():
+            for article_id, version_id, section, tags, listed in rows:
+                old_tags = json.loads(tags) if tags else []
+                new_section, new_tags = listed_fallback(section, old_tags, json.loads(listed))
+                if (new_section, new_tags) == (section, old_tags):
+                    continue
+                values = [new_section, json.dumps(new_tags, ensure_ascii=False)]
+                self.conn.execute("UPDATE articles SET section = ?, tags = ? WHERE id = ?", [*values, article_id])
+                self.conn.execute("UPDATE article_versions SET section = ?, tags = ? WHERE id = ?",
+                                  [*values, version_id])
+                filled += 1
+        return filled
+
     # -- the search index -------------------------------------------------------------------------------------
     def search_index_state(self) -> str | None:
         """What made the search index (normaliser/format), None before there was one."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from archive.core.times import now_iso
 from archive.pages.not_articles import TRUNCATED
+from archive.store import missed
 from archive.store.connection import Connected, dicts, in_slices, lookup
 
 BATCH = 500  # rows per INSERT statement of a batched write
@@ -17,6 +18,11 @@ ARTICLE_CAPTURES = (  # the captures articles come from: HTML 200 responses, and
     "SELECT id, record_id, record_type, url, canonical, timestamp, warc_file, offset, length, revisit_profile "
     "FROM captures WHERE status = 200 AND record_type IN ('response', 'revisit') "
     "AND (mime LIKE 'text/html%' OR mime LIKE 'application/xhtml%' OR mime IS NULL)")
+
+
+def _categories(names: list[str] | str | None) -> str | None:
+    """A feed's categories as the `feed_categories` column holds them: JSON, or null."""
+    return json.dumps(names, ensure_ascii=False) if isinstance(names, list) and names else names or None
 
 
 class CrawlRecords(Connected):
@@ -91,10 +97,11 @@ class CrawlRecords(Connected):
             self.conn.executemany(
                 """INSERT INTO urls (canonical, kind, is_article, source, sitemap_lastmod, feed_updated, first_seen,
                                      last_seen, last_fetched, last_status, crawl_id, captured_lastmod,
-                                     captured_feed_updated, listed_as_post, detection, feed_author, listed_by)
+                                     captured_feed_updated, listed_as_post, detection, feed_author, listed_by,
+                                     listed_in_sitemap, feed_categories)
                    VALUES (:canonical, :kind, :is_article, :source, :sitemap_lastmod, :feed_updated, :seen, :seen,
                            :fetched, :status, :crawl_id, :captured_lastmod, :captured_feed_updated,
-                           :listed_as_post, :detection, :feed_author, :listed_by)
+                           :listed_as_post, :detection, :feed_author, :listed_by, :listed_in_sitemap, :feed_categories)
                    ON CONFLICT(canonical) DO UPDATE SET
                      kind = CASE WHEN excluded.is_article IS NOT NULL OR urls.kind IS NULL THEN excluded.kind
                                  ELSE urls.kind END,
@@ -110,10 +117,13 @@ class CrawlRecords(Connected):
                      detection = coalesce(excluded.detection, urls.detection),
                      feed_author = coalesce(excluded.feed_author, urls.feed_author),
                      listed_by = coalesce(excluded.listed_by, urls.listed_by),
+                     listed_in_sitemap = coalesce(excluded.listed_in_sitemap, urls.listed_in_sitemap),
+                     feed_categories = coalesce(excluded.feed_categories, urls.feed_categories),
                      crawl_id = excluded.crawl_id""",
                 [{"is_article": None, "source": None, "sitemap_lastmod": None, "feed_updated": None,
                   "fetched": None, "status": None, "captured_lastmod": None, "captured_feed_updated": None,
-                  "listed_as_post": None, "detection": None, "feed_author": None, "listed_by": None, **row}
+                  "listed_as_post": None, "detection": None, "feed_author": None, "listed_by": None,
+                  "listed_in_sitemap": None, **row, "feed_categories": _categories(row.get("feed_categories"))}
                  for row in rows])
 
     def listing_facts(self) -> dict[str, tuple[bool, str | None]]:
@@ -122,6 +132,12 @@ class CrawlRecords(Connected):
         rows = self.conn.execute("SELECT canonical, listed_as_post, feed_author FROM urls WHERE "
                                  "listed_as_post IS NOT NULL OR feed_author IS NOT NULL").fetchall()
         return {url: (bool(listed), author) for url, listed, author in rows}
+
+    def feed_categories(self) -> dict[str, list[str]]:
+        """Canonical URL → the categories a feed named for it (<category>): section and tags where the page names
+        none, again when articles are re-extracted."""
+        rows = self.conn.execute("SELECT canonical, feed_categories FROM urls WHERE feed_categories IS NOT NULL")
+        return {url: json.loads(names) for url, names in rows}
 
     def note_detection(self, outcomes: Iterable[tuple[str, bool, str]]) -> None:
         """What re-extraction concluded of each page: (canonical, is an article, why)."""
@@ -147,14 +163,19 @@ class CrawlRecords(Connected):
                WHERE a.removed IS NULL AND u.sitemap_lastmod IS NULL""").fetchall()
 
     def missed_posts(self) -> list[dict]:
-        """Pages the site lists as posts, fetched with 200, that are not stored as articles, with the reason."""
+        """Pages fetched with 200 and not stored as articles that the site gives as posts (archive.store.missed:
+        listed by a posts sitemap or feed, by a sitemap of posts and pages, or shaped like its stored articles),
+        with the reason they were not stored and the evidence they are posts, by URL."""
         cursor = self.conn.execute(
-            """SELECT u.canonical, coalesce(u.detection, 'not detected') AS reason, u.last_fetched, u.source
-               FROM urls u WHERE u.listed_as_post = 1 AND u.last_status = 200 AND coalesce(u.is_article, 0) = 0
+            """SELECT u.canonical, coalesce(u.detection, 'not detected') AS reason, u.last_fetched, u.source,
+                      u.listed_as_post, u.listed_in_sitemap, u.detection
+               FROM urls u WHERE u.last_status = 200 AND coalesce(u.is_article, 0) = 0
+               AND coalesce(u.kind, 'page') NOT IN ('asset', 'sitemap', 'feed')
+               AND (u.listed_as_post = 1 OR u.listed_in_sitemap IS NOT NULL OR u.kind IN ('article', 'page'))
                AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.canonical = u.canonical)
                ORDER BY u.canonical""")
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return missed.missed(self.conn, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
     def captured_pages(self) -> dict[str, tuple[str | None, str | None]]:
         """Canonical URL → (sitemap lastmod, feed updated) as seen at its last good capture, for every URL the

@@ -203,9 +203,17 @@ def _v9(db: sqlite_utils.Database, progress: Progress | None) -> str | None:
     return recanonicalise(db.conn)
 
 
+def _v10(db: sqlite_utils.Database, progress: Progress | None) -> None:
+    """Missed means missed (issue 28): the sitemap that lists a URL whatever its shape, when that sitemap is not one of
+    static pages, taxonomies or authors (Pelican's plain `sitemap.xml` lists posts it gives no sign of); and the
+    categories a feed named for it (`<category>`: section and tags where the page names none), as JSON."""
+    db["urls"].add_column("listed_in_sitemap", str)
+    db["urls"].add_column("feed_categories", str)
+
+
 # A migration may return a line saying what it did to the data (upgrade() says it after its commit).
 Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

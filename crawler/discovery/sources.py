@@ -99,6 +99,8 @@ class SourceReading:
             if kind == "article":
                 self._list(canonical(loc))
             listed = {"listed_as_post": 1, "listed_by": canonical(url)} if kind == "article" and not other else {}
+            if not other:  # a plain sitemap.xml (Pelican's) lists posts whatever their shape: `arshif missed` asks
+                listed["listed_in_sitemap"] = canonical(url)
             self.crawler.stats.inc_value("arshif/discovery/sitemap_urls")
             req = self.request(loc, kind if kind != "listing" else "page", path, source="sitemap",
                                sitemap_lastmod=entry.get("lastmod"), **listed)
@@ -129,7 +131,8 @@ class SourceReading:
             if kind in ("article", "page"):  # an item of a posts feed is a post, whatever its URL's shape
                 kind = "article"
                 self._list(canonical(link))
-            said = {"feed_updated": updated, "feed_author": page.authors.get(link)}
+            said = {"feed_updated": updated, "feed_author": page.authors.get(link),
+                    "feed_categories": page.categories.get(link)}
             if kind == "article":
                 said.update(listed_as_post=1, listed_by=canonical(first_page(url)))
             req = self.request(link, kind if kind == "article" else "page", path, source="feed", **said)

@@ -71,6 +71,7 @@ class ArticleStorePipeline:
                 if session is not None:
                     session.flush()  # what the last feed pages said of authors, before they are read below
                 self.stats.set_value("arshif/articles/author_from_feed", self.store.fill_authors_from_feeds())
+                self.stats.set_value("arshif/articles/section_from_feed", self.store.fill_sections_from_feeds())
             except (OSError, DatabaseError) as exc:
                 logger.error("authors named by the feeds not filled in: %s", exc)
             self.store.close()
@@ -84,10 +85,11 @@ class ArticleStorePipeline:
         try:
             doc, item.doc = item.doc, None  # the tree is the extraction's alone from here
             args = (item.body, item.url, item.headers, self.site_name, item.facts)
+            said = {"listed_author": item.listed_author, "listed_categories": item.listed_categories}
             if len(item.body) < THREAD_ABOVE:
-                article = extract(*args, listed_author=item.listed_author, doc=doc)
+                article = extract(*args, doc=doc, **said)
             else:  # off the reactor thread: the downloads go on meanwhile
-                article = await asyncio.to_thread(extract, *args, listed_author=item.listed_author, doc=doc)
+                article = await asyncio.to_thread(extract, *args, doc=doc, **said)
         except ExtractionFailed as exc:
             self.stats.inc_value("arshif/extract/failed")
             logger.warning("extraction failed for %s: %s", item.url, exc)

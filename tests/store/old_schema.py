@@ -140,4 +140,8 @@ MIGRATIONS_AS_SHIPPED: dict[int, list[str]] = {
         "ALTER TABLE urls ADD COLUMN listed_by TEXT",
     ],
     9: [],  # data only: stored URLs that carried session ids re-canonicalised (archive/store/recanonical.py)
+    10: [
+        "ALTER TABLE urls ADD COLUMN listed_in_sitemap TEXT",
+        "ALTER TABLE urls ADD COLUMN feed_categories TEXT",
+    ],
 }
