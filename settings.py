@@ -52,6 +52,10 @@ ARSHIF_REVISITS = True
 ARSHIF_REVISIT_PERIOD = "30d"
 ARSHIF_REVISIT_YOUNG_INTERVAL = "6h"
 ARSHIF_REVISIT_BUDGET = 0
+# Trust in lastmod is earned (crawler/discovery/lastmod_audit.py): each run asks again for this many articles whose
+# sitemap lastmod has not moved since their capture, the longest unchecked first (counted in ARSHIF_REVISIT_BUDGET);
+# one found edited behind an unchanged lastmod puts the site's articles on the revisit schedule. 0: no audit.
+ARSHIF_LASTMOD_AUDIT = 20
 # The scheduling clock (ISO 8601): when set, every "is it time?" decision (refetch intervals, revisits) takes it for
 # now — for tests and what-ifs. WARC dates and capture times stay real.
 ARSHIF_CLOCK = ""

@@ -37,6 +37,9 @@ The model (deterministic: one seed per scenario):
   change.
 
 Scenarios: low (5 articles a day, 2 % edited, 0.1 % deleted) and high (100 a day, 20 % edited, 2 % deleted).
+
+Trust in lastmod (issue 28): the same sites with a sitemap `lastmod`, honest (it moves with edits) or lying (the
+publication date), with and without the run's audit of the articles looked at longest ago; see `replay_lying`.
 """
 
 from __future__ import annotations
@@ -388,6 +391,7 @@ def metrics(r: Replay) -> dict:
     after = np.stack([np.minimum(e[:, 1], site.deleted), site.deleted], axis=1)   # what ends each edit's state
     caught = counted & (seen != NONE) & (seen * TICK < after)
     delays = (seen * TICK - e)[caught]
+    in_period = int((delays <= PROMISED_PERIOD).sum())   # seen within the period every article is promised
     young = counted & (e - site.pub[:, None] < FIRST_WEEK)
     young_delays = (seen * TICK - e)[caught & young]
     old_delays = (seen * TICK - e)[caught & ~young]
@@ -401,6 +405,7 @@ def metrics(r: Replay) -> dict:
     return {
         "edits": n_edits, "edits_caught": n_caught,
         "edits_caught_pct": round(100 * n_caught / n_edits, 2) if n_edits else None,
+        "edits_caught_in_period_pct": round(100 * in_period / n_edits, 2) if n_edits else None,
         "delay_median_h": _q(delays, 0.5), "delay_p95_h": _q(delays, 0.95),
         "first_week_edits": int(young.sum()),
         "first_week_caught_pct": round(100 * int((caught & young).sum()) / int(young.sum()), 2) if young.any()
@@ -415,6 +420,130 @@ def metrics(r: Replay) -> dict:
         "budget_left_out_runs_pct": round(100 * r.left_out_runs / req.size, 2),
         "live_articles_mean": round(float(live.mean())),
     }
+
+
+# -- trust in lastmod: the audit (crawler/discovery/lastmod_audit.py) ----------------------------------------------
+# The same sites, now with a sitemap that gives every article a `lastmod`. On an honest site it moves with every edit:
+# the edited article is refetched by the next run (a source fetch, counted here as a request). On a lying site it is
+# the publication date and never moves: without the audit no edit is ever seen (announce-only). With the audit, each
+# run asks for the `size` articles of each site looked at longest ago (ties by URL), none looked at within the young
+# interval; the first audit that finds the
+# text changed loses the site's trust, and from the next run all its articles are on the revisit schedule (today's
+# RevisitPolicy, no budget), scheduled from their last look. An audit on an honest site never finds an edit (its
+# lastmod would have moved), so it costs its requests and changes nothing else. Deleted articles leave the sitemap:
+# found by the next run (the announce rule), never audited. Reference: the same site with no lastmod at all (the
+# revisit schedule from the start).
+AUDIT_SIZES = (5, 20)   # ARSHIF_LASTMOD_AUDIT's default is 20
+
+
+def replay_honest(site: Site, audit: int) -> Replay:
+    """lastmod follows edits: each edit refetched by the next run; plus `audit` audits a run on each site."""
+    r = Replay(site)
+    for j in (0, 1):
+        e = site.edits[:, j]
+        ok = np.isfinite(e) & (e > site.first * TICK)
+        r.seen[ok, j] = np.floor(e[ok] / TICK).astype(np.int64) + 1
+    r.seen[r.seen > site.end] = NONE
+    r.found_deleted = _next_run(site.deleted)
+    refetched = np.unique(np.concatenate([np.flatnonzero(r.seen[:, j] != NONE) * (site.end + 1) + r.seen[:, j][
+        r.seen[:, j] != NONE] for j in (0, 1)]))   # an article refetched once a run, however many edits
+    r.requests = _per_run(site, refetched // (site.end + 1), refetched % (site.end + 1))
+    if audit:
+        live = _live(site, site.first + 1, np.where(r.found_deleted == NONE, site.end, r.found_deleted - 1), site.end)
+        r.requests += np.minimum(live, audit)
+    return r
+
+
+def replay_lying(p: RevisitPolicy, site: Site, audit: int) -> tuple[Replay, np.ndarray]:
+    """lastmod is the publication date: `audit` audits a run, oldest-checked first, on each site until one finds an
+    edit; that site's articles then follow RevisitPolicy. Returns the replay and, per site, the run that lost the
+    trust (NONE: never)."""
+    r = Replay(site)
+    lost = np.full(site.groups, NONE, dtype=np.int64)
+    if audit:
+        for t in range(1, site.end + 1):
+            trusted = lost[site.group] == NONE
+            cand = np.flatnonzero(trusted & (site.first < t) & (site.deleted > t * TICK)
+                                  & ((t - r.last) * TICK >= p.young_interval))   # not one just looked at
+            if not trusted.any():
+                break
+            if not cand.size:
+                continue
+            c = cand[np.lexsort((site.spread[cand], r.last[cand], site.group[cand]))]
+            g = site.group[c]
+            rank = np.arange(c.size) - np.searchsorted(g, g)   # place within its site, g being sorted
+            picked = c[rank < audit]
+            before = r.changes[picked].copy()
+            r.check(p, picked, np.full(picked.size, t, dtype=np.int64), t)
+            r.due[picked] = NEVER
+            for grp in np.unique(site.group[picked[r.changes[picked] > before]]):
+                lost[grp] = t
+                idx = np.flatnonzero((site.group == grp) & (r.found_deleted == NONE))
+                r.due[idx] = np.maximum(next_due(p, site, idx, r.last[idx], r.changes[idx]), t + 1)
+        r.free_run(p, site.end)
+    announced = _next_run(site.deleted)   # the sitemap drops a deleted article: the next run re-checks it
+    found = np.flatnonzero(announced != NONE)
+    r.requests += _per_run(site, found, np.minimum(announced[found], site.end))
+    r.found_deleted = np.where(r.found_deleted == NONE, announced, np.minimum(r.found_deleted, announced))
+    return r, lost
+
+
+def lastmod_family(s: Scenario, sizes: tuple[int, ...] = AUDIT_SIZES) -> dict:
+    """Every row of the lastmod table over one scenario."""
+    site, p = _site(s), TODAY
+    rows = {"honest, no audit": metrics(replay_honest(site, 0))}
+    for n in sizes:
+        rows[f"honest, audit {n}"] = metrics(replay_honest(site, n))
+    rows["lying, no audit"] = metrics(replay_announce(site))
+    for n in sizes:
+        r, lost = replay_lying(p, site, n)
+        days = (lost[lost != NONE] * TICK / DAY)
+        rows[f"lying, audit {n}"] = {**metrics(r), "sites_lost": int((lost != NONE).sum()), "sites": site.groups,
+                                     "lost_after_days_median": round(float(np.median(days)), 2) if days.size
+                                     else None, "lost_after_days_max": round(float(days.max()), 2) if days.size
+                                     else None}
+    rows["no lastmod (the revisit schedule)"] = metrics(replay_policy(p, site))
+    return rows
+
+
+def lastmod_run(scenarios: tuple[Scenario, ...] = SCENARIOS, jobs: int | None = None) -> dict:
+    """The lastmod table: honest and lying sites, with and without the audit, per scenario."""
+    jobs = min(jobs or os.cpu_count() or 1, len(scenarios))
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(lastmod_family, scenarios))
+    else:
+        done = [lastmod_family(s) for s in scenarios]
+    today = label({"kind": "revisit", "young": TODAY.young, "young_interval": TODAY.young_interval,
+                   "age_share": TODAY.age_share, "period": TODAY.period, "changed_factor": TODAY.changed_factor,
+                   "budget_share": 0})
+    return {"policy": today, "sizes": list(AUDIT_SIZES),
+            "rows": {s.name: rows for s, rows in zip(scenarios, done, strict=True)}}
+
+
+def lastmod_markdown(result: dict) -> list[str]:
+    if not result:
+        return []
+    text = ["#### Trust in lastmod: the audit", "",
+            "The same simulated sites with a sitemap `lastmod` on every article (crawler/discovery/lastmod_audit.py). "
+            "**Honest**: it moves with every edit, and the next run refetches the article. **Lying**: it is the "
+            "publication date and never moves (Pelican's). **Audit N** (`ARSHIF_LASTMOD_AUDIT`): each run asks for "
+            "the N articles of each site looked at longest ago; the first that shows an edit loses the site's trust, "
+            "and its articles join the revisit schedule (today's defaults, "
+            f"{result['policy']}). Requests per run: refetches of announced edits, audits and revisits (the "
+            "sources are not counted). Caught in the period: edits seen within 30 days.", "",
+            "| scenario | site | edits caught | in the period | delay median / p95 | requests per run: mean / "
+            "p95 | trust lost after (median / slowest; sites) |",
+            "|---|---|---:|---:|---:|---:|---:|"]
+    for scenario, rows in result["rows"].items():
+        for name, r in rows.items():
+            lost = (f"{_f(r['lost_after_days_median'], '.1f')} / {_f(r['lost_after_days_max'], '.1f')} d; "
+                    f"{r['sites_lost']} of {r['sites']}" if "sites_lost" in r else "")
+            text.append(f"| {scenario} | {name} | {_f(r['edits_caught_pct'])} % of {r['edits']:,} | "
+                        f"{_f(r['edits_caught_in_period_pct'])} % | {_delay(r['delay_median_h'])} / "
+                        f"{_delay(r['delay_p95_h'])} | {r['requests_per_run_mean']:.1f} / "
+                        f"{r['requests_per_run_p95']:.0f} | {lost} |")
+    return [*text, ""]
 
 
 # -- the grid and the recommendation ---------------------------------------------------------------------------------
@@ -625,6 +754,8 @@ def run(quick: bool = False, scenarios: tuple[Scenario, ...] = SCENARIOS, jobs: 
         "seconds": round(time.monotonic() - started, 1),
     }
     result["page"] = page(result)
+    result["lastmod"] = lastmod_run(scenarios, jobs)
+    result["seconds"] = round(time.monotonic() - started, 1)
     if not full:
         for key in ("sets", "beyond_grid", "results"):
             del result[key]
@@ -765,6 +896,7 @@ def markdown(result: dict) -> str:
         text.append("")
     text += ["Recommended defaults: " + (f"**{rec['name']}**." if rec.get("name") else "none.")] + \
         [f"- {line}" for line in rec["reasoning"]] + [""]
+    text += lastmod_markdown(result.get("lastmod"))
     return "\n".join(text)
 
 

@@ -40,6 +40,7 @@ from archive.pages.revisits import RevisitPolicy
 from archive.pages.sources import is_comments_feed, url_shape
 from crawler.discovery.fleet import FleetState
 from crawler.discovery.incremental import Incremental, keep_latest
+from crawler.discovery.lastmod_audit import LastmodAudit
 from crawler.discovery.sessions import SessionFolding
 from crawler.discovery.soft404 import Soft404Probing
 from crawler.discovery.sources import SourceReading
@@ -50,13 +51,15 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # What sitemaps and feeds say of a URL: when they last changed it, that they list it as a post, who wrote it.
 SOURCE_FACTS = ("sitemap_lastmod", "feed_updated", "listed_as_post", "feed_author", "listed_by", "feed_categories",
                 "listed_in_sitemap")
+RECHECKS = {"recheck": "arshif/articles_rechecked", "audit": "arshif/lastmod/audits"}  # else a revisit
 GONE = (*REDIRECTS, 404, 410)  # what a link to an article-shaped URL that is not an article answered
 # An article's lead image and stylesheets go right after it (above the articles still queued): the page and its
 # image are captured close in time, and no queue of assets builds up in memory behind thousands of articles.
 PRIORITY = {"sitemap": 100, "feed": 90, "asset": 60, "article": 50, "listing": 0, "page": 0}
 
 
-class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, Soft404Probing, scrapy.Spider):
+class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, LastmodAudit, FleetState, Soft404Probing,
+                      scrapy.Spider):
     name = "alitaliya"
     # from the settings, read once in from_crawler (settings.py holds every default)
     assets_enabled: bool
@@ -157,8 +160,7 @@ class AlitaliyaSpider(SessionFolding, SourceReading, Incremental, FleetState, So
             self.crawler.stats.inc_value("arshif/articles_unchanged", -1)
             meta = {**meta, **merged}
         elif kind == "article" and recheck:
-            self.crawler.stats.inc_value("arshif/articles_rechecked" if meta.get("arshif_why") == "recheck"
-                                         else "arshif/revisits/made")
+            self.crawler.stats.inc_value(RECHECKS.get(meta.get("arshif_why"), "arshif/revisits/made"))
         elif kind == "article" and self.within_interval(url, "listing", GONE):
             # a link to an article URL that redirected or was dead when last asked: a link, like a listing
             self.known.add(url)

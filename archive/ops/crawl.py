@@ -210,6 +210,8 @@ class CrawlResult:
         if self.stats.get("arshif/revisits/left_out"):
             lines.append(f"{self.stats['arshif/revisits/left_out']} article(s) due for a revisit were left for a "
                          "later run (ARSHIF_REVISIT_BUDGET): the revisit period is not kept")
+        if self.stats.get("arshif/lastmod/note"):  # a site's lastmod lost (or regained) its trust
+            lines.append(self.stats["arshif/lastmod/note"])
         if self.missed:
             lines.append(f"{sum(self.missed.values())} page(s) the site lists as posts are not stored as articles ("
                          + "; ".join(f"{n} {reason}" for reason, n in list(self.missed.items())[:3])

@@ -42,6 +42,17 @@ def removal_checks(store: Store) -> dict:
     return {"limited_since": streak[-1] if streak else None, "limited_runs": len(streak)}
 
 
+def lastmod_trust(store: Store) -> dict:
+    """Whether each site's sitemap lastmod is trusted (docs/operating.md, Revisits: trust in lastmod): `lastmod_trusted`
+    is false when any site lost it, null before any audit judged one; `lastmod_trust` by site: since when, which
+    article's unannounced edit lost it, and the evidence."""
+    from archive.store.site_facts import LASTMOD_TRUST
+
+    by_site = store.site_facts(LASTMOD_TRUST)
+    return {"lastmod_trusted": all(t.get("trusted", True) for t in by_site.values()) if by_site else None,
+            "lastmod_trust": by_site}
+
+
 def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = None) -> dict:
     """The archive's statistics (docs/reference.md, arshif stats), read without writing; `on_upgrade` hears the
     line saying so when the database must be upgraded first (Store.open_for_reading)."""
@@ -60,6 +71,7 @@ def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = No
         result["refused_reasons"] = refused
         result["revisits"] = staleness(store)
         result["removal_checks"] = removal_checks(store)
+        result.update(lastmod_trust(store))
         for crawl in store.recent_crawls(10):
             crawl_stats = crawl.pop("stats")
             result["crawls"].append({

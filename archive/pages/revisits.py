@@ -67,3 +67,49 @@ def choose(candidates: list[tuple[str, float]], budget: int) -> tuple[list[str],
     if budget and len(ranked) > budget:
         return ranked[:budget], len(ranked) - budget
     return ranked, 0
+
+
+# -- trust in a site's lastmod (docs/operating.md, Revisits: trust in lastmod) ----------------------------------------
+# An article whose sitemap gives a `lastmod` is believed: refetched when it changes, never revisited. Each run audits
+# a few of them whose lastmod has not moved (ARSHIF_LASTMOD_AUDIT), the longest unchecked first. A look at such an
+# article that finds its text changed is a *lapse*: the lastmod missed an edit, and the site loses its trust; its
+# articles then join the revisit schedule like those without a lastmod. Trust comes back after a whole revisit
+# period without a lapse in which at least REGAIN_LOOKS such looks (audits, or revisits of articles whose lastmod had
+# not moved) found nothing changed.
+REGAIN_LOOKS = 50
+
+
+@dataclass(frozen=True)
+class LastmodTrust:
+    """What the archive believes of one site's lastmod, and the evidence (kept per site in the database)."""
+    trusted: bool = True
+    since: str | None = None        # when trust was last lost (or regained), by the scheduling clock (ISO 8601)
+    article: str | None = None      # the article whose unannounced edit lost it
+    lapses: int = 0                 # edits found behind an unchanged lastmod, in all
+    clean: int = 0                  # looks behind an unchanged lastmod that found nothing changed, since the last lapse
+    last_lapse: str | None = None   # when the last lapse was found (ISO 8601)
+
+
+def judge(trust: LastmodTrust, lapses: list[str], clean: int, now: float, last_lapse: float | None,
+          period: float, stamp: str) -> tuple[LastmodTrust, str | None]:
+    """The trust after a run whose looks behind an unchanged lastmod found `lapses` (the URLs of articles whose text
+    had changed) and `clean` unchanged ones; `now` and `last_lapse` in seconds (the scheduling clock), `stamp` is
+    `now` as ISO 8601. Returns the new trust and what happened: "lost", "regained" or None."""
+    if lapses:
+        changed = LastmodTrust(False, trust.since if not trust.trusted else stamp,
+                               trust.article if not trust.trusted else lapses[0], trust.lapses + len(lapses), 0,
+                               stamp)
+        return changed, "lost" if trust.trusted else None
+    counted = LastmodTrust(trust.trusted, trust.since, trust.article, trust.lapses, trust.clean + clean,
+                           trust.last_lapse)
+    if not trust.trusted and counted.clean >= REGAIN_LOOKS and (last_lapse is None or now - last_lapse >= period):
+        return LastmodTrust(True, stamp, trust.article, trust.lapses, counted.clean, trust.last_lapse), "regained"
+    return counted, None
+
+
+def audit_sample(candidates: list[tuple[str, float]], size: int) -> list[str]:
+    """The articles a run audits: of `candidates` (URL, when last looked at, in seconds), the `size` looked at
+    longest ago (ties by URL)."""
+    if size <= 0:
+        return []
+    return [url for _, url in sorted((looked, url) for url, looked in candidates)[:size]]

@@ -21,13 +21,14 @@ from archive.store.crawls import CrawlRecords
 from archive.store.maintenance import Maintenance
 from archive.store.queries import Queries
 from archive.store.schema import MIGRATIONS, SCHEMA_VERSION, Say, StoreError
+from archive.store.site_facts import SiteFacts
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "DatabaseError", "Store", "StoreError"]
 
 Progress = Callable[[int, int], None]
 
 
-class Store(CrawlRecords, ArticleRecords, Queries, Maintenance):
+class Store(CrawlRecords, ArticleRecords, Queries, Maintenance, SiteFacts):
     """What the crawl and the commands ask of the database, in batches and transactions.
 
     `Store(path)` opens `archive.db` read-write, creating and migrating it; `Store.open_for_reading(data)` opens it

@@ -211,9 +211,20 @@ def _v10(db: sqlite_utils.Database, progress: Progress | None) -> None:
     db["urls"].add_column("feed_categories", str)
 
 
+def _v11(db: sqlite_utils.Database, progress: Progress | None) -> None:
+    """What the archive learned of a site as a whole, one named fact (JSON) a row (archive/store/site_facts.py): the
+    trust in its sitemap `lastmod`, earned by audits (issue 28)."""
+    db["site_facts"].create({
+        "site": str,            # the site's host name
+        "name": str,            # lastmod_trust
+        "value": str,           # JSON
+        "updated": str,         # ISO 8601, real time
+    }, pk=("site", "name"), not_null={"value", "updated"})
+
+
 # A migration may return a line saying what it did to the data (upgrade() says it after its commit).
 Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -124,14 +124,21 @@ class Incremental:
         """Known articles whose changes the site does not announce, looked at again when the revisit policy says
         they are due (archive/pages/revisits.py): young ones often, ones that changed before sooner, every one at least
         once per period; the most overdue first when a budget caps them. Conditional requests where the archive
-        holds validators; otherwise the text decides whether anything changed."""
+        holds validators; otherwise the text decides whether anything changed. First, the audit of a few articles
+        whose lastmod has not moved (crawler/discovery/lastmod_audit.py); a site whose lastmod lost its trust has
+        its articles with a lastmod revisited too."""
         if self.revisited or not self.revisits_enabled or self.refresh or self.session is None \
                 or self.session.store is None or self.session.fresh:
             return
         self.revisited = True
         now = scheduling_now(self.clock)
+        audits = 0
+        for req in self.lastmod_audit(self.policy.budget):  # first: the audit comes out of the revisit budget
+            audits += 1
+            yield req
         due = []
-        for url, published, first, changes, looked in self.session.store.revisit_candidates():
+        for url, published, first, changes, looked in (self.session.store.revisit_candidates()
+                                                       + self.lastmod_untrusted()):
             born, last = instant(published) or instant(first), instant(looked)
             if (url in self.known and url not in self.skipped) or born is None or last is None:
                 continue  # asked for in this run already
@@ -139,7 +146,8 @@ class Incremental:
                                           changes or 0, url)
             if urgency >= 1.0:
                 due.append((url, urgency))
-        chosen, left_out = choose(due, self.policy.budget)
+        budget = self.policy.budget
+        chosen, left_out = ([], len(due)) if budget and audits >= budget else choose(due, budget and budget - audits)
         stats = self.crawler.stats
         stats.set_value("arshif/revisits/due", len(due))
         stats.set_value("arshif/revisits/period", self.policy.period)
@@ -148,6 +156,8 @@ class Incremental:
             self.logger.warning("%d article(s) due for a revisit left for a later run (ARSHIF_REVISIT_BUDGET=%d)",
                                 left_out, self.policy.budget)
         for url in chosen:
+            if self.lastmod_behind(url):  # a site whose lastmod lost its trust: still evidence about it
+                self.lastmod_looked.add(url)
             if url in self.skipped:  # listed, and left alone as unchanged: the revisit looks after all
                 self.skipped.discard(url)
                 self.known.discard(url)

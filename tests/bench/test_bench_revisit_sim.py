@@ -179,3 +179,20 @@ def test_a_small_run_reports_and_recommends():
     if rec["name"]:
         assert rec["name"] in text and not rs.passes(rec["set"], {s: result["results"][s][rec["name"]]
                                                                   for s in ("low", "high")})
+
+
+def test_the_lastmod_audit_on_a_lying_and_an_honest_tiny_site():
+    """Lying: the audit (one a run, round the articles) finds the first edit within a few runs and loses the trust;
+    the later edit is seen by the revisit schedule within the period. Honest: each edit seen by the next run, and
+    the audit costs its requests and nothing else. Without the audit, the lying site's edits are never seen."""
+    site = rs.tiny_site([-100 * DAY, -90 * DAY, -80 * DAY], edits=[(), (2 * DAY,), (10 * DAY,)], days=40, tail=5)
+    policy = RevisitPolicy()
+    r, lost = rs.replay_lying(policy, site, 1)
+    assert 2 * DAY <= lost[0] * TICK <= 2 * DAY + 3 * TICK
+    assert r.seen[1, 0] == lost[0]
+    assert r.seen[2, 0] != rs.NONE and (r.seen[2, 0] * TICK - 10 * DAY) <= policy.period
+    assert rs.metrics(rs.replay_announce(site))["edits_caught_pct"] == 0
+    honest = rs.replay_honest(site, 1)
+    assert [int(honest.seen[i, 0]) for i in (1, 2)] == [int(2 * DAY // TICK) + 1, int(10 * DAY // TICK) + 1]
+    assert honest.requests[0, 1] == 1 and honest.requests[0, int(2 * DAY // TICK) + 1] == 2  # the audit, + an edit
+    assert rs.metrics(honest)["edits_caught_pct"] == 100

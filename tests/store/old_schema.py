@@ -144,4 +144,21 @@ MIGRATIONS_AS_SHIPPED: dict[int, list[str]] = {
         "ALTER TABLE urls ADD COLUMN listed_in_sitemap TEXT",
         "ALTER TABLE urls ADD COLUMN feed_categories TEXT",
     ],
+    11: [
+        """CREATE TABLE site_facts (
+            site TEXT,
+            name TEXT,
+            value TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (site, name)
+        )""",
+    ],
+    12: [
+        """CREATE TABLE site_profiles (
+            site TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            updated TEXT NOT NULL
+        )""",
+    ],
 }

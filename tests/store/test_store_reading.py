@@ -36,13 +36,12 @@ def data(tmp_path):
 
 
 def as_older_arshif_left_it(folder) -> None:
-    """The archive at the schema before this one, as the arshif before it made it (schema 10 added two columns to
-    `urls`)."""
-    assert SCHEMA_VERSION == 10, "a new migration: make this the schema before it"
+    """The archive at the schema before this one, as the arshif before it made it (schema 11 added the table
+    `site_facts`)."""
+    assert SCHEMA_VERSION == 11, "a new migration: make this the schema before it"
     conn = sqlite3.connect(folder / "archive.db", isolation_level=None)
-    conn.execute("ALTER TABLE urls DROP COLUMN listed_in_sitemap")
-    conn.execute("ALTER TABLE urls DROP COLUMN feed_categories")
-    conn.execute("DELETE FROM schema_version WHERE version = 10")
+    conn.execute("DROP TABLE site_facts")
+    conn.execute("DELETE FROM schema_version WHERE version = 11")
     conn.close()
 
 
