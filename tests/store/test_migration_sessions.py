@@ -4,9 +4,11 @@ The upgrade says what it did."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from archive.store.database import SCHEMA_VERSION, Store
+from tests.store.old_schema import MIGRATIONS_AS_SHIPPED
 
 SITE = "http://127.0.0.1:8000"
 HEX = "9f86d081884c7d659a2feaa0c55ad015"
@@ -50,11 +52,16 @@ def archive_as_schema_8_left_it(folder) -> None:
 
 
 def back_to_schema_8(folder) -> None:
-    """The database as schema 8 left it: the migrations after it run again."""
+    """The database as schema 8 left it: what every later migration added (tests/store/old_schema.py) taken out, so
+    that they run again."""
     conn = sqlite3.connect(folder / "archive.db", isolation_level=None)
+    for number in range(SCHEMA_VERSION, 8, -1):
+        for sql in MIGRATIONS_AS_SHIPPED[number]:
+            if added := re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql):
+                conn.execute(f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}")
+            elif created := re.match(r"\s*CREATE TABLE (\w+)", sql):
+                conn.execute(f"DROP TABLE {created[1]}")
     conn.execute("DELETE FROM schema_version WHERE version >= 9")
-    for column in ("listed_in_sitemap", "feed_categories"):  # schema 10's
-        conn.execute(f"ALTER TABLE urls DROP COLUMN {column}")
     conn.close()
 
 
