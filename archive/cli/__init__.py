@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("reading", "Export articles as JSON Lines, CSV or WACZ."),
     "stats": ("reading", "Counts, languages, sections, the last crawls."),
     "missed": ("reading", "Pages listed as posts that are not stored as articles."),
+    "profile": ("profile", "The article profile learned of each site: show it or reset it."),
     "snapshots": ("history", "Every capture of a URL, oldest first."),
     "show": ("history", "What a URL looked like at a moment."),
     "diff": ("history", "What changed in an article between two versions."),

@@ -71,6 +71,9 @@ def reextract(data: Path, progress: Progress | None = None, site_name: str | Non
     before = store.stored_articles()
     store.clear_articles()
     outcome = extract_captures(store, warc_dir_of(data), store.article_captures(), progress, site_name)
+    from archive.ops.profile import learn_again
+
+    outcome.update(learn_again(data, store, site_name))  # the site profile, from the captures afresh
     store.mark_removals()
     after = store.stored_articles()
     outcome["gained"], outcome["lost"] = len(after - before), len(before - after)

@@ -9,7 +9,9 @@ from archive.core.addresses import REASONS
 from archive.core.addresses import STAT as REFUSED
 from archive.core.times import instant, iso_utc, now, scheduling_now
 from archive.ops.crawl import STANDARD_CUTS
+from archive.pages.profile import shown
 from archive.store.database import Store
+from archive.store.profiles import SiteProfiles
 
 
 def staleness(store: Store) -> dict:
@@ -72,6 +74,7 @@ def stats(data: str | os.PathLike, on_upgrade: Callable[[str], None] | None = No
         result["revisits"] = staleness(store)
         result["removal_checks"] = removal_checks(store)
         result.update(lastmod_trust(store))
+        result["profile"] = {site: shown(found) for site, found in SiteProfiles(store).all().items()}
         for crawl in store.recent_crawls(10):
             crawl_stats = crawl.pop("stats")
             result["crawls"].append({

@@ -43,6 +43,15 @@ BYLINE_XPATH = ('//address[contains(@class, "author")] | //*[@rel="author"] | //
 OUTSIDE = "ancestor::nav or ancestor::footer[not(ancestor::article)] or ancestor::aside or ancestor::form"
 
 
+SHOWN = ("version", "confident", "strong_pages", "article_patterns", "template")
+
+
+def shown(found: dict) -> dict:
+    """What `arshif profile --json` and `stats --json` print of a stored profile: what it decides by, not the
+    counts it is learned from."""
+    return {key: found.get(key) for key in SHOWN}
+
+
 def strong_signal(reason: str, listed: bool) -> str | None:
     """The strong signal behind detection's `reason`, or "listed as a post" for a page a posts feed or sitemap
     lists (detection names a dateline first when a page has both); None when the page has no strong signal."""

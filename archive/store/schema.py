@@ -222,9 +222,20 @@ def _v11(db: sqlite_utils.Database, progress: Progress | None) -> None:
     }, pk=("site", "name"), not_null={"value", "updated"})
 
 
+def _v12(db: sqlite_utils.Database, progress: Progress | None) -> None:
+    """Each site's article profile (archive/pages/profile.py, issue 28): learned from its pages with strong article
+    signals, kept as JSON with its version (a hash of what it decides by), so that a change is seen."""
+    db["site_profiles"].create({
+        "site": str,            # the site's host name
+        "version": str,
+        "profile": str,         # JSON: SiteProfile.as_dict()
+        "updated": str,         # ISO 8601, real time
+    }, pk="site", not_null={"version", "profile", "updated"})
+
+
 # A migration may return a line saying what it did to the data (upgrade() says it after its commit).
 Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -33,6 +33,7 @@ from archive.core.paths import database, jobs_dir, logs_dir, warc_dir
 from archive.core.sizes import parse_size
 from archive.core.times import now, now_iso, scheduling_now, stamp
 from archive.core.urls import canonical
+from archive.ops.profile import crawl_profile
 from archive.ops.rebuild import catch_up
 from archive.ops.recovery import recover
 from archive.pages.detection import classify
@@ -201,6 +202,7 @@ class ArchiveSession:
                 except OSError as exc:
                     self._close_error(exc)
                     break
+        crawl_profile(self.data, self.store, self.crawl_id, getattr(spider, "site", ""), self.site_name, self.stats)
         if self.crawl_log:
             self.crawl_log.close()
         if self.store and self.crawl_id is not None:

@@ -254,6 +254,7 @@ def printed(two_editions, tmp_path_factory) -> dict[tuple[str, int], list[dict]]
     copy = damaged_copy(data, folder)
     add("verify", run_json(copy, "verify", "--json", status=1))
     add("missed", run_json(copy, "missed", "--json"))
+    add("profile", run_json(copy, "profile", "--json"))
     add("stats", run_json(copy, "stats", "--json"))
     dest = folder / "backup"
     add("backup", run_json(copy, "backup", "--json", str(dest)))

@@ -135,3 +135,13 @@ def test_edition_two(pelican_crawls):
         elif post.n not in content.ADDENDUM and post.path in rows:
             assert rows[post.path]["versions"] == 1, post.path
     assert rows[ed1[content.DELETED].path]["removed"]
+
+
+def test_the_site_profile_takes_the_short_briefs_and_refuses_static_pages(pelican_crawls):
+    """The short briefs outside the feeds (no signal of their own) fit the template learned from the other articles:
+    stored; the privacy page (a "last updated" line) and the archives page do not: not stored (issue 28)."""
+    first, _ = pelican_crawls
+    rows = stored(first)
+    briefs = [post.path for post in content.edition1() if post.short]
+    assert briefs and [path for path in briefs if path not in rows] == []
+    assert not {"/pages/privacy.html", "/archives.html"} & set(rows)
