@@ -24,38 +24,13 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from archive.pages.detection import parse_html
 from archive.pages.not_articles import SOFT_404, refused
-from archive.pages.sources import url_shape
+from archive.pages.shapes import PROBE_PREFIX, is_probe_url, probe_pattern, slug_parts  # noqa: F401 (theirs)
 
 NOVEL_MAX = 15          # words a matching page may have that the probe's answer has not (an echoed slug, a date)
 NEAR_IDENTICAL = 0.9    # word-set Jaccard of two answers that are the same page
 TEXT_LIMIT = 300_000    # characters of visible text read from a page: a "not found" page is never that long
-PROBE_PREFIX = "arshif-probe-"
 WORD = re.compile(r"\w+")
-LAST_SEGMENT = re.compile(r"^(?P<dir>.*/)(?P<name>[^/]+?)(?P<ext>\.[A-Za-z0-9]{1,5})?(?P<slash>/?)$")
 VISIBLE = "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
-
-
-def _slug_parts(path: str) -> tuple[str, str, str] | None:
-    """The path's directory, its last segment's extension (`.html`, only where no slash follows) and its trailing
-    slash; None for a path with no last segment (`/`)."""
-    match = LAST_SEGMENT.match(path or "/")
-    if not match or not match["name"]:
-        return None
-    return match["dir"], "" if match["slash"] else (match["ext"] or ""), match["slash"]
-
-
-def probe_pattern(url: str) -> str | None:
-    """The URL pattern a probe speaks for: the URL's shape (archive.pages.sources.url_shape: numbers generalised,
-    query values left out) with its last path segment replaced by `*`: `/2021/10/09/<slug>/` → `/N/N/N/*/`,
-    `/2021/10/<slug>.html` → `/N/N/*.html`, `/?p=12` → `/?p`. None when nothing in the URL names one page."""
-    parts = urlsplit(url)
-    slug = _slug_parts(parts.path)
-    if slug is not None:
-        folder, ext, slash = slug
-        return url_shape(urlunsplit(parts._replace(path=f"{folder}*{ext}{slash}"))).removesuffix("?")
-    if any(value.isdigit() for _, value in parse_qsl(parts.query)):
-        return url_shape(url)
-    return None
 
 
 def probe_url(url: str, token: str | None = None) -> str | None:
@@ -64,7 +39,7 @@ def probe_url(url: str, token: str | None = None) -> str | None:
     no site has reached. None when the URL has no pattern (probe_pattern)."""
     token = token or secrets.token_hex(6)
     parts = urlsplit(url)
-    slug = _slug_parts(parts.path)
+    slug = slug_parts(parts.path)
     if slug is not None:
         folder, ext, slash = slug
         path = f"{folder}{PROBE_PREFIX}{token}{ext}{slash}"
@@ -77,8 +52,7 @@ def probe_url(url: str, token: str | None = None) -> str | None:
     return urlunsplit(parts._replace(query=probed, fragment=""))
 
 
-def is_probe_url(url: str) -> bool:
-    return PROBE_PREFIX in urlsplit(url).path
+
 
 
 @dataclass(frozen=True)

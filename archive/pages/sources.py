@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from lxml import etree
 
 from archive.core.times import instant
-from archive.pages.detection import ARTICLE_PATH
+from archive.pages.shapes import ARTICLE_PATH, url_shape  # noqa: F401 (url_shape: theirs)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -174,12 +174,3 @@ def same_time(a: str, b: str) -> bool:
     return instant(a) == instant(b) is not None
 
 
-DIGITS = re.compile(r"\d+")
-
-
-def url_shape(url: str) -> str:
-    """A URL with its numbers and query values left out: `/r/spin?n=7` and `/r/spin?n=8` have one shape, so a redirect
-    from one to the other leads nowhere new (a trap when it goes on); `/?p=12` → `/2021/10/09/slug/` does not."""
-    parts = urlsplit(url)
-    keys = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)})
-    return f"{parts.scheme}://{parts.netloc.lower()}{DIGITS.sub('N', parts.path)}?{'&'.join(keys)}"

@@ -18,9 +18,8 @@ import sqlite3
 from collections import Counter
 from urllib.parse import urlsplit
 
-from archive.pages.detection import classify
 from archive.pages.not_articles import refused_reason
-from archive.pages.soft404 import is_probe_url, probe_pattern
+from archive.pages.shapes import classify, is_probe_url, probe_pattern
 
 SHAPE_ARTICLES = 5  # stored articles sharing a URL pattern that make it the site's article template
 # the site's own listings under a name of their own, not under /category/ or /tag/ (Pelican's, many CMSs')
