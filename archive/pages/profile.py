@@ -21,7 +21,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from archive.pages.soft404 import probe_pattern
+from archive.pages.shapes import probe_pattern
 
 CONFIDENT_FROM = 20     # strong pages a profile is learned from before it decides anything
 SHARE = 0.9             # a marker belongs to the template when at least this share of the strong pages carry it
