@@ -118,6 +118,7 @@ def extract_captures(store: Store, warc_dir: Path, rows: list, progress: Progres
     if batch:
         outcome.update(_flush(store, batch))
     store.note_detection((url, is_article, reason) for url, (is_article, reason) in detected.items())
+    store.fill_sections_from_feeds()  # what the feeds' <category> said, where a page named none (as the crawl does)
     return outcome
 
 

@@ -225,6 +225,27 @@ def damaged_copy(data: Path, folder: Path) -> Path:
     return copy
 
 
+def judged_lastmod(data: Path, folder: Path) -> Path:
+    """A copy of the archive in which an audit (archive.pages.revisits.judge, as crawler/discovery/lastmod_audit.py
+    calls it) found an edit behind an unchanged lastmod: `stats` then prints a site's lastmod trust. The crawl that
+    makes it for real is tests/crawler/test_lastmod_audit.py's."""
+    from dataclasses import asdict
+
+    from archive.pages.revisits import LastmodTrust, judge
+    from archive.store.database import Store
+    from archive.store.site_facts import LASTMOD_TRUST
+
+    judged = folder / "judged"
+    shutil.copytree(data, judged)
+    trust, event = judge(LastmodTrust(), ["http://127.0.0.1/2021/10/09/khabar/"], 3, 1e9, None, 30 * 86400,
+                         "2026-12-07T12:00:00+00:00")
+    assert event == "lost"
+    store = Store(judged / "archive.db")
+    store.set_site_fact("127.0.0.1", LASTMOD_TRUST, asdict(trust))
+    store.close()
+    return judged
+
+
 @pytest.fixture(scope="module")
 def printed(two_editions, tmp_path_factory) -> dict[tuple[str, int], list[dict]]:
     """(command, its key table's number) → every object the commands printed for that table."""
@@ -256,6 +277,7 @@ def printed(two_editions, tmp_path_factory) -> dict[tuple[str, int], list[dict]]
     add("missed", run_json(copy, "missed", "--json"))
     add("profile", run_json(copy, "profile", "--json"))
     add("stats", run_json(copy, "stats", "--json"))
+    add("stats", run_json(judged_lastmod(copy, folder), "stats", "--json"))
     dest = folder / "backup"
     add("backup", run_json(copy, "backup", "--json", str(dest)))
     add("backup", json.loads((dest / "backup.json").read_text(encoding="utf-8")))
