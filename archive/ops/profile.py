@@ -15,12 +15,14 @@ from archive.core.paths import warc_dir as warc_dir_of
 from archive.pages.detection import PageFacts, detect_article, html_encoding, parse_html
 from archive.pages.extraction import ExtractionFailed, extract_page
 from archive.pages.profile import NOTHING_AGAINST, WEAK, SiteProfile, shown, strong_signal
+from archive.pages.shapes import probe_pattern
 from archive.store.database import Store
 from archive.store.profiles import SiteProfiles
 
 logger = logging.getLogger(__name__)
 
-LEARN_MAX = 500  # strong pages read back per run to learn from: a bounded cost, the counts go on across runs
+LEARN_MAX = 50  # strong pages read back per run to learn from (each is parsed again): a bounded cost, the counts go
+#               on across runs, and CONFIDENT_FROM (20) of them suffice
 
 
 def _host(url: str) -> str:
@@ -78,11 +80,14 @@ def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = No
 def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_name: str | None) -> Counter:
     outcome: Counter = Counter()
     take, refuse, notes = [], [], []
+    patterns = set(profile.article_patterns())
     for row in rows:
         canonical, is_article, reason = row[0], row[1], row[2]
         listed, listed_author = listing.get(canonical, (False, None))
         if listed or (is_article and reason not in WEAK):
             continue
+        if not is_article and not reason.startswith("extraction failed") and probe_pattern(canonical) not in patterns:
+            continue  # a page with no signal is only taken when it has an article's URL pattern: not read back
         read = _read(data, row)
         if read is None:
             continue

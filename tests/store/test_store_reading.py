@@ -36,12 +36,12 @@ def data(tmp_path):
 
 
 def as_older_arshif_left_it(folder) -> None:
-    """The archive at the schema before this one, as the arshif before it made it (schema 11 added the table
-    `site_facts`)."""
-    assert SCHEMA_VERSION == 11, "a new migration: make this the schema before it"
+    """The archive at the schema before this one, as the arshif before it made it (schema 12 added the table
+    `site_profiles`)."""
+    assert SCHEMA_VERSION == 12, "a new migration: make this the schema before it"
     conn = sqlite3.connect(folder / "archive.db", isolation_level=None)
-    conn.execute("DROP TABLE site_facts")
-    conn.execute("DELETE FROM schema_version WHERE version = 11")
+    conn.execute("DROP TABLE site_profiles")
+    conn.execute("DELETE FROM schema_version WHERE version = 12")
     conn.close()
 
 
