@@ -44,10 +44,11 @@ class SiteProfiles:
         response of every page the profile may judge: the articles of this crawl (every crawl's with None) and every
         page fetched with nothing for or against it being an article, or whose extraction failed."""
         return self.store.conn.execute(
-            """SELECT u.canonical, coalesce(u.is_article, 0), coalesce(u.detection, ''), c.warc_file, c.offset,
+            """WITH latest AS (SELECT canonical, max(id) AS id FROM captures
+                               WHERE record_type = 'response' AND status = 200 GROUP BY canonical)
+               SELECT u.canonical, coalesce(u.is_article, 0), coalesce(u.detection, ''), c.warc_file, c.offset,
                       c.length, c.record_id, c.timestamp, (? IS NULL OR c.crawl_id = ?)
-               FROM urls u JOIN captures c ON c.id = (SELECT max(id) FROM captures WHERE canonical = u.canonical
-                                                      AND record_type = 'response' AND status = 200)
+               FROM urls u JOIN latest l ON l.canonical = u.canonical JOIN captures c ON c.id = l.id
                WHERE (u.is_article = 1 AND (? IS NULL OR u.crawl_id = ?))
                   OR (coalesce(u.is_article, 0) = 0 AND (u.detection = 'no article signal'
                                                          OR u.detection LIKE 'extraction failed%'))
