@@ -7,6 +7,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    """A crawler opens 8 connections at once: with http.server's listen backlog of 5, a connection dropped then waits
+    a second for its SYN to be sent again, and the order of the answers becomes chance."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LoopbackSite:
     def __init__(self):
         self.paths: list[str] = []
@@ -22,8 +30,7 @@ class LoopbackSite:
                     site.paths.append(self.path)
                 site.answer(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -92,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class DualStackServer(ThreadingHTTPServer):
     address_family = socket.AF_INET6
+    request_queue_size = 128  # a crawler opens 8 connections at once (tests/loopback_site.LoopbackServer)
     daemon_threads = True
 
     def server_bind(self) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from tests.loopback_site import LoopbackServer
 from tests.warc.test_reading import gzip_bomb
 
 BOMB_SIZE = 10 << 30
@@ -85,8 +86,7 @@ class HostileSite:
     """The site on 127.0.0.1, a free port, served from a thread; `articles` may grow between crawls."""
 
     def __init__(self) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(("127.0.0.1", 0), _Handler)
         self.server.articles = [GOOD, BOMB]
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
