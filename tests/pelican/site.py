@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +75,14 @@ http {{
 
 @dataclass
 class PelicanSite:
-    """The site in `folder` (content/, output/, www/, nginx.conf); `url` once started."""
+    """The site in `folder` (content/, output/, www/, nginx.conf); `url` once started. `posts`: an edition's
+    articles (content.Post), tests/pelican/content.py's unless given (bench/pelican_real.py gives real news)."""
 
     folder: Path
     port: int = 0
     pid: int = 0
     edition: int = 0
+    posts: Callable[[int], tuple[content.Post, ...]] = content.edition
 
     @property
     def url(self) -> str:
@@ -101,7 +104,7 @@ class PelicanSite:
         shutil.rmtree(src, ignore_errors=True)
         (src / "articles").mkdir(parents=True)
         (src / "pages").mkdir()
-        for post in content.edition(edition):
+        for post in self.posts(edition):
             (src / "articles" / post.filename).write_text(post.source(), encoding="utf-8")
         for page in content.PAGES:
             (src / "pages" / f"{page.slug}.md").write_text(page.source(), encoding="utf-8")
