@@ -15,7 +15,8 @@ from archive.cli.options import data_option, existing, print_json, say
 def profile(ctx, data, as_json, reset):
     """What each site's articles look like, as learned from its pages with strong article signals.
 
-    Its URL patterns and the elements holding title, date, byline and body (tag path and classes). Once learned
+    Its URL patterns, the elements holding title, date, byline and body (tag path and classes), the links of its
+    sections, tags and authors, its navigation and boilerplate, and when it changed (a redesign). Once learned
     from enough pages, a page with no article signal that fits it is stored as an article, and a page taken only by
     a weak signal (a dateline, a date in the text) that does not fit is not.
 
@@ -46,3 +47,13 @@ def profile(ctx, data, as_json, reset):
         for role, marker in found.get("template", {}).items():
             classes = "".join(f".{c}" for c in marker["classes"])
             click.echo(f"  {role}: {marker['path']}{classes}")
+        for key, name in (("term_links", "section and tag links"), ("author_links", "author links")):
+            if found.get(key):
+                click.echo(f"  {name}: {', '.join(found[key])}")
+        if found.get("navigation"):
+            click.echo(f"  navigation: {len(found['navigation'])} page(s) linked around its articles (never taken "
+                       "as articles unless a posts source lists them)")
+        if found.get("boilerplate"):
+            click.echo(f"  boilerplate: {len(found['boilerplate'])} line(s) of text around its articles")
+        for event in found.get("history") or []:
+            click.echo(f"  {event['at']}: {event['how']} {event.get('was') or ''} → {event.get('version') or '…'}")

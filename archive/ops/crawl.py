@@ -212,6 +212,10 @@ class CrawlResult:
                          "later run (ARSHIF_REVISIT_BUDGET): the revisit period is not kept")
         if self.stats.get("arshif/lastmod/note"):  # a site's lastmod lost (or regained) its trust
             lines.append(self.stats["arshif/lastmod/note"])
+        if self.stats.get("arshif/profile/changed"):  # a redesign (archive/ops/profile.py): said once
+            lines.append(self.stats["arshif/profile/changed"] + ": `arshif profile` shows it")
+        if self.stats.get("arshif/profile/error"):
+            lines.append(f"the site profile could not be applied: {self.stats['arshif/profile/error']}")
         if self.missed:
             lines.append(f"{sum(self.missed.values())} page(s) the site lists as posts are not stored as articles ("
                          + "; ".join(f"{n} {reason}" for reason, n in list(self.missed.items())[:3])

@@ -218,9 +218,10 @@ def analyse_doc(doc, url: str, listed: bool = False, links: bool = True) -> Page
     lead_image = None
     if is_article:
         lead = doc.xpath('string(//meta[@property="og:image"]/@content)').strip()
-        if not lead:
-            imgs = doc.xpath('(//article//img/@src | //*[contains(@class, "post-body") or contains(@class, '
-                             '"entry-content") or contains(@class, "post-thumbnail")]//img/@src)')
+        if not lead:  # WordPress marks a post's featured image `wp-post-image` in every theme
+            imgs = (doc.xpath('//img[contains(concat(" ", @class, " "), " wp-post-image ")]/@src')
+                    or doc.xpath('(//article//img/@src | //*[contains(@class, "post-body") or contains(@class, '
+                                 '"entry-content") or contains(@class, "post-thumbnail")]//img/@src)'))
             lead = imgs[0] if imgs else ""
         lead_image = (absolute(lead) or lead) if lead else None
         requisites = page_requisites(doc, base) if links else []

@@ -40,7 +40,9 @@ from archive.pages.sources import listed_fallback
 # extractor's fields replace an older one's (`arshif reextract`), which repairs articles stored as mojibake.
 # arshif-5: section and tags also from the article's links into the site's category and tag listings, then from the
 # feed's <category> elements (issue 28: Pelican's articles had none)
-EXTRACTOR_VERSION = f"arshif-5+trafilatura-{version('trafilatura')}"
+# arshif-6: a WordPress block theme's date (`.wp-block-post-date time`) and featured image (`img.wp-post-image`),
+# which its markup gives without the classic theme's classes
+EXTRACTOR_VERSION = f"arshif-6+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
 
@@ -393,7 +395,8 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
         names.add(publisher["name"])
     names.discard("")
     title = _title(doc, ld, names, metas)
-    times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime')
+    times = doc.xpath('//time[contains(@class, "published") or contains(@class, "entry-date")]/@datetime | '
+                      '//*[contains(@class, "wp-block-post-date")]//time/@datetime')
     abbr = doc.xpath('//abbr[contains(@class, "published")]/@title')
     microdata = doc.xpath('//*[@itemprop="datePublished"]/@content | //*[@itemprop="datePublished"]/@datetime')
     stated = [_iso(ld.get("datePublished")), _iso(_meta(metas, "article:published_time")),

@@ -7,11 +7,17 @@ passes for a dateline. A news site's articles share one template, so what the pa
 the rest apart: their URL patterns (archive.pages.soft404.probe_pattern) and the elements that hold their title,
 date, byline and body, as a tag path with classes (`section>article>div.entry-content`).
 
+The same pages also show the template's surroundings: the links and lines of text outside the article on most of
+them (its navigation and boilerplate: a link there is a static page or a listing), the link patterns inside the
+article but outside its prose (sections and tags: `/category/*.html`, `/tag/*/`) and the byline's (author pages).
+
 A profile is learned from at least CONFIDENT_FROM strong pages before it decides anything. Then a page with no
 signal is an article when its URL pattern is one of the articles' patterns and it carries every marker of the
-template (`fits`), and a page whose only signal is weak and that does not fit is not one. Pure: no Scrapy, no
-database; the profile is a JSON-serialisable dict (archive/store/profiles.py keeps it per site), its `version` a
-hash of what it decides by (the article patterns and the template), so that a change is seen.
+template (`fits`), and a page whose only signal is weak and that does not fit, or that the template links as a
+static page, listing or author page (`kind`), is not one. Pure: no Scrapy, no database; the profile is a
+JSON-serialisable dict (archive/store/profiles.py keeps it per site), its `version` a hash of what it decides by
+(the article patterns and the template), so that a change is seen; `adopted` is the version last announced, and
+`history` says when it was learned, refined or changed (a redesign: archive/ops/profile.py).
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
-from archive.pages.shapes import probe_pattern
+from archive.core.urls import canonical
+from archive.pages.shapes import classify, probe_pattern
 
 CONFIDENT_FROM = 20     # strong pages a profile is learned from before it decides anything
 SHARE = 0.9             # a marker belongs to the template when at least this share of the strong pages carry it
@@ -33,6 +41,11 @@ STRONG = {"json-ld", "microdata", "og:type", "a WordPress post", "microformats w
 WEAK = {"dateline", "a date in the text", "a substantial main text"}
 NOTHING_AGAINST = {"no article signal"}
 ROLES = ("title", "date", "byline", "body")
+AROUND_SHARE = 0.5      # a link or line outside the article on at least this share of the strong pages: the template's
+TERM_SHARE = 0.3        # a link pattern inside the article (not its prose) on this share: its sections and tags
+AROUND_KEEP = 100       # links and lines counted per profile (the most common): a bounded profile
+LINE_CHARS = (2, 150)   # a line of boilerplate: a short text of its own
+KINDS = ("listing", "author", "static")  # the pages the template links that are not articles
 DATE_XPATH = ('//time[@datetime] | //abbr[contains(@class, "published")] | '
               '//*[@itemprop="datePublished"][not(self::meta)] | '
               '//*[contains(concat(" ", @class, " "), " published ") or contains(concat(" ", @class, " "), '
@@ -43,7 +56,8 @@ BYLINE_XPATH = ('//address[contains(@class, "author")] | //*[@rel="author"] | //
 OUTSIDE = "ancestor::nav or ancestor::footer[not(ancestor::article)] or ancestor::aside or ancestor::form"
 
 
-SHOWN = ("version", "confident", "strong_pages", "article_patterns", "template")
+SHOWN = ("version", "confident", "strong_pages", "article_patterns", "template", "term_links", "author_links",
+         "navigation", "boilerplate", "history")
 
 
 def shown(found: dict) -> dict:
@@ -104,6 +118,72 @@ def role_elements(doc) -> dict[str, object]:
     return {role: element for role, element in found.items() if element is not None}
 
 
+def _container(body):
+    """The article around its body: the nearest <article>, or the body's grandparent."""
+    for ancestor in body.iterancestors("article"):
+        return ancestor
+    container = body
+    for _ in range(2):  # (an lxml element's truth is whether it has children: compare with None)
+        if container.getparent() is None:
+            break
+        container = container.getparent()
+    return container
+
+
+def _in_prose(element, stop) -> bool:
+    """Whether a link sits in a paragraph of text (below `stop`): a link the author wrote, not the template's."""
+    for ancestor in element.iterancestors():
+        if ancestor is stop:
+            return False
+        if ancestor.tag in ("p", "blockquote", "li") and ancestor.getparent() is not None:
+            return True
+    return False
+
+
+def _same_site_link(a, host: str) -> str | None:
+    href = a.get("href") or ""
+    if not href or href.startswith("#"):
+        return None
+    url = urljoin(a.base_url or "", href) if a.base_url else href
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:
+        return None
+    return canonical(url)  # tracking parameters and the fragment dropped
+
+
+def surroundings(doc, url: str, roles: dict) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(links outside the article, link patterns inside it but outside its prose, the byline's link patterns, short
+    lines of text outside the article) of one page: what the template puts around and beside an article."""
+    host = (urlsplit(url).hostname or "").lower()
+    body = roles.get("body")
+    inside = _container(body) if body is not None else None
+    around, terms, authors, lines = set(), set(), set(), set()
+    byline = roles.get("byline")
+    for a in doc.iter("a"):
+        link = _same_site_link(a, host)
+        if link is None:
+            continue
+        if inside is not None and (a is inside or any(x is inside for x in a.iterancestors())):
+            pattern = probe_pattern(link)
+            if pattern and not _in_prose(a, inside):
+                terms.add(pattern)
+        else:
+            around.add(link)
+    if byline is not None:
+        for a in ([byline] if byline.tag == "a" else byline.iter("a")):
+            link = _same_site_link(a, host)
+            pattern = probe_pattern(link) if link else None
+            if pattern:
+                authors.add(pattern)
+    for element in doc.iter("p", "li", "h2", "h3", "h4", "h5", "h6", "small"):
+        if inside is not None and any(x is inside for x in element.iterancestors()):
+            continue
+        text = " ".join(element.text_content().split())
+        if LINE_CHARS[0] <= len(text) <= LINE_CHARS[1]:
+            lines.add(text)
+    return around, terms - authors, authors, lines
+
+
 def _carries(doc, path: str, classes: list[str]) -> bool:
     """Whether the page has an element at this tag path with (at least) these classes."""
     tag = path.rsplit(">", 1)[-1]
@@ -120,6 +200,12 @@ class SiteProfile:
     patterns: Counter = field(default_factory=Counter)
     paths: dict[str, Counter] = field(default_factory=dict)            # role → tag path → pages
     classes: dict[str, dict[str, Counter]] = field(default_factory=dict)  # role → tag path → class → pages
+    around: Counter = field(default_factory=Counter)    # link outside the article → pages
+    terms: Counter = field(default_factory=Counter)     # link pattern inside the article, not its prose → pages
+    authors: Counter = field(default_factory=Counter)   # the byline's link pattern → pages
+    lines: Counter = field(default_factory=Counter)     # short text outside the article → pages
+    adopted: str | None = None                          # the version last announced (archive/ops/profile.py)
+    history: list[dict] = field(default_factory=list)   # {"at", "how": learned/refined/changed, "version", "was"}
 
     def learn(self, doc, url: str) -> None:
         """Count one page that has a strong article signal."""
@@ -127,11 +213,71 @@ class SiteProfile:
         pattern = probe_pattern(url)
         if pattern:
             self.patterns[pattern] += 1
-        for role, element in role_elements(doc).items():
+        roles = role_elements(doc)
+        for role, element in roles.items():
             path = _path(element)
             self.paths.setdefault(role, Counter())[path] += 1
             per_class = self.classes.setdefault(role, {}).setdefault(path, Counter())
             per_class.update(_classes(element))
+        around, terms, authors, lines = surroundings(doc, url, roles)
+        self.around.update(around)
+        self.terms.update(terms)
+        self.authors.update(authors)
+        self.lines.update(lines)
+
+    def merge(self, other: SiteProfile) -> None:
+        """Add what another profile counted (one run's pages) to this one's counts."""
+        self.strong_pages += other.strong_pages
+        self.patterns.update(other.patterns)
+        for role, paths in other.paths.items():
+            self.paths.setdefault(role, Counter()).update(paths)
+        for role, per in other.classes.items():
+            for path, counted in per.items():
+                self.classes.setdefault(role, {}).setdefault(path, Counter()).update(counted)
+        for mine, theirs in ((self.around, other.around), (self.terms, other.terms), (self.authors, other.authors),
+                             (self.lines, other.lines)):
+            mine.update(theirs)
+
+    def carries_template(self, doc) -> bool:
+        """Whether a page carries every marker of this profile's template (a strong page that does not, on a
+        confident profile, is a sign of a redesign)."""
+        return all(_carries(doc, marker["path"], marker["classes"]) for marker in self.template().values())
+
+    def _shared(self, counted: Counter, share: float) -> list[str]:
+        least = max(2, share * self.strong_pages)
+        return sorted(key for key, n in counted.items() if n >= least)
+
+    def term_links(self) -> list[str]:
+        """Link patterns beside most articles' text (not in it): the site's section and tag listings."""
+        articles = set(self.article_patterns())
+        return [p for p in self._shared(self.terms, TERM_SHARE) if p not in articles]
+
+    def author_links(self) -> list[str]:
+        return [p for p in self._shared(self.authors, TERM_SHARE) if p not in set(self.article_patterns())]
+
+    def navigation(self) -> list[str]:
+        """The pages the template links around most articles, not of an article pattern: static pages and
+        listings."""
+        articles = set(self.article_patterns())
+        return [u for u in self._shared(self.around, AROUND_SHARE) if probe_pattern(u) not in articles]
+
+    def boilerplate(self) -> list[str]:
+        """The lines of text around most articles: the template's, never an article's own."""
+        return self._shared(self.lines, AROUND_SHARE)[:KEEP]
+
+    def kind(self, url: str) -> str | None:
+        """What the template links this page as: "listing" (a section or tag), "author", "static" (its
+        navigation), "article" (an articles' URL pattern), or None. Only once the profile is confident."""
+        if not self.confident():
+            return None
+        pattern = probe_pattern(url)
+        if pattern is not None and pattern in self.term_links():
+            return "listing"
+        if pattern is not None and pattern in self.author_links():
+            return "author"
+        if canonical(url) in set(self.navigation()):
+            return "listing" if classify(url) == "listing" else "static"
+        return "article" if pattern in self.article_patterns() else None
 
     def article_patterns(self) -> list[str]:
         least = max(PATTERN_MIN, PATTERN_SHARE * self.strong_pages)
@@ -178,15 +324,21 @@ class SiteProfile:
 
     def judge(self, doc, url: str, is_article: bool, reason: str, listed: bool = False) -> tuple[bool, str] | None:
         """What the profile changes of detection's verdict, as (is an article, why), or None to leave it: a page
-        with no signal that fits is taken; a page taken only by a weak signal that does not fit is refused. A page
-        a posts feed or sitemap lists, or with a strong signal, is left alone; so is everything while the profile
-        is not confident."""
-        if listed or not self.confident():
+        with no signal that fits is taken (one a posts feed lists too: a brief too short for detection's rule); a
+        page taken only by a weak signal that does not fit, or that the template links as a static page, listing
+        or author page, is refused unless a posts source lists it. A page with a strong signal is left alone; so is
+        everything while the profile is not confident."""
+        if not self.confident():
             return None
+        kind = self.kind(url)
         if not is_article and reason in NOTHING_AGAINST:
+            if kind in KINDS:
+                return None
             ok, why = self.fits(doc, url)
             return (True, why) if ok else None
-        if is_article and reason in WEAK:
+        if is_article and reason in WEAK and not listed:
+            if kind in KINDS:
+                return False, f"only a weak signal ({reason}), and the site's template links it as a {kind} page"
             ok, why = self.fits(doc, url)
             return None if ok else (False, f"only a weak signal ({reason}), and {why}")
         return None
@@ -195,6 +347,11 @@ class SiteProfile:
         """JSON-serialisable: the counts it learns from, and what it decides by (for people and `--json`)."""
         return {"version": self.version, "confident": self.confident(), "strong_pages": self.strong_pages,
                 "article_patterns": self.article_patterns(), "template": self.template(),
+                "term_links": self.term_links(), "author_links": self.author_links(),
+                "navigation": self.navigation(), "boilerplate": self.boilerplate(),
+                "adopted": self.adopted, "history": self.history[-KEEP:],
+                "around": dict(self.around.most_common(AROUND_KEEP)), "terms": dict(self.terms.most_common(KEEP)),
+                "authors": dict(self.authors.most_common(KEEP)), "lines": dict(self.lines.most_common(AROUND_KEEP)),
                 "patterns": dict(self.patterns.most_common(KEEP)),
                 "paths": {role: dict(c.most_common(KEEP)) for role, c in self.paths.items()},
                 "classes": {role: {path: dict(c) for path, c in per.items() if path in dict(
@@ -207,4 +364,7 @@ class SiteProfile:
         return cls(int(data.get("strong_pages", 0)), Counter(data.get("patterns") or {}),
                    {role: Counter(c) for role, c in (data.get("paths") or {}).items()},
                    {role: {path: Counter(c) for path, c in per.items()}
-                    for role, per in (data.get("classes") or {}).items()})
+                    for role, per in (data.get("classes") or {}).items()},
+                   Counter(data.get("around") or {}), Counter(data.get("terms") or {}),
+                   Counter(data.get("authors") or {}), Counter(data.get("lines") or {}),
+                   data.get("adopted"), list(data.get("history") or []))

@@ -16,6 +16,20 @@ from archive.store.connection import Connected, in_slices
 Progress = search_index.Progress
 
 
+def kept_details(new: dict, old: dict) -> dict:
+    """What an earlier capture of the same text said that this one does not: a new theme may show the day without
+    the time, no modified date or no image (a redesign), and the same text keeps them; a value the page now gives
+    otherwise replaces them."""
+    kept = {}
+    for name in ("modified", "image"):
+        if not new.get(name) and old.get(name):
+            kept[name] = old[name]
+    published, before = new.get("published"), old.get("published")
+    if before and (not published or (len(published) == 10 and before[:10] == published)):
+        kept["published"] = before
+    return kept
+
+
 class ArticleRecords(Connected):
     def store_articles(self, items: Iterable[tuple[dict, dict]]) -> Counter:
         """Apply extracted articles with the capture each came from, in one transaction.
@@ -52,9 +66,10 @@ class ArticleRecords(Connected):
             search_index.add_latest(conn, article_id, fields["title"], fields["body"])
             return "new"
         article_id, latest_id, versions, first = row
-        latest = conn.execute("SELECT digest, last_seen, extractor FROM article_versions WHERE id = ?",
-                              [latest_id]).fetchone()
+        latest = conn.execute("SELECT digest, last_seen, extractor, published, modified, image FROM article_versions "
+                              "WHERE id = ?", [latest_id]).fetchone()
         if latest and latest[0] == digest:
+            fields.update(kept_details(fields, dict(zip(("published", "modified", "image"), latest[3:], strict=True))))
             conn.execute(
                 "UPDATE article_versions SET last_seen = max(last_seen, :ts), extractor = :extractor, "
                 + ", ".join(f"{k} = :{k}" for k in version_fields) + " WHERE id = :id",
@@ -125,6 +140,20 @@ class ArticleRecords(Connected):
                 return
             for chunk, marks in in_slices(canonicals):
                 self.conn.execute(f"{removed} WHERE canonical IN ({marks})", chunk)
+
+    def record_profile(self, version: str | None, crawl_id: int | None, host: str = "") -> int:
+        """Record the site profile version in force with the articles crawl `crawl_id` fetched (every article with
+        None) on `host`, and with their latest versions: the way the extractor is recorded, never a new version.
+        How many articles."""
+        where = "canonical IN (SELECT canonical FROM urls WHERE crawl_id = ?)" if crawl_id is not None else "1"
+        args = [crawl_id] if crawl_id is not None else []
+        if host:
+            where += " AND (" + " OR ".join(["canonical LIKE ?"] * 4) + ")"
+            args += [f"{scheme}://{host}{end}%" for scheme in ("http", "https") for end in ("/", ":")]
+        with self.transaction():
+            self.conn.execute(f"UPDATE article_versions SET profile = ? WHERE id IN "
+                              f"(SELECT latest_version FROM articles WHERE {where})", [version, *args])
+            return self.conn.execute(f"UPDATE articles SET profile = ? WHERE {where}", [version, *args]).rowcount
 
     def stored_articles(self) -> set[str]:
         """The canonical URL of every stored article."""

@@ -233,9 +233,16 @@ def _v12(db: sqlite_utils.Database, progress: Progress | None) -> None:
     }, pk="site", not_null={"version", "profile", "updated"})
 
 
+def _v13(db: sqlite_utils.Database, progress: Progress | None) -> None:
+    """The site profile version in force when an article (and each of its versions) was last stored or judged
+    (archive/ops/profile.py, issue 28), beside its extractor: a profile change is not an edit."""
+    db["articles"].add_column("profile", str)
+    db["article_versions"].add_column("profile", str)
+
+
 # A migration may return a line saying what it did to the data (upgrade() says it after its commit).
 Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -34,11 +34,10 @@ def stored(run: CrawlRun) -> dict[str, dict]:
 
 
 def kept(row: dict) -> dict:
-    """What a theme change must leave as it was: the version count, the text, and the fields both themes print
-    alike (the day of publication; its time, the modified date and the lead image are read from each theme's own
-    markup, and are not compared)."""
-    return {"versions": row["versions"], "title": row["title"], "body": row["body"], "author": row["author"],
-            "day": (row["published"] or "")[:10], "section": row["section"], "tags": row["tags"], "lang": row["lang"]}
+    """What a theme change must leave as it was: the version count, the text and every field (the block theme shows
+    no modified date: the same text keeps what the classic theme's capture said)."""
+    return {key: row[key] for key in ("versions", "title", "body", "author", "published", "modified", "section",
+                                      "tags", "image", "lang")}
 
 
 def changed(before: dict[str, dict], after: dict[str, dict]) -> tuple[int, list]:

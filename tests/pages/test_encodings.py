@@ -105,7 +105,7 @@ def _write_warc(path: Path, body: bytes) -> None:
 def test_reextract_repairs_an_article_the_old_rule_stored_as_mojibake(tmp_path, monkeypatch):
     from archive.ops.rebuild import rebuild
 
-    assert EXTRACTOR_VERSION.startswith("arshif-5+")  # a newer extractor: its fields replace the old ones
+    assert EXTRACTOR_VERSION.startswith("arshif-6+")  # a newer extractor: its fields replace the old ones
     data = tmp_path / "data"
     (data / "warc").mkdir(parents=True)
     body = page(nul=True).encode("cp1256")

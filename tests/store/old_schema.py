@@ -161,4 +161,8 @@ MIGRATIONS_AS_SHIPPED: dict[int, list[str]] = {
             updated TEXT NOT NULL
         )""",
     ],
+    13: [
+        "ALTER TABLE articles ADD COLUMN profile TEXT",
+        "ALTER TABLE article_versions ADD COLUMN profile TEXT",
+    ],
 }

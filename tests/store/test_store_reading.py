@@ -36,12 +36,13 @@ def data(tmp_path):
 
 
 def as_older_arshif_left_it(folder) -> None:
-    """The archive at the schema before this one, as the arshif before it made it (schema 12 added the table
-    `site_profiles`)."""
-    assert SCHEMA_VERSION == 12, "a new migration: make this the schema before it"
+    """The archive at the schema before this one, as the arshif before it made it (schema 13 added the column
+    `profile` to articles and their versions)."""
+    assert SCHEMA_VERSION == 13, "a new migration: make this the schema before it"
     conn = sqlite3.connect(folder / "archive.db", isolation_level=None)
-    conn.execute("DROP TABLE site_profiles")
-    conn.execute("DELETE FROM schema_version WHERE version = 12")
+    conn.execute("ALTER TABLE articles DROP COLUMN profile")
+    conn.execute("ALTER TABLE article_versions DROP COLUMN profile")
+    conn.execute("DELETE FROM schema_version WHERE version = 13")
     conn.close()
 
 
