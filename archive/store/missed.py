@@ -8,7 +8,9 @@ refused it, or never judged) and that is not a listing by its URL (`/category/â€
 - its URL pattern (archive.pages.soft404.probe_pattern: `/N/N/N/*/`, `/*.html`) is that of SHAPE_ARTICLES or more
   stored articles: the site's own article template, as its stored articles show it.
 A page detection positively judged something else (noindex, a copy, a WordPress page of another kind, a list of
-linked headlines, a static page by its URL) is counted only when a posts source lists it.
+linked headlines, a static page by its URL) is counted only when a posts source lists it; so is a page the site's
+confident profile knows as its template's static page, listing or author page (archive.pages.profile.kind: the
+about page its menu links on every article).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from archive.pages.not_articles import refused_reason
+from archive.pages.profile import KINDS, SiteProfile
 from archive.pages.shapes import classify, is_probe_url, probe_pattern
+from archive.store.profiles import stored_profiles
 
 SHAPE_ARTICLES = 5  # stored articles sharing a URL pattern that make it the site's article template
 # the site's own listings under a name of their own, not under /category/ or /tag/ (Pelican's, many CMSs')
@@ -39,14 +43,17 @@ def article_patterns(conn: sqlite3.Connection) -> Counter:
     return Counter(probe_pattern(url) for (url,) in conn.execute("SELECT canonical FROM articles"))
 
 
-def evidence(row: dict, patterns) -> str | None:
+def evidence(row: dict, patterns, kind=lambda url: None) -> str | None:
     """Why this page (a row of CrawlRecords.missed_posts' query) is a post, or None when nothing says it is;
-    `patterns` gives article_patterns when called (computed once, only when a page needs it)."""
+    `patterns` gives article_patterns when called (computed once, only when a page needs it), `kind` what the
+    site's profile knows the page as."""
     if row["listed_as_post"] == 1:
         return POSTS
     url = row["canonical"]
     path = urlsplit(url).path or "/"
     if is_probe_url(url) or not _weak(row["detection"]) or classify(url) == "listing" or LISTING_NAME.match(path):
+        return None
+    if kind(url) in KINDS:
         return None
     if row["listed_in_sitemap"]:
         return SITEMAP
@@ -58,14 +65,22 @@ def missed(conn: sqlite3.Connection, rows: list[dict]) -> list[dict]:
     """The rows that are posts, each with its `evidence`, without the columns that decided it."""
     found: list[dict] = []
     known: list[Counter] = []
+    profiles: dict[str, SiteProfile] = {}
 
     def patterns() -> Counter:
         if not known:
             known.append(article_patterns(conn))
         return known[0]
 
+    def kind(url: str) -> str | None:
+        if not profiles:
+            profiles.update({site: SiteProfile.from_dict(found) for site, found in stored_profiles(conn).items()})
+            profiles.setdefault("", SiteProfile())
+        profile = profiles.get((urlsplit(url).hostname or "").lower())
+        return profile.kind(url) if profile is not None else None
+
     for row in rows:
-        why = evidence(row, patterns)
+        why = evidence(row, patterns, kind)
         if why is not None:
             found.append({"canonical": row["canonical"], "reason": row["reason"], "last_fetched": row["last_fetched"],
                           "source": row["source"], "evidence": why})

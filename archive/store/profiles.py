@@ -8,6 +8,12 @@ import json
 from archive.core.times import now_iso
 
 
+def stored_profiles(conn) -> dict[str, dict]:
+    """Site → its stored profile (SiteProfile.as_dict()), for every site that has one."""
+    return {site: json.loads(value) for site, value in
+            conn.execute("SELECT site, profile FROM site_profiles ORDER BY site")}
+
+
 class SiteProfiles:
     """The profiles of a Store's database (`SiteProfiles(store)`): a room of its own, beside the Store's."""
 
@@ -21,8 +27,7 @@ class SiteProfiles:
 
     def all(self) -> dict[str, dict]:
         """Site → profile, for every site that has one."""
-        return {site: json.loads(value) for site, value in
-                self.store.conn.execute("SELECT site, profile FROM site_profiles ORDER BY site")}
+        return stored_profiles(self.store.conn)
 
     def put(self, site: str, profile: dict) -> None:
         with self.store.transaction():

@@ -12,7 +12,8 @@ from archive.pages.profile import CONFIDENT_FROM, SiteProfile, strong_signal
 SITE = "http://127.0.0.1:8000"
 WORDS = ("أعلنت الحكومة اليوم عن خطة جديدة لدعم المزارعين في المناطق الجنوبية بعد موسم جاف طويل أضر بالمحاصيل "
          "وقال الوزير إن الدعم يشمل البذور والأسمدة ومياه الري").split()
-MENU = '<nav><ul><li><a href="/category/a.html">سياسة</a></li><li><a href="/category/b.html">رياضة</a></li></ul></nav>'
+MENU = ('<nav><ul><li><a href="/category/a.html">سياسة</a></li><li><a href="/category/b.html">رياضة</a></li>'
+        '<li><a href="/pages/about.html">من نحن</a></li></ul></nav>')
 
 
 def prose(n: int, start: int = 0) -> str:
@@ -111,6 +112,41 @@ def test_nothing_is_decided_before_the_profile_is_confident():
     assert profile.judge(doc_of(pelican_article(99, 60), url), f"{SITE}/k.html", False, "no article signal") is None
 
 
+def test_a_listed_brief_too_short_for_the_feed_rule_is_taken():
+    url = f"{SITE}/khabar-98.html"
+    doc = doc_of(pelican_article(98, words=20), url)
+    assert detect_article(doc, url, listed=True) == (False, "no article signal")
+    taken = pelican_profile().judge(doc, url, False, "no article signal", listed=True)
+    assert taken and taken[0]
+
+
+def test_the_template_surroundings_name_static_listing_and_author_pages():
+    profile = pelican_profile()
+    found = profile.as_dict()
+    assert found["author_links"] == [f"{SITE}/author/*.html"]
+    assert f"{SITE}/pages/about.html" in found["navigation"] and "من نحن" in found["boilerplate"]
+    assert profile.kind(f"{SITE}/pages/about.html") == "static"
+    assert profile.kind(f"{SITE}/category/b.html") == "listing"
+    assert profile.kind(f"{SITE}/author/x.html") == "author"
+    assert profile.kind(f"{SITE}/khabar-500.html") == "article"
+    # a page of the menu with a weak signal is refused, even when it carries the template
+    url = f"{SITE}/pages/about.html"
+    verdict = profile.judge(doc_of(pelican_article(3), url), url, True, "dateline")
+    assert verdict and verdict[0] is False and "static page" in verdict[1]
+    assert pelican_profile(CONFIDENT_FROM - 1).kind(url) is None
+
+
+def test_wordpress_term_links_are_learned_from_the_articles_own_footer():
+    def post(n: int) -> bytes:
+        footer = (f'<footer class="entry-footer"><a href="/category/news-{n % 3}/" rel="category tag">أخبار</a>'
+                  f'<a href="/tag/t-{n % 5}/" rel="tag">وسم</a></footer></article>')
+        return wordpress_post(n).replace(b"</article>", footer.encode())
+
+    profile = learned((post(n), f"{SITE}/2022/05/0{n % 9 + 1}/maqal-{n}/") for n in range(25))
+    assert profile.term_links() == [f"{SITE}/category/*/", f"{SITE}/tag/*/"]
+    assert profile.kind(f"{SITE}/tag/t-9/") == "listing"
+
+
 def test_listed_and_strong_pages_are_left_alone():
     url = f"{SITE}/pages/privacy.html"
     assert pelican_profile().judge(doc_of(pelican_privacy(), url), url, True, "dateline", listed=True) is None
@@ -141,3 +177,23 @@ def test_round_trip_and_version():
     for n in range(30):
         redesigned.learn(doc_of(pelican_article(n), f"{SITE}/k-{n}.html"), f"{SITE}/k-{n}.html")
     assert redesigned.version != learned((wordpress_post(n), f"{SITE}/2022/05/01/m-{n}/") for n in range(100)).version
+
+
+def test_a_redesign_is_learned_again_and_said_once():
+    from archive.ops.profile import _settle
+
+    stored = SiteProfile.from_dict(json.loads(json.dumps(pelican_profile().as_dict())))
+    first, lines = _settle(stored, SiteProfile(), 0)
+    assert lines == [f"the site profile learned: {first.version}"] and first.adopted == first.version
+    pages = [(wordpress_post(n), f"{SITE}/2022/05/01/m-{n}/") for n in range(25)]
+    misfits = sum(not first.carries_template(doc_of(body, url)) for body, url in pages)
+    assert misfits == 25
+    redesigned, lines = _settle(first, learned(pages), misfits)
+    assert len(lines) == 1 and lines[0].startswith("the site profile changed: 25 of 25 pages")
+    assert redesigned.template()["date"]["classes"] == ["entry-date", "published"]
+    assert [event["how"] for event in redesigned.history] == ["learned", "changed"]
+    again, lines = _settle(redesigned, learned(pages[:10]), 0)  # the next run: the same new template
+    assert lines == [] and again.version == redesigned.version
+    # a few strong pages off the template are not a redesign
+    same, lines = _settle(again, learned((pelican_article(n), f"{SITE}/k-{n}.html") for n in range(3)), 3)
+    assert not [line for line in lines if "changed" in line]

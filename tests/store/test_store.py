@@ -145,3 +145,25 @@ def test_a_newer_or_foreign_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(StoreError, match="not an arshif archive"):
         Store(other)
+
+
+def test_the_same_text_keeps_what_an_earlier_capture_said_of_it(tmp_path):
+    """A redesign (a WordPress block theme) may show the day without the time, no modified date and no image: the
+    same text is no new version, and keeps them; a page that now says otherwise replaces them."""
+    def article(**fields) -> dict:
+        return {"url": "https://example.test/2025/05/23/a/", "title": "افتتاح معرض الكتاب في تورينو",
+                "body": "افتتح «معرض تورينو الدولي للكتاب» أبوابه صباح اليوم.", "extractor": "arshif-6",
+                "published": "2025-05-23T08:10:00+02:00", "modified": "2025-05-24T09:00:00+02:00",
+                "image": "https://example.test/photo.jpg", **fields}
+
+    with Store.open_for_writing(tmp_path / "data") as store:
+        store.store_articles([(article(), {"record_id": "<urn:uuid:1>", "timestamp": "20250523081000"})])
+        poorer = article(published="2025-05-23", modified=None, image=None)
+        assert store.store_articles([(poorer, {"record_id": "<urn:uuid:2>", "timestamp": "20250601000000"})]) \
+            == {"unchanged": 1}
+        other_day = article(published="2025-05-25", modified=None, image="https://example.test/new.jpg")
+        store.store_articles([(other_day, {"record_id": "<urn:uuid:3>", "timestamp": "20250602000000"})])
+        rows = store.conn.execute("SELECT versions, published, modified, image FROM articles").fetchall()
+        versions = store.conn.execute("SELECT published, modified, image FROM article_versions").fetchall()
+    assert rows == [(1, "2025-05-25", "2025-05-24T09:00:00+02:00", "https://example.test/new.jpg")]
+    assert versions == [("2025-05-25", "2025-05-24T09:00:00+02:00", "https://example.test/new.jpg")]
