@@ -41,7 +41,7 @@ from archive.pages.sources import listed_fallback
 # arshif-5: section and tags also from the article's links into the site's category and tag listings, then from the
 # feed's <category> elements (issue 28: Pelican's articles had none)
 # arshif-6: a WordPress block theme's date (`.wp-block-post-date time`) and featured image (`img.wp-post-image`),
-# which its markup gives without the classic theme's classes
+# which its markup gives without the classic theme's classes; Pelican's modified date (`abbr.modified`)
 EXTRACTOR_VERSION = f"arshif-6+trafilatura-{version('trafilatura')}"
 DEFAULT_SITE_NAME = "الإيطالية نيوز"
 DetectorFactory.seed = 0  # langdetect is random without it
@@ -292,7 +292,7 @@ def _section_and_tags(doc, ld: dict, metas: dict, url: str = "",
     if section is None or not tags:
         linked_sections, linked_tags = linked_terms(doc, url) if url else ([], [])
         section = section or _first(*linked_sections)
-        tags = tags or [t for t in linked_tags if t != section]
+        tags = tags or linked_tags  # a tag may share its name with the section (Pelican: both listed)
     section, tags = listed_fallback(section, tags, listed_categories or [])
     return section, list(dict.fromkeys(tags))
 
@@ -402,6 +402,7 @@ def extract_page(body: bytes, url: str, headers: dict[str, str] | None = None,
     stated = [_iso(ld.get("datePublished")), _iso(_meta(metas, "article:published_time")),
               *(_iso(t) for t in times), *(_iso(t) for t in abbr), *(_iso(t) for t in microdata)]
     updated = doc.xpath('//time[contains(@class, "updated")]/@datetime')
+    updated += doc.xpath('//abbr[contains(@class, "modified")]/@title')  # Pelican's, as abbr.published
     modified = _first(_iso(ld.get("dateModified")), _iso(_meta(metas, "article:modified_time")),
                       *(_iso(t) for t in updated))
     section, tags = _section_and_tags(doc, ld, metas, url, listed_categories)
