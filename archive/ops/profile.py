@@ -201,7 +201,9 @@ def crawl_profile(data: Path, store: Store | None, crawl_id: int | None, site: s
     for key in ("taken", "refused", "learned", "unreadable", "truncated"):
         if outcome.get(key):
             stats.set_value(f"arshif/profile/{key}", outcome[key])
-    for stored_as in ("new", "version"):  # the crawl's own counts include the articles the profile took
+    if outcome.get("taken"):  # the crawl's own counts include the articles the profile took
+        stats.inc_value("arshif/articles", outcome["taken"])
+    for stored_as in ("new", "version"):
         if outcome.get(f"stored_{stored_as}"):
             stats.inc_value(f"arshif/articles/{stored_as}", outcome[f"stored_{stored_as}"])
     changed = [line for line in lines if line.startswith("the site profile changed")]
