@@ -31,6 +31,7 @@ from bench.cpu_per_article import baseline_tree, drop_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN2_DAYS, RUN3_DAYS = 31, 32
+BASELINE = "3160b5d"  # the commit before issue 28: arshif as it met Pelican
 
 
 def arshif(tree: Path, *args: str) -> subprocess.CompletedProcess:
@@ -218,6 +219,57 @@ def report(result: dict) -> str:
                      for kind, v in asked.items()]
             lines.append(f"  article pages asked: {sum(len(v) for v in asked.values())}: " + "; ".join(parts))
     return "\n".join(lines)
+
+
+def run(baseline: str | None = BASELINE) -> dict:
+    """`make bench`'s part: this tree's arshif, and `baseline`'s beside it (a git worktree) when given."""
+    result = {"now": measure(ROOT)}
+    if baseline:
+        folder = Path(tempfile.mkdtemp(prefix="pelican-baseline-")) / "tree"
+        tree = baseline_tree(baseline, folder)
+        try:
+            result["baseline"] = measure(tree) if tree is not None else None
+        finally:
+            drop_tree(folder)
+        result["baseline_commit"] = baseline
+    return result
+
+
+ROWS = (("articles stored (of the site's)", lambda r: f"{r['stored']} of {r['of']}"),
+        ("`missed` lines", lambda r: r["missed_lines"]),
+        ("static or listing pages stored as articles",
+         lambda r: len(r["static_pages_stored"]) + len(r["listing_pages_stored"])),
+        ("articles with no section / no tags", lambda r: f"{r['empty_section']} / {r['empty_tags']}"),
+        ("Modified recorded", lambda r: f"{r['modified_recorded']} of {r['with_modified']}"),
+        ("extraction failures said", lambda r: r["extraction_failures"]),
+        ("requests, per second", lambda r: f"{r['requests']}, {r['requests_per_s']}/s"))
+
+
+def markdown(result: dict) -> str:
+    """The part's section of docs/BENCHMARKS.md: each run, before issue 28 and now."""
+    now, before = result["now"], result.get("baseline")
+    names = list(now["runs"])
+    head = "| | " + " | ".join(f"run {n}" + (f": {result['baseline_commit']} / now" if before else "")
+                                 for n in names) + " |"
+    lines = ["### Pelican (issue 28): 120 articles (15 short briefs outside the feeds), 3 static pages, three runs", "",
+             "tests/pelican/'s site (Pelican 4.12, its default theme, pelican-sitemap) served by nginx; run 2 crawls "
+             f"edition 2 (4 new, an edit with a new Modified, one without, one deleted) with the clock {RUN2_DAYS} "
+             f"days on, run 3 a day later with nothing changed. `python -m bench.pelican [--baseline COMMIT]`.", "",
+             head, "|---|" + "---:|" * len(names)]
+    for label, cell in ROWS:
+        values = []
+        for n in names:
+            mine = cell(now["runs"][n])
+            values.append(f"{cell(before['runs'][n])} / {mine}" if before and n in before["runs"] else f"{mine}")
+        lines.append(f"| {label} | " + " | ".join(str(v) for v in values) + " |")
+    two = now["runs"].get(names[1], {}) if len(names) > 1 else {}
+    if "new" in two:
+        edits = (f"edition 2 (now): new stored {two['new_stored']} of {two['new']}; the edit with Modified has "
+                 f"{two['edited_with_modified_versions']} versions, the edit without one "
+                 f"{two['edited_quietly_versions']}; the deleted one marked removed: {two['deleted_marked_removed']}; "
+                 f"untouched articles with one version: {two['untouched_one_version']} of {two['untouched_stored']}")
+        lines += ["", "- " + edits]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:

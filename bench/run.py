@@ -24,6 +24,7 @@ from bench import (
     hostile,
     incremental,
     memory,
+    pelican,
     pelican_real,
     real_pages,
     refresh,
@@ -55,12 +56,12 @@ FULL = {"crawl": 2000, "crawl_cpu": 2000, "replica": 2000, "replica_big": 100_00
         "real_pages": None,  # real_pages: every page
         "revisit_sim": "grid", "hostile": 120,
         "refresh": 2000,  # revisit_sim: the whole grid of policies over both simulated sites
-        "pelican_real": 2000}
+        "pelican_real": 2000, "pelican": "baseline"}
 QUICK = {"crawl": 20, "crawl_cpu": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
          "search": 1000, "search_repeat": 3, "memory": 100,  # memory: only when the crawl part is not run too
-         "real_pages": 30, "revisit_sim": "quick", "hostile": 120, "refresh": 60, "pelican_real": 200}
+         "real_pages": 30, "revisit_sim": "quick", "hostile": 120, "refresh": 60, "pelican_real": 200, "pelican": None}
 PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "memory", "real_pages", "revisit_sim",
-         "hostile", "refresh", "pelican_real")
+         "hostile", "refresh", "pelican_real", "pelican")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -97,6 +98,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
         return hostile.measure(None if quick else hostile.BASELINE, timeout=sizes["hostile"])
     if part == "refresh":  # --refresh of an unchanged replica beside its first crawl, both throttle rules (issue 28)
         return refresh.run(sizes["refresh"], old_seconds=20 if quick else 90)
+    if part == "pelican":  # tests/pelican/'s site, three runs; the commit before issue 28 beside it in full runs
+        return pelican.run(pelican.BASELINE if sizes["pelican"] else None)
     if part == "pelican_real":  # real Arabic news on Pelican, crawled once (issue 28); skipped without the corpus
         return pelican_real.measure(sizes["pelican_real"])
     raise ValueError(part)
@@ -187,6 +190,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
                  *chart("search", "Search latency per query class, arshif vs LIKE, log scale")]
     if results.get("hostile"):
         text.append(hostile.markdown(results["hostile"]))
+    if results.get("pelican"):
+        text.append(pelican.markdown(results["pelican"]))
     if results.get("pelican_real"):
         text.append(pelican_real.markdown(results["pelican_real"]))
     if rep:
@@ -206,7 +211,7 @@ def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
     `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, memory,
-    real_pages, revisit_sim, hostile, refresh, pelican_real) and keep the saved numbers of the others."""
+    real_pages, revisit_sim, hostile, refresh, pelican_real, pelican) and keep the saved numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""

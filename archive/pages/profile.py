@@ -132,12 +132,14 @@ def _container(body):
 
 def _in_prose(element, stop) -> bool:
     """Whether a link sits in a paragraph of text (below `stop`): a link the author wrote, not the template's."""
+    prose = False
     for ancestor in element.iterancestors():
         if ancestor is stop:
+            break
+        if ancestor.tag in ("footer", "header", "nav", "aside"):  # Pelican's `<footer><p>In <a>…` is the template's
             return False
-        if ancestor.tag in ("p", "blockquote", "li") and ancestor.getparent() is not None:
-            return True
-    return False
+        prose = prose or ancestor.tag in ("p", "blockquote", "li")
+    return prose
 
 
 def _same_site_link(a, host: str) -> str | None:
