@@ -53,20 +53,29 @@ def generate(n: int, workers: int = 2) -> list[tuple]:
         return [row for chunk in pool.map(_generate, chunks) for row in chunk]
 
 
-def load(db_path: Path, rows: list[tuple]) -> None:
-    """Articles and their single versions, without the index (it is built and timed afterwards)."""
+def load(db_path: Path, rows: list[tuple], earlier: dict[int, tuple[str, str]] | None = None) -> None:
+    """Articles and their versions, without the index (it is built and timed afterwards). `earlier`: article id →
+    (title, body) of an earlier version of it, stored as its version 1; the row's own text is then version 2."""
     fields = ("canonical", "title", "body", "published", "section", "lang", "author", "tags")
-    when = "20250101000000"
+    earlier = earlier or {}
+    when, before = "20250101000000", "20240101000000"
     with Store(db_path) as store, store.transaction():
         store.table("articles").insert_all(
-            ({"id": n, **dict(zip(fields, row, strict=True)), "word_count": len(row[2].split()), "versions": 1,
-              "latest_version": n, "first_captured": when, "last_captured": when,
+            ({"id": n, **dict(zip(fields, row, strict=True)), "word_count": len(row[2].split()),
+              "versions": 2 if n in earlier else 1, "latest_version": n,
+              "first_captured": before if n in earlier else when, "last_captured": when,
               "capture_record_id": f"<urn:uuid:{n}>", "extractor": "bench"} for n, row in enumerate(rows, 1)),
             batch_size=500)
         store.table("article_versions").insert_all(
-            ({"id": n, "article_id": n, "version": 1, **dict(zip(fields[1:], row[1:], strict=True)), "digest": "",
-              "capture_record_id": f"<urn:uuid:{n}>", "capture_timestamp": when, "first_seen": when,
-              "last_seen": when, "extractor": "bench"} for n, row in enumerate(rows, 1)), batch_size=500)
+            ({"id": n, "article_id": n, "version": 2 if n in earlier else 1,
+              **dict(zip(fields[1:], row[1:], strict=True)), "digest": "", "capture_record_id": f"<urn:uuid:{n}>",
+              "capture_timestamp": when, "first_seen": when, "last_seen": when, "extractor": "bench"}
+             for n, row in enumerate(rows, 1)), batch_size=500)
+        store.table("article_versions").insert_all(
+            ({"id": len(rows) + k, "article_id": n, "version": 1, **dict(zip(fields[1:], rows[n - 1][1:], strict=True)),
+              "title": title, "body": body, "digest": "", "capture_record_id": f"<urn:uuid:e{n}>",
+              "capture_timestamp": before, "first_seen": before, "last_seen": before, "extractor": "bench"}
+             for k, (n, (title, body)) in enumerate(sorted(earlier.items()), 1)), batch_size=500)
 
 
 def time_store_path(rows: list[tuple], path: Path) -> float:
@@ -83,10 +92,16 @@ def time_store_path(rows: list[tuple], path: Path) -> float:
     return len(rows) / elapsed
 
 
+def vocabulary(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """(normal form, articles holding it) of every Arabic body word of 3 letters or more, as the index holds them:
+    where queries are drawn from."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, {search_index.TABLE}, col)")
+    return conn.execute("SELECT term, doc FROM temp.vocab WHERE col = 'body' AND length(term) > 2 "
+                        "AND term GLOB '[ء-ي]*'").fetchall()
+
+
 def choose_queries(conn: sqlite3.Connection, n: int, rng: random.Random) -> dict[str, list[str]]:
-    conn.execute(f"CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, {search_index.TABLE}, col)")
-    terms = conn.execute("SELECT term, doc FROM temp.vocab WHERE col = 'body' AND length(term) > 2 "
-                         "AND term GLOB '[ء-ي]*'").fetchall()
+    terms = vocabulary(conn)
     by_doc = sorted(terms, key=lambda x: x[1])
     rare = [t for t, d in by_doc if d >= 3][:40]  # the rarest words the corpus repeats at all
     mid = [t for t, d in terms if n // 100 <= d <= n // 20]

@@ -56,11 +56,13 @@ def _read(data: Path, row, outcome: Counter) -> tuple[bytes, dict[str, str]] | N
 
 
 def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = None, site_name: str | None = None,
-                  fresh: bool = False) -> tuple[Counter, list[str]]:
+                  fresh: bool = False, judge_all: bool = True) -> tuple[Counter, list[str]]:
     """Learn the site's profile from the strong articles of crawl `crawl_id` (of every crawl with None), starting
     from the stored one (from nothing with `fresh`), store it, and apply it: pages with no signal that fit stored as
     articles, articles taken only by a weak signal that do not fit forgotten, and the version in force recorded with
-    the articles. (counts, lines saying what it did)."""
+    the articles. Without `judge_all`, the pages with no signal fetched before this crawl are judged again only when
+    the profile's version moved (a replay: the same profile would say the same). (counts, lines saying what it
+    did)."""
     host = _host(site) or site
     profiles = SiteProfiles(store)
     stored = SiteProfile.from_dict(None if fresh else profiles.get(host))
@@ -83,7 +85,8 @@ def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = No
     if profile.strong_pages:
         profiles.put(host, profile.as_dict())
     if profile.confident():
-        outcome.update(_judge(data, store, profile, rows, listing, site_name, outcome))
+        moved = not stored.confident() or stored.version != profile.version
+        outcome.update(_judge(data, store, profile, rows, listing, site_name, outcome, judge_all or moved))
         lines.insert(0, f"site profile {profile.version} (learned from {profile.strong_pages} pages with strong "
                         f"signals): {outcome['taken']} page(s) taken as articles by it, {outcome['refused']} refused")
     store.record_profile(profile.version if profile.confident() else None, crawl_id, host)
@@ -116,7 +119,7 @@ def _settle(stored: SiteProfile, run: SiteProfile, misfits: int) -> tuple[SitePr
 
 
 def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_name: str | None,
-           reads: Counter) -> Counter:
+           reads: Counter, judge_all: bool = True) -> Counter:
     outcome: Counter = Counter()
     take, refuse, notes = [], [], []
     patterns = set(profile.article_patterns())
@@ -125,6 +128,8 @@ def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_n
         listed, listed_author = listing.get(canonical, (False, None))
         if is_article and (listed or reason not in WEAK):
             continue
+        if not is_article and not judge_all and not row[8]:
+            continue  # judged in an earlier pass by this same profile
         if not is_article and not reason.startswith("extraction failed") and probe_pattern(canonical) not in patterns:
             continue  # a page with no signal is only taken when it has an article's URL pattern: not read back
         read = _read(data, row, reads)
@@ -172,15 +177,21 @@ def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_n
 
 
 def learn_again(data: Path, store: Store, site_name: str | None = None) -> Counter:
-    """`reextract` and `rebuild`: each site's profile learned afresh from every capture, then applied, so that they
-    reach the articles the crawls reached. Counted `profile_taken` and `profile_refused`."""
+    """`reextract` and `rebuild`: each site's profile learned afresh from the captures, crawl by crawl as the crawls
+    learned it (a redesign is seen where it happened, and each page is judged by the profile of its time), then
+    applied, so that they reach the articles the crawls reached. Counted `profile_taken` and `profile_refused`."""
     outcome: Counter = Counter()
+    crawls: list[int | None] = list(SiteProfiles(store).capture_crawls()) or [None]
     for host in sorted({_host(url) for url in store.stored_articles()}):
-        found, lines = apply_profile(data, store, host, None, site_name, fresh=True)
-        for line in lines:
+        said: list[str] = []
+        for number, crawl_id in enumerate(crawls):
+            found, lines = apply_profile(data, store, host, crawl_id, site_name, fresh=number == 0,
+                                         judge_all=crawl_id is None)
+            said += [line for line in lines if not line.startswith("site profile ")]
+            outcome["profile_taken"] += found["taken"]
+            outcome["profile_refused"] += found["refused"]
+        for line in said + [line for line in lines if line.startswith("site profile ")]:
             logger.warning("%s: %s", host, line)
-        outcome["profile_taken"] += found["taken"]
-        outcome["profile_refused"] += found["refused"]
     return +outcome
 
 

@@ -43,6 +43,12 @@ class SiteProfiles:
                 return self.store.conn.execute("DELETE FROM site_profiles").rowcount
             return self.store.conn.execute("DELETE FROM site_profiles WHERE site = ?", [site]).rowcount
 
+    def capture_crawls(self) -> list[int]:
+        """The crawls that captured a page (200), oldest first: the order `reextract` replays the profile in."""
+        return [row[0] for row in self.store.conn.execute(
+            "SELECT DISTINCT crawl_id FROM captures WHERE crawl_id IS NOT NULL AND record_type = 'response' "
+            "AND status = 200 ORDER BY crawl_id")]
+
     def pages_to_judge(self, crawl_id: int | None) -> list[tuple[str, int, str, str, int, int, str, str, int]]:
         """(canonical, is an article, detection, WARC file, offset, length, record id, timestamp, whether that
         response is new: of crawl `crawl_id`, or any with None, so a page is learned from once) of the latest 200

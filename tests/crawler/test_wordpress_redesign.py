@@ -88,5 +88,11 @@ def test_a_switch_to_the_block_theme_is_one_profile_change_and_no_edit(real_wp_p
     assert sorted(again) == posts
     assert changed(classic, again)[0] == 0, changed(classic, again)
 
+    # reextract learns the profile again crawl by crawl from the captures, and reaches the same articles
+    redone = arshif("--data", str(data), "reextract")
+    assert redone.returncode == 0, redone.stderr
+    assert "0 articles gained, 0 lost" in redone.stderr, redone.stderr
+    assert changed(classic, stored(third))[0] == 0
+
     said = [(run.stdout + run.stderr).count(CHANGED) for run in (second, third)]
     assert said == [1, 0], f"{CHANGED!r} said {said[0]} time(s) by the crawl after the switch, {said[1]} after"
