@@ -4,8 +4,9 @@ Plain SQLite FTS5 splits `بُوتِين` at every diacritic and knows neither t
 is `الأسد` with a conjunction (research/arabic-search.md: recall 0.43). The rules here follow the measured design:
 one original token → one index token (phrases and snippets depend on it); marks, tatweel, presentation forms and
 digit scripts folded; alef forms and hamza seats unified (Unicode decomposition does most of it: أ is ا + hamza
-above); the definite article removed with a keep-list; a light stem (Larkey's light10) for a second column; ة → ه
-and ى → ي only after stemming, since the stemmer uses them to find suffixes. Latin tokens lose their accents
+above); the definite article removed with a keep-list; a light stem (Larkey's light10 without the endings that
+make other words: ان، ية، يه، ي) for a second column; ة → ه and ى → ي only after stemming, since the stemmer
+uses them to find suffixes. Latin tokens lose their accents
 (città = citta). NORMALISER_VERSION changes whenever the output of any function here changes: the index is then
 rebuilt.
 """
@@ -16,7 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "2"  # bump when any output here changes
+NORMALISER_VERSION = "3"  # bump when any output here changes
 
 # letters, digits and the marks that live inside Arabic words (tashkeel, superscript alef, Quranic marks), tatweel
 TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+", re.UNICODE)
@@ -28,7 +29,9 @@ PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 KEEP = frozenset({"الله", "التي", "الذي", "الذين", "اللذين", "اللتين", "اللاتي", "اللواتي", "الا", "الى", "الي"})
 LIGHT10_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
-LIGHT10_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+# light10's suffixes but ان, ية, يه and ي: the dual ending ان is the ending of names (لبنان، سلمان، السودان), and ية
+# and ي make other nouns (مسؤولية is not مسؤول, لبناني is not لبنان); plurals (ون، ين، ات) and ة stay merged
+LIGHT10_SUFFIXES = ("ها", "ات", "ون", "ين", "ه", "ة")
 PROCLITICS = ("و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل")
 ARABIC = re.compile("[\u0600-\u06ff]")
 
@@ -104,7 +107,8 @@ def light_stem(token: str) -> str:
 
 def clitic_variants(word: str) -> list[str]:
     """A normal query word and its forms with a leading proclitic (بميلانو, لميلانو, وبميلانو…), for the query
-    side: expanding the query keeps every index token one original token, and stems names no harder."""
-    if not ARABIC.search(word):
+    side: expanding the query keeps every index token one original token, and stems names no harder. A number or a
+    Latin word takes them too (و40, لـCNN: the tatweel is folded away): Arabic text joins them so."""
+    if not word:
         return [word]
     return [word] + [p + word for p in PROCLITICS]

@@ -89,11 +89,26 @@ def quote(token: str) -> str:
 Known = Callable[[str], bool]
 
 
+PHRASE_FORMS = 64  # a phrase's clitic-variant combinations tried at most (those the index holds, more common first)
+
+
+def phrase_forms(words: list[str], known: Known | None = None) -> list[str]:
+    """The normal forms of a phrase with a proclitic on any of its words (بمجلس النواب for "مجلس النواب"), those whose
+    every token the index holds; the plain form first, always."""
+    per_word = [[v for v in clitic_variants(normal(w)) if known is None or v == normal(w) or known(v)]
+                for w in words]
+    forms = [[]]
+    for variants in per_word:
+        forms = [form + [v] for form in forms for v in variants][:PHRASE_FORMS]
+    return [" ".join(form) for form in forms]
+
+
 def _term_match(term: Term, known: Known | None = None) -> str | None:
     if term.phrase:
-        n = " ".join(normal(w) for w in term.words)
+        forms = phrase_forms(term.words, known) if known is not None else [" ".join(normal(w) for w in term.words)]
         s = " ".join(light_stem(w) for w in term.words)
-        return f"({NORMAL_COLUMNS} : {quote(n)} OR {STEM_COLUMNS} : {quote(s)})"
+        return "(" + " OR ".join([f"{NORMAL_COLUMNS} : {quote(n)}" for n in forms]
+                                 + [f"{STEM_COLUMNS} : {quote(s)}"]) + ")"
     word = term.words[0]
     if term.prefix:
         return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
@@ -131,7 +146,7 @@ def tier_forms(query: Query) -> list[tuple[str, str]]:
             if term.prefix:
                 continue
             for word in term.words:
-                variants = [normal(word)] if term.phrase else clitic_variants(normal(word))
+                variants = clitic_variants(normal(word))
                 forms += [(NORMAL_COLUMNS, v) for v in variants]
                 forms.append((STEM_COLUMNS, light_stem(word)))
     return list(dict.fromkeys(forms))
