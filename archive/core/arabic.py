@@ -33,6 +33,8 @@ LIGHT10_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 # and ي make other nouns (مسؤولية is not مسؤول, لبناني is not لبنان); plurals (ون، ين، ات) and ة stay merged
 LIGHT10_SUFFIXES = ("ها", "ات", "ون", "ين", "ه", "ة")
 PROCLITICS = ("و", "ف", "ب", "ك", "ل", "وب", "وك", "ول", "فب", "فك", "فل")
+# a two-letter word takes no proclitic: و + طن is the normal form of الوطن, ب + ان of البان
+SHORTEST_WITH_CLITICS = 3
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
@@ -86,14 +88,11 @@ def light_stem(token: str) -> str:
         return ITALIAN_ENDING.sub("", word)
     if word.endswith("ى"):  # مستشفى and مستشفي must stem alike: final ى is stripped as ي is
         word = word[:-1] + "ي"
-    if word not in KEEP:
+    if word not in KEEP:  # (light10's bare و is left on: a query adds the proclitics, as for normal forms)
         for prefix in LIGHT10_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
                 word = word[len(prefix):]
                 break
-        else:
-            if word.startswith("و") and len(word) >= 4:
-                word = word[1:]
     changed = True
     while changed:
         changed = False
@@ -106,9 +105,10 @@ def light_stem(token: str) -> str:
 
 
 def clitic_variants(word: str) -> list[str]:
-    """A normal query word and its forms with a leading proclitic (بميلانو, لميلانو, وبميلانو…), for the query
-    side: expanding the query keeps every index token one original token, and stems names no harder. A number or a
-    Latin word takes them too (و40, لـCNN: the tatweel is folded away): Arabic text joins them so."""
-    if not word:
+    """A normal form or stem of a query word and its forms with a leading proclitic (بميلانو, لميلانو, وبميلانو…),
+    for the query side: expanding the query keeps every index token one original token, and stems names no
+    harder. A number or a Latin word takes them too (و40, لـCNN: the tatweel is folded away): Arabic text joins
+    them so."""
+    if not word or (ARABIC.search(word) and len(word) < SHORTEST_WITH_CLITICS):
         return [word]
     return [word] + [p + word for p in PROCLITICS]

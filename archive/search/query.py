@@ -89,14 +89,19 @@ def quote(token: str) -> str:
 Known = Callable[[str], bool]
 
 
+def word_forms(word: str) -> tuple[list[str], list[str]]:
+    """The index forms a query word matches (the rule the MATCH expression and the snippets share): its normal form
+    and its light stem, each with its proclitic variants."""
+    return clitic_variants(normal(word)), clitic_variants(light_stem(word))
+
+
 PHRASE_FORMS = 64  # a phrase's clitic-variant combinations tried at most (those the index holds, more common first)
 
 
 def phrase_forms(words: list[str], known: Known | None = None) -> list[str]:
     """The normal forms of a phrase with a proclitic on any of its words (بمجلس النواب for "مجلس النواب"), those whose
     every token the index holds; the plain form first, always."""
-    per_word = [[v for v in clitic_variants(normal(w)) if known is None or v == normal(w) or known(v)]
-                for w in words]
+    per_word = [[v for v in word_forms(w)[0] if known is None or v == normal(w) or known(v)] for w in words]
     forms = [[]]
     for variants in per_word:
         forms = [form + [v] for form in forms for v in variants][:PHRASE_FORMS]
@@ -112,7 +117,8 @@ def _term_match(term: Term, known: Known | None = None) -> str | None:
     word = term.words[0]
     if term.prefix:
         return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
-    forms = [(NORMAL_COLUMNS, v) for v in clitic_variants(normal(word))] + [(STEM_COLUMNS, light_stem(word))]
+    normals, stems = word_forms(word)
+    forms = [(NORMAL_COLUMNS, v) for v in normals] + [(STEM_COLUMNS, v) for v in stems]
     alternatives = [f"{columns} : {quote(form)}" for columns, form in dict.fromkeys(forms)
                     if known is None or known(form)]
     return "(" + " OR ".join(alternatives) + ")" if alternatives else None
@@ -146,7 +152,6 @@ def tier_forms(query: Query) -> list[tuple[str, str]]:
             if term.prefix:
                 continue
             for word in term.words:
-                variants = clitic_variants(normal(word))
-                forms += [(NORMAL_COLUMNS, v) for v in variants]
-                forms.append((STEM_COLUMNS, light_stem(word)))
+                normals, stems = word_forms(word)
+                forms += [(NORMAL_COLUMNS, v) for v in normals] + [(STEM_COLUMNS, v) for v in stems]
     return list(dict.fromkeys(forms))

@@ -2,8 +2,8 @@
 
 The index holds normal forms only, and FTS5's own snippet() would show them (`الرييس` for `الرئيس`): useless to a
 reader. So the words are found again here, in the original text, with the same tokeniser and the same rules the
-MATCH expression uses (`archive.search.query`): a token matches a word when its normal form is the word's normal form
-or a clitic variant of it, or when their light stems agree; a prefix when its normal form starts with the
+MATCH expression uses (`archive.search.query.word_forms`): a token matches a word when its normal form or light stem
+is the word's or a proclitic variant of it; a prefix when its normal form starts with the
 prefix; a phrase when consecutive tokens match it word by word. Tashkeel, tatweel and «» stay as written.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from archive.core.arabic import TOKEN, clitic_variants, light_stem, normal, tokens
-from archive.search.query import Query, Term
+from archive.core.arabic import TOKEN, light_stem, normal, tokens
+from archive.search.query import Query, Term, word_forms
 
 Segment = tuple[str, bool]  # (text, matched)
 
@@ -26,7 +26,7 @@ class Matcher:
         self.normals: set[str] = set()        # a word's normal form and its clitic variants
         self.stems: set[str] = set()
         self.prefixes: tuple[str, ...] = ()
-        self.phrases: list[list[tuple[str, str]]] = []   # (normal, stem) word by word
+        self.phrases: list[list[tuple[set[str], set[str]]]] = []   # (normal forms, stems) word by word
         self._seen: dict[str, bool] = {}      # token as written → whether it matches a word or prefix
         for clause in query.clauses:
             for term in clause:
@@ -34,13 +34,13 @@ class Matcher:
 
     def _add(self, term: Term) -> None:
         if term.phrase:
-            self.phrases.append([(normal(w), light_stem(w)) for w in term.words])
+            self.phrases.append([tuple(map(set, word_forms(w))) for w in term.words])
         elif term.prefix:
             self.prefixes += (normal(term.words[0]),)
         else:
-            word = term.words[0]
-            self.normals.update(clitic_variants(normal(word)))
-            self.stems.add(light_stem(word))
+            normals, stems = word_forms(term.words[0])
+            self.normals.update(normals)
+            self.stems.update(stems)
 
     def _decide(self, token: str) -> bool:
         n = normal(token)
@@ -61,8 +61,8 @@ class Matcher:
             size = len(phrase)
             first_n, first_s = phrase[0]
             for i in range(len(toks) - size + 1):
-                if (normals[i] == first_n or stems[i] == first_s) and all(
-                        normals[i + k] == phrase[k][0] or stems[i + k] == phrase[k][1] for k in range(1, size)):
+                if (normals[i] in first_n or stems[i] in first_s) and all(
+                        normals[i + k] in phrase[k][0] or stems[i + k] in phrase[k][1] for k in range(1, size)):
                     hit[i:i + size] = [True] * size
         return hit
 
