@@ -86,7 +86,8 @@ def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = No
         profiles.put(host, profile.as_dict())
     if profile.confident():
         moved = not stored.confident() or stored.version != profile.version
-        outcome.update(_judge(data, store, profile, rows, listing, site_name, outcome, judge_all or moved))
+        outcome.update(_judge(data, store, profile, rows, listing, site_name, outcome, judge_all or moved,
+                              crawl_id))
         lines.insert(0, f"site profile {profile.version} (learned from {profile.strong_pages} pages with strong "
                         f"signals): {outcome['taken']} page(s) taken as articles by it, {outcome['refused']} refused")
     store.record_profile(profile.version if profile.confident() else None, crawl_id, host)
@@ -119,7 +120,7 @@ def _settle(stored: SiteProfile, run: SiteProfile, misfits: int) -> tuple[SitePr
 
 
 def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_name: str | None,
-           reads: Counter, judge_all: bool = True) -> Counter:
+           reads: Counter, judge_all: bool = True, crawl_id: int | None = None) -> Counter:
     outcome: Counter = Counter()
     take, refuse, notes = [], [], []
     patterns = set(profile.article_patterns())
@@ -169,6 +170,8 @@ def _judge(data: Path, store: Store, profile: SiteProfile, rows, listing, site_n
         for stored_as, count in store.store_articles(take).items():
             outcome[f"stored_{stored_as}"] += count
     if refuse:
+        if crawl_id is not None:  # stored new by this crawl, then refused: not new articles of the run after all
+            outcome["stored_new"] -= store.first_stored_in(crawl_id, refuse)
         store.forget_articles(refuse)
     if notes:
         store.note_detection(notes)
@@ -214,7 +217,7 @@ def crawl_profile(data: Path, store: Store | None, crawl_id: int | None, site: s
             stats.set_value(f"arshif/profile/{key}", outcome[key])
     if outcome.get("taken"):  # the crawl's own counts include the articles the profile took
         stats.inc_value("arshif/articles", outcome["taken"])
-    for stored_as in ("new", "version"):
+    for stored_as in ("new", "version"):  # (new may be below 0: articles stored new, then refused)
         if outcome.get(f"stored_{stored_as}"):
             stats.inc_value(f"arshif/articles/{stored_as}", outcome[f"stored_{stored_as}"])
     changed = [line for line in lines if line.startswith("the site profile changed")]

@@ -155,6 +155,17 @@ class ArticleRecords(Connected):
                               f"(SELECT latest_version FROM articles WHERE {where})", [version, *args])
             return self.conn.execute(f"UPDATE articles SET profile = ? WHERE {where}", [version, *args]).rowcount
 
+    def first_stored_in(self, crawl_id: int, canonicals: list[str]) -> int:
+        """How many of these articles have one version, from a capture of crawl `crawl_id`: stored new by it."""
+        found = 0
+        for at in range(0, len(canonicals), 900):
+            chunk = canonicals[at:at + 900]
+            found += self.conn.execute(
+                "SELECT count(*) FROM articles a JOIN captures c ON c.record_id = a.capture_record_id "
+                f"WHERE a.versions = 1 AND c.crawl_id = ? AND a.canonical IN ({', '.join('?' * len(chunk))})",
+                [crawl_id, *chunk]).fetchone()[0]
+        return found
+
     def stored_articles(self) -> set[str]:
         """The canonical URL of every stored article."""
         return {row[0] for row in self.conn.execute("SELECT canonical FROM articles")}
