@@ -189,7 +189,7 @@ def markdown(result: dict) -> str:
         "",
         f"- crawl: {result['seconds']} s, {result['requests']:,} requests ({result['requests_per_s']}/s), statuses "
         f"{result['statuses']}, exit {result['exit']}; the crawl's own count: {result['crawl_articles_said']} article "
-        f"pages (stats `articles`: those it judged articles, the two the profile refused at its close among them), "
+        f"pages (stats `articles`: the pages it judged articles, those its profile refused at the close among them), "
         f"{result['extraction_failures']} extraction failure(s)",
         f"- `arshif missed` lists {result['missed_lines']} page(s); of the {len(result['lost'])} article(s) not "
         "stored it says: " + (", ".join(f"{why!r} {k}" for why, k in result["lost_reasons"].items()) or "–")
