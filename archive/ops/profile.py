@@ -69,7 +69,7 @@ def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = No
     rows = [row for row in profiles.pages_to_judge(crawl_id) if not host or _host(row[0]) == host]
     listing = store.listing_facts()
     outcome: Counter = Counter()
-    run, misfits = SiteProfile(), 0
+    run, misfits, judged_by = SiteProfile(), 0, stored.confident()
     for row in rows:
         canonical, is_article, reason = row[0], row[1], row[2]
         listed = listing.get(canonical, (False, None))[0]
@@ -79,7 +79,7 @@ def apply_profile(data: Path, store: Store, site: str, crawl_id: int | None = No
         doc = parse_html(read[0], canonical, html_encoding(read[0], read[1]["Content-Type"])) if read else None
         if doc is not None:
             run.learn(doc, canonical)
-            misfits += stored.confident() and not stored.carries_template(doc)
+            misfits += judged_by and not stored.carries_template(doc)
     outcome["learned"] = run.strong_pages
     profile, lines = _settle(stored, run, misfits)
     if profile.strong_pages:
