@@ -366,29 +366,35 @@ def choose(conn: sqlite3.Connection, n: int, rng: random.Random, per_class: int)
             "phrase": phrases, "common word --since": common}
 
 
-def exact(conn: sqlite3.Connection, match: str, since: str | None, all_versions: bool,
+def exact(conn: sqlite3.Connection, match: str, own: str | None, since: str | None, all_versions: bool,
           limit: int) -> tuple[list[int], int]:
-    """The top `limit` article ids by FTS5's bm25 with the product's weights over every match, newer first on equal
-    scores, then the higher id; and how many articles match. With all_versions, an article's best version."""
+    """The top `limit` article ids of the documented ranking, computed over every match: articles that match `own`
+    (the query's own forms) first, then FTS5's bm25 with the product's weights, newer first on equal scores, then
+    the higher id; and how many articles match. With all_versions, an article's best version by the same order."""
+    owned = f"rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)" if own else "1"
+    first = [own] if own else []
     if not all_versions:
         cond = " AND substr(a.published, 1, 10) >= ?" if since else ""
         rows = conn.execute(
-            f"SELECT a.id, count(*) OVER () FROM (SELECT rowid AS r, {SCORE} AS score FROM {TABLE} "
+            f"SELECT a.id, count(*) OVER () FROM (SELECT rowid AS r, {SCORE} AS score, {owned} AS own FROM {TABLE} "
             f"WHERE {TABLE} MATCH ? AND rowid > 0) AS hits JOIN articles a ON a.id = hits.r WHERE 1{cond} "
-            "ORDER BY hits.score DESC, a.published DESC, a.id DESC LIMIT ?",
-            [match] + ([since] if since else []) + [limit]).fetchall()
+            "ORDER BY hits.own DESC, hits.score DESC, a.published DESC, a.id DESC LIMIT ?",
+            first + [match] + ([since] if since else []) + [limit]).fetchall()
         return [r[0] for r in rows], rows[0][1] if rows else 0
     cond = " AND substr(v.published, 1, 10) >= ?" if since else ""
     extra = [since] if since else []
     rows = conn.execute(
-        f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ?), "
-        "found AS (SELECT v.article_id AS article, v.published AS published, hits.score AS score FROM hits "
-        f"JOIN articles a ON a.id = hits.r JOIN article_versions v ON v.id = a.latest_version WHERE hits.r > 0{cond} "
-        "UNION ALL SELECT v.article_id, v.published, hits.score FROM hits JOIN article_versions v ON v.id = -hits.r "
-        f"WHERE hits.r < 0{cond}), "
-        "best AS (SELECT article, max(score) AS score, published FROM found GROUP BY article) "
-        "SELECT article, count(*) OVER () FROM best ORDER BY score DESC, published DESC, article DESC LIMIT ?",
-        [match] + extra + extra + [limit]).fetchall()
+        f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {SCORE} AS score, {owned} AS own FROM {TABLE} "
+        f"WHERE {TABLE} MATCH ?), "
+        "found AS (SELECT v.article_id AS article, v.published AS published, hits.score AS score, hits.own AS own "
+        "FROM hits JOIN articles a ON a.id = hits.r JOIN article_versions v ON v.id = a.latest_version "
+        f"WHERE hits.r > 0{cond} UNION ALL SELECT v.article_id, v.published, hits.score, hits.own FROM hits "
+        f"JOIN article_versions v ON v.id = -hits.r WHERE hits.r < 0{cond}), "
+        "best AS (SELECT article, score, own, published, row_number() OVER (PARTITION BY article "
+        "ORDER BY own DESC, score DESC) AS n FROM found) "
+        "SELECT article, count(*) OVER () FROM best WHERE n = 1 "
+        "ORDER BY own DESC, score DESC, published DESC, article DESC LIMIT ?",
+        first + [match] + extra + extra + [limit]).fetchall()
     return [r[0] for r in rows], rows[0][1] if rows else 0
 
 
@@ -411,8 +417,10 @@ def measure(conn: sqlite3.Connection, queries: dict[str, list[str]], since: str,
         per_query: list[tuple[float, str]] = []  # each query's median at --limit 20
         for q in qs:
             match = to_match(parse(q), known)
-            latest, found = exact(conn, match, filters.since, False, max(LIMITS)) if match else ([], 0)
-            every, _ = exact(conn, match, filters.since, True, max(LIMITS)) if match else ([], 0)
+            own = to_match(parse(q), known, stems=False) if match else None
+            own = own if own != match else None
+            latest, found = exact(conn, match, own, filters.since, False, max(LIMITS)) if match else ([], 0)
+            every, _ = exact(conn, match, own, filters.since, True, max(LIMITS)) if match else ([], 0)
             matches.append(found)
             for mode, limit, all_versions in MODES:
                 for _ in range(repeat if mode == "limit 20" else 1):

@@ -108,30 +108,32 @@ def phrase_forms(words: list[str], known: Known | None = None) -> list[str]:
     return [" ".join(form) for form in forms]
 
 
-def _term_match(term: Term, known: Known | None = None) -> str | None:
+def _term_match(term: Term, known: Known | None = None, stems: bool = True) -> str | None:
     if term.phrase:
         forms = phrase_forms(term.words, known) if known is not None else [" ".join(normal(w) for w in term.words)]
         s = " ".join(light_stem(w) for w in term.words)
         return "(" + " OR ".join([f"{NORMAL_COLUMNS} : {quote(n)}" for n in forms]
-                                 + [f"{STEM_COLUMNS} : {quote(s)}"]) + ")"
+                                 + ([f"{STEM_COLUMNS} : {quote(s)}"] if stems else [])) + ")"
     word = term.words[0]
     if term.prefix:
         return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
-    normals, stems = word_forms(word)
-    forms = [(NORMAL_COLUMNS, v) for v in normals] + [(STEM_COLUMNS, v) for v in stems]
+    normals, stemmed = word_forms(word)
+    forms = [(NORMAL_COLUMNS, v) for v in normals] + ([(STEM_COLUMNS, v) for v in stemmed] if stems else [])
     alternatives = [f"{columns} : {quote(form)}" for columns, form in dict.fromkeys(forms)
                     if known is None or known(form)]
     return "(" + " OR ".join(alternatives) + ")" if alternatives else None
 
 
-def to_match(query: Query, known: Known | None = None) -> str | None:
+def to_match(query: Query, known: Known | None = None, stems: bool = True) -> str | None:
     """The FTS5 MATCH expression over the index's normal-form and light-stem columns (archive.search.index).
 
     `known(token)` says whether the index holds a token at all: alternatives it does not hold are left out
-    (a clitic variant nobody wrote costs a doclist lookup per row), and None means nothing can match."""
+    (a clitic variant nobody wrote costs a doclist lookup per row), and None means nothing can match.
+    `stems=False` matches the query's own forms only (with their clitics): the articles that rank first
+    (archive.search.searcher). Exclusions keep their stems either way."""
     clauses = []
     for clause in query.clauses:
-        terms = [m for m in (_term_match(t, known) for t in clause) if m]
+        terms = [m for m in (_term_match(t, known, stems) for t in clause) if m]
         if not terms:
             return None
         clauses.append("(" + " OR ".join(terms) + ")")

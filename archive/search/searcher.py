@@ -1,7 +1,9 @@
 """`arshif search` as a library: a query and filters in, ranked hits with snippets (or counts) out.
 
-Ranking is FTS5's bm25 over the four index columns, weighted so that an exact form in the title counts most
-(archive.search.index.WEIGHTS), newer first on ties. Filters are resolved against the values the archive
+Ranking: articles that hold the query as typed (its own forms, with their clitics) come before those that match
+only through a stem (a plural, a feminine, a suffixed pronoun); within each, FTS5's bm25 over the four index
+columns, weighted so that an exact form in the title counts most (archive.search.index.WEIGHTS); newer first on
+ties. Filters are resolved against the values the archive
 actually holds, the way a researcher types them: `--section السياسة` finds the section سياسة, `--author` matches
 any part of a name, `--since ٢٠٢١-٠٩` is a month. A filter value the archive has never seen is a SearchError
 (one line, with the values it does have), as is a query with nothing to look for.
@@ -143,30 +145,37 @@ class Searcher:
                 params.append(bound)
         return where, params
 
-    def _match(self, text: str) -> tuple[Query, str | None]:
+    def _match(self, text: str) -> tuple[Query, str | None, str | None]:
+        """The query, its MATCH expression, and the MATCH of its own forms when that differs (None: every match
+        ranks alike, all holding the own forms or none)."""
         query = parse(text)
-        return query, to_match(query, self.known)
+        match = to_match(query, self.known)
+        own = to_match(query, self.known, stems=False) if match else None
+        return query, match, (own if own not in (None, match) else None)
 
     SCORE = f"-bm25({TABLE}, {', '.join(map(str, WEIGHTS))})"
 
-    def _located(self, match: str, filters: Filters, all_versions: bool) -> tuple[str, list]:
-        """SQL for every match as (article, version_id, score, published, section), filters applied."""
+    def _located(self, match: str, filters: Filters, all_versions: bool,
+                 own: str | None = None) -> tuple[str, list]:
+        """SQL for every match as (article, version_id, score, published, section, own), filters applied; `own`
+        is 1 for a version that matches the MATCH `own` (every match when it is None)."""
+        owned = (f"{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)" if own else "1")
         if not all_versions:
             where, params = self._filters(filters, "a", False)
             return (f"SELECT a.id AS article, a.latest_version AS version_id, {self.SCORE} AS score, "
-                    f"a.published AS published, a.section AS section FROM {TABLE} JOIN articles a ON a.id = "
-                    f"{TABLE}.rowid WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
-                    + "".join(f" AND {w}" for w in where), [match] + params)
+                    f"a.published AS published, a.section AS section, {owned} AS own FROM {TABLE} "
+                    f"JOIN articles a ON a.id = {TABLE}.rowid WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
+                    + "".join(f" AND {w}" for w in where), [own] * bool(own) + [match] + params)
         where, params = self._filters(filters, "v", True)
         conditions = "".join(f" AND {w}" for w in where)
-        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS score FROM {TABLE} "
-               f"WHERE {TABLE} MATCH ?) "
+        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS score, {owned} AS own "
+               f"FROM {TABLE} WHERE {TABLE} MATCH ?) "
                "SELECT a.id AS article, v.id AS version_id, hits.score AS score, v.published AS published, "
-               "v.section AS section FROM hits JOIN articles a ON a.id = hits.r "
+               "v.section AS section, hits.own AS own FROM hits JOIN articles a ON a.id = hits.r "
                f"JOIN article_versions v ON v.id = a.latest_version WHERE hits.r > 0{conditions} "
-               "UNION ALL SELECT v.article_id, v.id, hits.score, v.published, v.section FROM hits "
+               "UNION ALL SELECT v.article_id, v.id, hits.score, v.published, v.section, hits.own FROM hits "
                f"JOIN article_versions v ON v.id = -hits.r WHERE hits.r < 0{conditions}")
-        return sql, [match] + params + params
+        return sql, [own] * bool(own) + [match] + params + params
 
     def matching(self, text: str | None, filters: Filters | None = None, sort: str = "relevance",
                  all_versions: bool = False, limit: int | None = 20) -> tuple[Query | None, list[tuple]]:
@@ -181,25 +190,25 @@ class Searcher:
             rows = self._run(f"SELECT id, latest_version, 0.0, published FROM articles a "
                              f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT ?", params + [limit or -1])
             return None, rows
-        query, match = self._match(text)
+        query, match, own = self._match(text)
         if match is None:
             return query, []
         if sort == "relevance" and not all_versions:
-            return query, self._best(match, query, filters, limit)
-        sql, params = self._located(match, filters, all_versions)
-        if all_versions:
-            # SQLite takes the bare columns of a max() group from the row that holds the maximum
-            sql = (f"SELECT article, version_id, max(score) AS score, published FROM ({sql}) GROUP BY article")
-        else:
-            sql = f"SELECT article, version_id, score, published FROM ({sql})"
-        order = {"relevance": "score DESC, published DESC, article DESC",
+            return query, self._best(match, own, query, filters, limit)
+        sql, params = self._located(match, filters, all_versions, own if sort == "relevance" else None)
+        if all_versions:  # an article's best version by the ranking's own order stands for it
+            sql = (f"SELECT article, version_id, score, published, own FROM (SELECT *, row_number() OVER "
+                   f"(PARTITION BY article ORDER BY own DESC, score DESC) AS n FROM ({sql})) WHERE n = 1")
+        order = {"relevance": "own DESC, score DESC, published DESC, article DESC",
                  "newest": "published DESC, article DESC", "oldest": "published ASC, article ASC"}[sort]
-        return query, self._run(f"SELECT * FROM ({sql}) ORDER BY {order} LIMIT ?", params + [limit or -1])
+        return query, self._run(f"SELECT article, version_id, score, published FROM ({sql}) ORDER BY {order} "
+                                "LIMIT ?", params + [limit or -1])
 
     EXACT_UP_TO = 5000      # matches: below this, every match is scored
     CANDIDATES = 200        # the fewest articles a top tier must hold to be ranked alone
 
-    def _best(self, match: str, query: Query, filters: Filters, limit: int | None) -> list[tuple]:
+    def _best(self, match: str, own: str | None, query: Query, filters: Filters,
+              limit: int | None) -> list[tuple]:
         """Ranked inside FTS5 alone, then a few more than asked for read, so that equal scores go newest first.
 
         A word in tens of thousands of articles is ranked among the articles that have it in the highest
@@ -215,21 +224,39 @@ class Searcher:
             if self._found_in(match, self.EXACT_UP_TO, restrict, params):
                 top = self._tiered(match, query, restrict, params, wanted, limit)
         if top is None:
-            top = self._run(f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+            top = self._run(f"SELECT rowid, {self.SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                             f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
+        if own is not None and top:
+            top = self._own_first(match, own, top, restrict, params, wanted, limit)
         if not top:
             return []
-        scores = dict(top)
+        ranked = {rowid: (score, owned) for rowid, score, owned in top}
         details = {}
-        ids = list(scores)
+        ids = list(ranked)
         for at in range(0, len(ids), 900):
             chunk = ids[at:at + 900]
             for article, version_id, published in self.conn.execute(
                     f"SELECT id, latest_version, published FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
                     chunk):
-                details[article] = (article, version_id, scores[article], published)
-        rows = sorted(details.values(), key=lambda r: (-r[2], _desc(r[3]), -r[0]))
+                details[article] = (article, version_id, ranked[article][0], published)
+        rows = sorted(details.values(), key=lambda r: (-ranked[r[0]][1], -r[2], _desc(r[3]), -r[0]))
         return rows if limit is None else rows[:limit]
+
+    def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
+                   limit: int | None) -> list[tuple]:
+        """`top` (best bm25 first) flagged with whether each holds the query's own forms, and ranked so that those
+        come first. When the best `limit` by bm25 all hold them, they are also the best by this order: the flags
+        of those few are read (a seek per article). Otherwise every match is ranked own forms first."""
+        if limit is not None:
+            ids = [rowid for rowid, *_ in top]
+            owned = {r for (r,) in self._run(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid IN "
+                                             f"({', '.join('?' * len(ids))})", [own] + ids)}
+            if all(rowid in owned for rowid, *_ in top[:limit]):
+                return [(rowid, score, int(rowid in owned)) for rowid, score, _ in top]
+        return self._run(f"SELECT rowid, {self.SCORE} AS score, {TABLE}.rowid IN (SELECT rowid FROM {TABLE} "
+                         f"WHERE {TABLE} MATCH ? AND rowid > 0) AS own FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                         f"{TABLE}.rowid > 0{restrict} ORDER BY own DESC, score DESC LIMIT ?",
+                         [own, match] + params + [wanted])
 
     WHOLE = 8000            # articles: the rarest forms are scored wherever they occur, up to this many in all
 
@@ -284,7 +311,7 @@ class Searcher:
                    "SELECT twice.r, twice.s - once.s AS score FROM twice JOIN once ON once.r = twice.r "
                    "ORDER BY score DESC LIMIT ?")
             found.update(self._run(sql, [f"({match}) AND ({forms})"] + params + [forms, wanted]))
-        return sorted(found.items(), key=lambda item: -item[1])[:wanted]
+        return [(rowid, score, 1) for rowid, score in sorted(found.items(), key=lambda item: -item[1])[:wanted]]
 
     def _articles_with(self, phrase: str, at_most: int) -> int:
         """How many latest versions hold a phrase, counted up to `at_most`; remembered by this searcher."""
@@ -307,7 +334,7 @@ class Searcher:
         return self._hits(query, rows)
 
     def count(self, text: str, filters: Filters | None = None, all_versions: bool = False) -> int:
-        _, match = self._match(text)
+        _, match, _ = self._match(text)
         if match is None:
             return 0
         sql, params = self._located(match, filters or Filters(), all_versions)
@@ -318,7 +345,7 @@ class Searcher:
         """Matching articles per month (oldest first) or per section (largest first)."""
         if by not in COUNT_BY:
             raise SearchError(f"--count-by: one of {', '.join(COUNT_BY)}")
-        _, match = self._match(text)
+        _, match, _ = self._match(text)
         if match is None:
             return []
         sql, params = self._located(match, filters or Filters(), all_versions)

@@ -338,3 +338,31 @@ def test_reading_commands_import_nothing_heavy(crawled_wordpress, command):
     assert loaded, "no -X importtime lines: the check would pass whatever is imported"
     assert "click" in loaded and "archive.cli" in loaded
     assert loaded & HEAVY == set()
+
+
+def test_the_word_as_typed_ranks_before_its_relatives(tmp_path):
+    """A short article full of «المهاجرون» has the higher bm25 for مهاجر than long articles that mention «مهاجر»
+    once; the articles with the word as typed still come first (docs/searching.md, Ranking), in every path."""
+    filler = "ناقش المجلس البلدي في المدينة خطة النقل العام وتوسيع الحدائق وصيانة المدارس القديمة قبل الشتاء. "
+    rows = [article(f"https://italianews.test/own-{n}", f"تقرير رقم {n} عن البلدية",
+                    filler * 6 + f"والتقى رئيس البلدية مهاجر من تونس في الحي {n}. " + filler * 6)
+            for n in range(8)]
+    rows.append(article("https://italianews.test/relatives", "المهاجرون والمهاجرات في روما",
+                        "المهاجرون يعملون. المهاجرات يدرسن. وصل مهاجرون جدد."))
+    rows += [article(f"https://italianews.test/other-{n}", f"خبر رياضي {n}", filler * 2) for n in range(21)]
+    store = Store(tmp_path / "archive.db")
+    store.store_articles((row, cap(n)) for n, row in enumerate(rows, 1))
+    searcher = store.searcher()
+    plain = searcher.conn.execute(
+        f"SELECT rowid FROM {search_index.TABLE} WHERE {search_index.TABLE} MATCH ? "
+        f"ORDER BY bm25({search_index.TABLE}, {', '.join(map(str, search_index.WEIGHTS))}) "
+        "LIMIT 1", [searcher._match("مهاجر")[1]]).fetchone()[0]
+    relatives = searcher.conn.execute("SELECT id FROM articles WHERE canonical LIKE '%relatives'").fetchone()[0]
+    assert plain == relatives, "the fixture must make bm25 alone put the relative first"
+    for ranked in (searcher.search("مهاجر", limit=20), searcher.search("مهاجر", limit=3),
+                   searcher.search("مهاجر", all_versions=True, limit=20)):
+        urls = [h.url for h in ranked]
+        assert "https://italianews.test/relatives" not in urls[:min(8, len(urls))], urls
+    every = [h.url for h in searcher.search("مهاجر", limit=20)]
+    assert every[-1].endswith("relatives") and len(every) == 9
+    store.close()
