@@ -27,15 +27,22 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 
 from archive.core.arabic import NORMALISER_VERSION, TOKEN, light_stem, normal
+from archive.search import impact
+from archive.search.columns import (
+    COLUMNS,
+    K1,
+    NORMAL_COLUMNS,
+    SCORE,
+    STEM_COLUMNS,
+    TABLE,
+    TOP_NORMAL,
+    TOP_STEM,
+    WEIGHTS,
+    B,
+)
+from archive.search.query import parse, quote, to_match, word_phrases
 
-TABLE = "search_index"
-COLUMNS = ("title", "title_s", "body", "body_s", "top", "top_s")
-NORMAL_COLUMNS = "{title body}"
-STEM_COLUMNS = "{title_s body_s}"
-TOP_NORMAL, TOP_STEM = "{top}", "{top_s}"
-# bm25 weights in column order: an exact form in the title counts most, a stem in the body least; the tier
-# columns weigh nothing, so that asking for them leaves every score as it was
-WEIGHTS = (6.0, 3.0, 2.0, 1.0, 0.0, 0.0)
+__all__ = ["B", "COLUMNS", "K1", "NORMAL_COLUMNS", "STEM_COLUMNS", "TABLE", "TOP_NORMAL", "TOP_STEM", "WEIGHTS"]
 STATE_KEY = "normaliser"
 INDEX_FORMAT = 2   # bump when the columns or the tiers change
 
@@ -46,7 +53,6 @@ INDEX_FORMAT = 2   # bump when the columns or the tiers change
 # form + level digit (the last digit is always the level, so tokens never collide). Scoring every match of a word
 # found in tens of thousands of articles is slow (docs/BENCHMARKS.md); its best-scoring articles are, by
 # construction, those with the word in a high tier, and only those need scoring (archive.search.searcher).
-K1, B = 1.2, 0.75
 REFERENCE_LENGTH = 840   # the average document length (tokens over the four text columns) of the site's articles
 TIERS = (0.8, 0.88, 0.94, 0.97, 0.985)
 
@@ -62,6 +68,7 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE VIRTUAL TABLE {TABLE} USING fts5({', '.join(COLUMNS)}, content='', "
                  "tokenize='unicode61 remove_diacritics 2')")
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    impact.drop(conn)
     set_state(conn, CURRENT)
 
 
@@ -102,27 +109,37 @@ DELETE = f"INSERT INTO {TABLE} ({TABLE}, rowid, {', '.join(COLUMNS)}) VALUES ('d
 
 
 def add(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) -> int:
-    """Index (rowid, title, body) rows, inside the caller's transaction."""
+    """Index (rowid, title, body) rows, inside the caller's transaction (the impact lists follow)."""
     prepared = _prepare_rows(list(rows))
     conn.executemany(INSERT, prepared)
+    for rowid, *columns in prepared:
+        impact.follow(conn, rowid, tuple(columns), added=True)
     return len(prepared)
 
 
 def add_latest(conn: sqlite3.Connection, article_id: int, title: str, body: str) -> None:
-    conn.execute(INSERT, (article_id, *prepare(title, body)))
+    columns = prepare(title, body)
+    conn.execute(INSERT, (article_id, *columns))
+    impact.follow(conn, article_id, columns, added=True)
+
+
+def _delete(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...]) -> None:
+    conn.execute(DELETE, (rowid, *columns))
+    impact.follow(conn, rowid, columns, added=False)
 
 
 def retire(conn: sqlite3.Connection, article_id: int, version_id: int, title: str, body: str) -> None:
     """The article's latest version becomes an earlier one: from rowid article_id to -version_id."""
     columns = prepare(title, body)
-    conn.execute(DELETE, (article_id, *columns))
+    _delete(conn, article_id, columns)
     conn.execute(INSERT, (-version_id, *columns))
+    impact.follow(conn, -version_id, columns, added=True)
 
 
 def remove(conn: sqlite3.Connection, article_id: int, version_id: int, latest: bool, title: str, body: str) -> None:
     """A version's entry out of the index (its article forgotten): the latest at rowid article_id, an earlier one
     at -version_id."""
-    conn.execute(DELETE, (article_id if latest else -version_id, *prepare(title, body)))
+    _delete(conn, article_id if latest else -version_id, prepare(title, body))
 
 
 def clear(conn: sqlite3.Connection) -> None:
@@ -182,14 +199,55 @@ def index_all(conn: sqlite3.Connection, progress: Progress | None = None, worker
     return done
 
 
-def rebuild(conn: sqlite3.Connection, progress: Progress | None = None, workers: int | None = None) -> int:
-    """Index every article version again with this arshif's normaliser and format, in one transaction:
-    readers keep the old index until the new one commits, and a crash leaves the old one."""
+def _latest_columns(conn: sqlite3.Connection, workers: int) -> impact.Columns:
+    def columns_of(rowids: list[int]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        def chunks() -> Iterator[list[tuple[int, str, str]]]:
+            for at in range(0, len(rowids), CHUNK):
+                chunk = rowids[at:at + CHUNK]
+                yield conn.execute("SELECT a.id, v.title, v.body FROM articles a JOIN article_versions v ON "
+                                   f"v.id = a.latest_version WHERE a.id IN ({', '.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+        prepared = (_prepared_in_parallel(chunks(), workers) if workers > 1 and len(rowids) > CHUNK
+                    else map(_prepare_rows, chunks()))
+        for rows in prepared:
+            for rowid, *columns in rows:
+                yield rowid, tuple(columns)
+    return columns_of
+
+
+def build_lists(conn: sqlite3.Connection, progress: Progress | None = None, at_least: int | None = None,
+                workers: int = 1) -> int:
+    """The impact lists of every word in `at_least` rows or more (archive.search.impact), inside the caller's
+    transaction, each list keyed by the MATCH a one-word search makes of it; how many lists."""
+    seen: dict[str, bool] = {}
+
+    def known(token: str) -> bool:
+        if token not in seen:
+            seen[token] = conn.execute(f"SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? LIMIT 1",
+                                       [quote(token)]).fetchone() is not None
+        return seen[token]
+
+    def phrases_of(word: str) -> tuple[str, list[tuple[str, str]]] | None:
+        query = parse(word)
+        if len(query.clauses) != 1 or query.clauses[0][0].phrase or query.clauses[0][0].prefix:
+            return None
+        match = to_match(query, known)
+        return (match, word_phrases(query.clauses[0][0].words[0], known)) if match else None
+
+    words = impact.frequent_words(conn, impact.LIST_MIN if at_least is None else at_least)
+    return impact.build(conn, words, phrases_of, _latest_columns(conn, workers), SCORE, progress=progress)
+
+
+def rebuild(conn: sqlite3.Connection, progress: Progress | None = None, workers: int | None = None,
+            lists_progress: Progress | None = None) -> int:
+    """Index every article version again with this arshif's normaliser and format, then its impact lists, in one
+    transaction: readers keep the old index until the new one commits, and a crash leaves the old one."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         create(conn)
         done = index_all(conn, progress, workers or os.cpu_count() or 1)
         conn.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
+        build_lists(conn, lists_progress, workers=workers or os.cpu_count() or 1)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from archive.core.arabic import clitic_variants, light_stem, normal, tokens
-from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS
+from archive.search.columns import NORMAL_COLUMNS, STEM_COLUMNS
 
 
 class QueryError(ValueError):
@@ -117,11 +117,16 @@ def _term_match(term: Term, known: Known | None = None, stems: bool = True) -> s
     word = term.words[0]
     if term.prefix:
         return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
+    alternatives = [f"{columns} : {quote(form)}" for columns, form in word_phrases(word, known, stems)]
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+
+
+def word_phrases(word: str, known: Known | None = None, stems: bool = True) -> list[tuple[str, str]]:
+    """(columns, token) of each phrase a query word's MATCH holds, in its order: the phrases bm25 sums
+    (archive.search.impact scores them the same way)."""
     normals, stemmed = word_forms(word)
     forms = [(NORMAL_COLUMNS, v) for v in normals] + ([(STEM_COLUMNS, v) for v in stemmed] if stems else [])
-    alternatives = [f"{columns} : {quote(form)}" for columns, form in dict.fromkeys(forms)
-                    if known is None or known(form)]
-    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+    return [(columns, form) for columns, form in dict.fromkeys(forms) if known is None or known(form)]
 
 
 def to_match(query: Query, known: Known | None = None, stems: bool = True) -> str | None:

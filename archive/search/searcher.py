@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from archive.core.arabic import fold, normal, tokens
-from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS, TABLE, TIERS, TOP_NORMAL, TOP_STEM, WEIGHTS
+from archive.search import impact
+from archive.search.columns import SCORE
+from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS, TABLE, TIERS, TOP_NORMAL, TOP_STEM
 from archive.search.query import Query, QueryError, parse, quote, tier_forms, to_match
 from archive.search.snippets import Matcher, Segment, bracketed, mark, snippet
 
@@ -153,7 +155,7 @@ class Searcher:
         own = to_match(query, self.known, stems=False) if match else None
         return query, match, (own if own not in (None, match) else None)
 
-    SCORE = f"-bm25({TABLE}, {', '.join(map(str, WEIGHTS))})"
+    SCORE = SCORE
 
     def _located(self, match: str, filters: Filters, all_versions: bool,
                  own: str | None = None) -> tuple[str, list]:
@@ -221,13 +223,16 @@ class Searcher:
         wanted = -1 if limit is None else limit + 10
         top = None
         if not self.exact and limit is not None:
-            if self._found_in(match, self.EXACT_UP_TO, restrict, params):
+            top = self._from_list(match, query, where, params, limit)
+            if top is None and self.TIERS and self._found_in(match, self.EXACT_UP_TO, restrict, params):
                 top = self._tiered(match, query, restrict, params, wanted, limit)
-        if top is None:
+                if own is not None and top:
+                    top = self._own_first(match, own, top, restrict, params, wanted, limit)
+        if top is None and own is not None:
+            top = self._own_first(match, own, [], restrict, params, wanted, None)
+        elif top is None:
             top = self._run(f"SELECT rowid, {self.SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                             f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
-        if own is not None and top:
-            top = self._own_first(match, own, top, restrict, params, wanted, limit)
         if not top:
             return []
         ranked = {rowid: (score, owned) for rowid, score, owned in top}
@@ -241,6 +246,29 @@ class Searcher:
                 details[article] = (article, version_id, ranked[article][0], published)
         rows = sorted(details.values(), key=lambda r: (-ranked[r[0]][1], -r[2], _desc(r[3]), -r[0]))
         return rows if limit is None else rows[:limit]
+
+    TIERS = False
+
+    def _from_list(self, match: str, query: Query, where: list[str], params: list,
+                   limit: int) -> list[tuple] | None:
+        """A one-word query ranked among its impact list's articles (archive.search.impact), each scored as FTS5's
+        bm25 would score it now; None unless the last hit shown provably beats every article left out."""
+        if len(query.clauses) != 1 or len(query.clauses[0]) != 1 or query.excluded:
+            return None
+        term = query.clauses[0][0]
+        if term.phrase or term.prefix:
+            return None
+        among = f"SELECT id FROM articles a WHERE {' AND '.join(where)}" if where else None
+        with impact.snapshot(self.conn):
+            found = impact.ranked(self.conn, match, among, params)
+        if found is None:
+            return None
+        ranked, (floor_own, bound) = found
+        if len(ranked) < limit:
+            return None
+        _, last, last_own = ranked[limit - 1]
+        proven = last_own > floor_own or (last_own == floor_own and last > bound)
+        return ranked[:limit + 10] if proven else None
 
     def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
                    limit: int | None) -> list[tuple]:

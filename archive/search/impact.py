@@ -1,0 +1,352 @@
+"""Impact lists: for each word found in many articles, the articles where it scores best, so that a one-word search
+ranks a few hundred candidates instead of every match, and still exactly.
+
+A list belongs to one MATCH expression (a word's own forms with their clitics, and its stem: archive.search.query)
+and holds that word's best LIST_SIZE articles by the search's order (own forms first, then bm25), plus every
+article indexed since whose score beats the list's floor, the best score of any article left out. For each entry
+it keeps what bm25 needs of the article: the weighted frequency of each of the MATCH's phrases, and the article's
+length. The index's writes keep, for every listed phrase, how many rows hold it. So the searcher computes each
+candidate's bm25 as FTS5 would at that moment (`score`, the same arithmetic in the same order), from the counts,
+the FTS5 totals and the entries read in one read transaction: exact while a crawl writes.
+
+The floor is a score from when the lists were built (their base). Since then, each phrase's idf may have grown, and
+each article's share by the growth of the average length: the floor times the largest of those ratios bounds any
+article left out now (`bound`). The searcher keeps a list's answer only if its last hit beats that bound; otherwise
+it ranks every match, as without lists.
+
+Writes reach the lists through archive.search.index (`follow` after every row added or deleted). Lists are built
+by `arshif reindex`, and rebuilt by a crawl once the archive has grown by REBUILD_GROWTH since (archive.store).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from archive.search.columns import COLUMNS, K1, NORMAL_COLUMNS, TABLE, WEIGHTS, B
+from archive.search.query import quote
+
+LISTS, ENTRIES, COUNTS = "search_lists", "search_list_entries", "search_phrase_counts"
+LIST_SIZE = 500          # articles kept per word when the lists are built
+LIST_MIN = 1000          # rows a word must be in to get a list (rarer words are quick to rank directly)
+REBUILD_GROWTH = 1.2     # a crawl rebuilds the lists once the index holds this many times the rows of their base
+BASE_KEY = "impact_base"  # meta: the FTS5 totals when the lists were built
+SIMPLE = frozenset("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي0123456789abcdefghijklmnopqrstuvwxyz")
+
+Progress = Callable[[int, int], None]
+Phrase = tuple[str, str]   # (column filter, token)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's varints, as FTS5 stores its totals and its document sizes."""
+    out, value, count = [], 0, 0
+    for byte in blob:
+        count += 1
+        if count == 9:
+            out.append((value << 8) | byte)
+            value, count = 0, 0
+        elif byte & 0x80:
+            value = (value << 7) | (byte & 0x7F)
+        else:
+            out.append((value << 7) | byte)
+            value, count = 0, 0
+    return out
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(rows, tokens over every column), as FTS5's bm25 reads them from its averages record."""
+    row = conn.execute(f"SELECT block FROM {TABLE}_data WHERE id = 1").fetchone()
+    numbers = _varints(row[0]) if row and row[0] else [0]
+    return numbers[0], sum(numbers[1:])
+
+
+def document_size(conn: sqlite3.Connection, rowid: int) -> int:
+    row = conn.execute(f"SELECT sz FROM {TABLE}_docsize WHERE id = ?", [rowid]).fetchone()
+    return sum(_varints(row[0])) if row else 0
+
+
+def idf(rows: int, holding: int) -> float:
+    """FTS5's idf, with its floor for a phrase in half the rows or more."""
+    value = math.log((rows - holding + 0.5) / (holding + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def score(idfs: list[float], frequencies: Iterable[tuple[int, float]], length: int, average: float) -> float:
+    """bm25 of one article as FTS5 computes it (fts5_aux.c): over the MATCH's phrases in order, idf × f(k1+1) /
+    (f + k1(1 − b + b·D/avgdl)), f the phrase's weighted frequency; a phrase the article lacks adds nothing."""
+    total = 0.0
+    for i, f in frequencies:
+        total += idfs[i] * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * length / average)))
+    return total
+
+
+def _columns_of(column_filter: str) -> tuple[int, ...]:
+    return tuple(COLUMNS.index(name) for name in column_filter.strip("{}").split())
+
+
+def frequencies(phrases: list[Phrase], columns: list[Counter]) -> list[tuple[int, float]]:
+    """(phrase index, weighted frequency) of each phrase an article holds, from its columns' token counts."""
+    out = []
+    for i, (column_filter, token) in enumerate(phrases):
+        f = sum(WEIGHTS[c] * columns[c][token] for c in _columns_of(column_filter))
+        if f:
+            out.append((i, float(f)))
+    return out
+
+
+def _owns(phrases: list[Phrase], found: list[tuple[int, float]]) -> int:
+    return int(any(phrases[i][0] == NORMAL_COLUMNS for i, _ in found))
+
+
+@dataclass(frozen=True)
+class Base:
+    rows: int
+    tokens: int
+
+    @property
+    def average(self) -> float:
+        return self.tokens / self.rows if self.rows else 1.0
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def base(conn: sqlite3.Connection) -> Base | None:
+    """The totals the lists were built with; None when there are no lists."""
+    if not exists(conn):
+        return None
+    value = _meta(conn, BASE_KEY)
+    return Base(**json.loads(value)) if value else None
+
+
+def exists(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [LISTS]).fetchone() is not None
+
+
+def drop(conn: sqlite3.Connection) -> None:
+    """No lists: searches rank every match until `build` (an archive has none until its first reindex)."""
+    for table in (ENTRIES, LISTS, COUNTS):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DELETE FROM meta WHERE key = ?", [BASE_KEY])
+    _cache.pop(id(conn), None)
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """Empty lists, any old ones dropped."""
+    drop(conn)
+    conn.execute(f"CREATE TABLE {LISTS} (id INTEGER PRIMARY KEY, match TEXT NOT NULL UNIQUE, phrases TEXT NOT NULL, "
+                 "counts TEXT NOT NULL, floor_own INTEGER NOT NULL, floor REAL NOT NULL)")
+    conn.execute(f"CREATE TABLE {ENTRIES} (list INTEGER NOT NULL, article INTEGER NOT NULL, own INTEGER NOT NULL, "
+                 "length INTEGER NOT NULL, frequencies TEXT NOT NULL, PRIMARY KEY (list, article)) WITHOUT ROWID")
+    conn.execute(f"CREATE INDEX {ENTRIES}_article ON {ENTRIES} (article)")
+    conn.execute(f"CREATE TABLE {COUNTS} (columns TEXT NOT NULL, token TEXT NOT NULL, rows INTEGER NOT NULL, "
+                 "PRIMARY KEY (columns, token)) WITHOUT ROWID")
+
+
+# -- following the index's writes -------------------------------------------------------------------------------
+
+@dataclass
+class _Listed:
+    id: int
+    phrases: list[Phrase]
+    idfs: list[float]       # at the base
+    floor_own: int
+    floor: float
+
+
+@dataclass
+class _Known:
+    base: Base
+    by_token: dict[str, list[_Listed]]
+    phrases: dict[str, set[str]]   # column filter → the listed tokens searched there
+
+
+_cache: dict[int, _Known] = {}
+
+
+def _known(conn: sqlite3.Connection) -> _Known | None:
+    """Every list by the tokens its phrases look for (read once per connection and base)."""
+    current = base(conn)
+    if current is None:
+        return None
+    cached = _cache.get(id(conn))
+    if cached and cached.base == current:
+        return cached
+    by_token: dict[str, list[_Listed]] = {}
+    phrases: dict[str, set[str]] = {}
+    for list_id, listed_phrases, counts, floor_own, floor in conn.execute(
+            f"SELECT id, phrases, counts, floor_own, floor FROM {LISTS}"):
+        pairs = [(c, t) for c, t in json.loads(listed_phrases)]
+        listed = _Listed(list_id, pairs, [idf(current.rows, n) for n in json.loads(counts)], floor_own, floor)
+        for column_filter, token in pairs:
+            by_token.setdefault(token, []).append(listed)
+            phrases.setdefault(column_filter, set()).add(token)
+    _cache[id(conn)] = _Known(current, by_token, phrases)
+    return _cache[id(conn)]
+
+
+def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added: bool) -> None:
+    """A row was just added to the index (or deleted from it): the listed phrases' counts follow, and a latest
+    version (rowid > 0) joins every list whose floor it beats (or leaves them all)."""
+    known = _known(conn)
+    if known is None:
+        return
+    counted = [Counter(column.split()) for column in columns]
+    held = []
+    for column_filter, tokens in known.phrases.items():
+        present = set().union(*(counted[c].keys() for c in _columns_of(column_filter)))
+        held += [(column_filter, token) for token in present & tokens]
+    conn.executemany(f"UPDATE {COUNTS} SET rows = rows + {1 if added else -1} WHERE columns = ? AND token = ?", held)
+    if rowid <= 0:
+        return
+    if not added:
+        conn.execute(f"DELETE FROM {ENTRIES} WHERE article = ?", [rowid])
+        return
+    touched = {listed.id: listed for _, token in held for listed in known.by_token[token]}
+    if not touched:
+        return
+    length = document_size(conn, rowid)
+    rows = []
+    for listed in touched.values():
+        found = frequencies(listed.phrases, counted)
+        own = _owns(listed.phrases, found)
+        value = score(listed.idfs, found, length, known.base.average)
+        if (own, value) > (listed.floor_own, listed.floor):
+            rows.append((listed.id, rowid, own, length, json.dumps(found)))
+    conn.executemany(f"INSERT OR REPLACE INTO {ENTRIES} (list, article, own, length, frequencies) "
+                     "VALUES (?, ?, ?, ?, ?)", rows)
+
+
+# -- building ---------------------------------------------------------------------------------------------------
+
+PhrasesOf = Callable[[str], tuple[str, list[Phrase]] | None]
+Columns = Callable[[list[int]], Iterator[tuple[int, tuple[str, ...]]]]
+
+
+def frequent_words(conn: sqlite3.Connection, at_least: int) -> list[str]:
+    """Normal forms (title or body) in at least `at_least` rows as FTS5's vocabulary counts them, commonest first."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.impact_vocabulary USING fts5vocab(main, {TABLE}, 'col')")
+    try:
+        rows = conn.execute("SELECT term, max(doc) AS n FROM temp.impact_vocabulary WHERE col IN ('title', 'body') "
+                            "GROUP BY term HAVING n >= ? ORDER BY n DESC", [at_least]).fetchall()
+    finally:
+        conn.execute("DROP TABLE temp.impact_vocabulary")
+    return [term for term, _ in rows if set(term) <= SIMPLE]
+
+
+def build(conn: sqlite3.Connection, words: Iterable[str], phrases_of: PhrasesOf, columns_of: Columns,
+          score_sql: str, size: int = LIST_SIZE, progress: Progress | None = None) -> int:
+    """A list for each word (inside the caller's transaction): its MATCH's best `size` articles by the search's
+    order as FTS5 ranks them now, and the best left out. `phrases_of(word)` gives the MATCH a one-word search makes
+    and its phrases, or None (archive.search.index supplies it from the query parser, so lists and searches
+    agree); `columns_of(rowids)` gives those rows' index columns, to count each phrase there."""
+    create(conn)
+    rows, tokens = totals(conn)
+    base_ = Base(rows, tokens)
+    words = list(words)
+    lists: list[tuple[int, list[Phrase], list[tuple[int, int]]]] = []
+    for n, word in enumerate(words, 1):
+        found = phrases_of(word)
+        if found is not None and not conn.execute(f"SELECT 1 FROM {LISTS} WHERE match = ?", [found[0]]).fetchone():
+            match, phrases = found
+            own = " OR ".join(f"{c} : {quote(t)}" for c, t in phrases if c == NORMAL_COLUMNS)
+            owned = f"{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > 0)" if own else "0"
+            best = conn.execute(f"SELECT rowid, {score_sql} AS score, {owned} AS own FROM {TABLE} WHERE {TABLE} "
+                                "MATCH ? AND rowid > 0 ORDER BY own DESC, score DESC LIMIT ?",
+                                [own] * bool(own) + [match, size + 1]).fetchall()
+            for phrase in phrases:
+                conn.execute(f"INSERT OR IGNORE INTO {COUNTS} (columns, token, rows) SELECT ?, ?, count(*) FROM "
+                             f"{TABLE} WHERE {TABLE} MATCH ?", [*phrase, f"{phrase[0]} : {quote(phrase[1])}"])
+            counts = [conn.execute(f"SELECT rows FROM {COUNTS} WHERE columns = ? AND token = ?", p).fetchone()[0]
+                      for p in phrases]
+            kept, left = best[:size], best[size:]
+            floor_own, floor = (left[0][2], left[0][1]) if left else (0, 0.0)
+            list_id = conn.execute(
+                f"INSERT INTO {LISTS} (match, phrases, counts, floor_own, floor) VALUES (?, ?, ?, ?, ?)",
+                [match, json.dumps(phrases, ensure_ascii=False), json.dumps(counts), floor_own, floor]).lastrowid
+            lists.append((list_id, phrases, [(r, o) for r, _, o in kept]))
+        if progress:
+            progress(n, len(words) * 2)
+    _entries(conn, lists, columns_of, lambda done: progress and progress(len(words) + done, len(words) * 2),
+             len(words))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 [BASE_KEY, json.dumps(base_.__dict__)])
+    _cache.pop(id(conn), None)
+    return len(lists)
+
+
+def _entries(conn: sqlite3.Connection, lists: list, columns_of: Columns, progress: Callable[[int], object],
+             steps: int) -> None:
+    """Each kept article's frequencies and length, reading every article once."""
+    wanted: dict[int, list[tuple[int, list[Phrase], int]]] = {}
+    for list_id, phrases, kept in lists:
+        for rowid, own in kept:
+            wanted.setdefault(rowid, []).append((list_id, phrases, own))
+    sizes = {rowid: sum(_varints(sz)) for rowid, sz in conn.execute(f"SELECT id, sz FROM {TABLE}_docsize")}
+    rows = []
+    ids = sorted(wanted)
+    for done, (rowid, columns) in enumerate(columns_of(ids), 1):
+        counted = [Counter(column.split()) for column in columns]
+        for list_id, phrases, own in wanted[rowid]:
+            rows.append((list_id, rowid, own, sizes[rowid], json.dumps(frequencies(phrases, counted))))
+        if len(rows) > 20_000:
+            conn.executemany(f"INSERT INTO {ENTRIES} (list, article, own, length, frequencies) VALUES (?, ?, ?, ?, ?)",
+                             rows)
+            rows = []
+        if done % 1000 == 0:
+            progress(done * steps // max(len(ids), 1))
+    conn.executemany(f"INSERT INTO {ENTRIES} (list, article, own, length, frequencies) VALUES (?, ?, ?, ?, ?)", rows)
+    progress(steps)
+
+
+# -- ranking from a list ----------------------------------------------------------------------------------------
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction around the reads a list's answer needs (unless the caller holds one already)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def ranked(conn: sqlite3.Connection, match: str, among: str | None = None,
+           params: list | None = None) -> tuple[list[tuple[int, float, int]], float] | None:
+    """Every candidate of the MATCH's list (only the articles of `among`, an SQL set of article ids, if given) as
+    (article, bm25 now, own), best first, and the bound no article left out can reach; None without a list.
+    Called inside `snapshot`."""
+    base_ = base(conn)
+    if base_ is None:
+        return None
+    row = conn.execute(f"SELECT id, phrases, counts, floor_own, floor FROM {LISTS} WHERE match = ?", [match]).fetchone()
+    if row is None:
+        return None
+    list_id, phrases, counts, floor_own, floor = row
+    phrases = json.loads(phrases)
+    rows, tokens = totals(conn)
+    now = [conn.execute(f"SELECT rows FROM {COUNTS} WHERE columns = ? AND token = ?", p).fetchone()[0]
+           for p in phrases]
+    idfs = [idf(rows, n) for n in now]
+    average = tokens / rows
+    restrict = f" AND article IN ({among})" if among else ""
+    out = []
+    for article, own, length, found in conn.execute(
+            f"SELECT article, own, length, frequencies FROM {ENTRIES} WHERE list = ?{restrict}",
+            [list_id] + (params or [])):
+        out.append((article, score(idfs, json.loads(found), length, average), own))
+    out.sort(key=lambda r: (-r[2], -r[1]))
+    growth = max(1.0, average / base_.average)
+    ratio = max((now_idf / idf(base_.rows, n) for now_idf, n in zip(idfs, json.loads(counts), strict=True)),
+                default=1.0)
+    return out, (floor_own, floor * ratio * growth)
