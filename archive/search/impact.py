@@ -242,12 +242,13 @@ def frequent_words(conn: sqlite3.Connection, at_least: int) -> list[str]:
 
 
 def build(conn: sqlite3.Connection, words: Iterable[str], phrases_of: PhrasesOf, columns_of: Columns,
-          score_sql: str, size: int = LIST_SIZE, progress: Progress | None = None) -> int:
+          score_sql: str, size: int | None = None, progress: Progress | None = None) -> int:
     """A list for each word (inside the caller's transaction): its MATCH's best `size` articles by the search's
     order as FTS5 ranks them now, and the best left out. `phrases_of(word)` gives the MATCH a one-word search makes
     and its phrases, or None (archive.search.index supplies it from the query parser, so lists and searches
     agree); `columns_of(rowids)` gives those rows' index columns, to count each phrase there."""
     create(conn)
+    size = size or LIST_SIZE
     rows, tokens = totals(conn)
     base_ = Base(rows, tokens)
     words = list(words)
