@@ -32,7 +32,7 @@ from archive.search.columns import COLUMNS, K1, NORMAL_COLUMNS, TABLE, WEIGHTS, 
 from archive.search.query import quote
 
 LISTS, ENTRIES, COUNTS = "search_lists", "search_list_entries", "search_phrase_counts"
-LIST_SIZE = 500          # articles kept per word when the lists are built
+LIST_SIZE = 1000         # articles kept per word when the lists are built (a filter keeping a tenth leaves ~100)
 LIST_MIN = 1000          # rows a word must be in to get a list (rarer words are quick to rank directly)
 REBUILD_GROWTH = 1.2     # a crawl rebuilds the lists once the index holds this many times the rows of their base
 BASE_KEY = "impact_base"  # meta: the FTS5 totals when the lists were built
@@ -97,6 +97,15 @@ def frequencies(phrases: list[Phrase], columns: list[Counter]) -> list[tuple[int
         if f:
             out.append((i, float(f)))
     return out
+
+
+def packed(found: list[tuple[int, float]]) -> str:
+    """Frequencies as stored in an entry: "phrase:frequency" pairs (weighted frequencies are whole numbers)."""
+    return " ".join(f"{i}:{f:g}" for i, f in found)
+
+
+def unpacked(text: str) -> list[tuple[int, float]]:
+    return [(int(i), float(f)) for i, f in (pair.split(":") for pair in text.split())]
 
 
 def _owns(phrases: list[Phrase], found: list[tuple[int, float]]) -> int:
@@ -219,7 +228,7 @@ def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added
         own = _owns(listed.phrases, found)
         value = score(listed.idfs, found, length, known.base.average)
         if (own, value) > (listed.floor_own, listed.floor):
-            rows.append((listed.id, rowid, own, length, json.dumps(found)))
+            rows.append((listed.id, rowid, own, length, packed(found)))
     conn.executemany(f"INSERT OR REPLACE INTO {ENTRIES} (list, article, own, length, frequencies) "
                      "VALUES (?, ?, ?, ?, ?)", rows)
 
@@ -296,7 +305,7 @@ def _entries(conn: sqlite3.Connection, lists: list, columns_of: Columns, progres
     for done, (rowid, columns) in enumerate(columns_of(ids), 1):
         counted = [Counter(column.split()) for column in columns]
         for list_id, phrases, own in wanted[rowid]:
-            rows.append((list_id, rowid, own, sizes[rowid], json.dumps(frequencies(phrases, counted))))
+            rows.append((list_id, rowid, own, sizes[rowid], packed(frequencies(phrases, counted))))
         if len(rows) > 20_000:
             conn.executemany(f"INSERT INTO {ENTRIES} (list, article, own, length, frequencies) VALUES (?, ?, ?, ?, ?)",
                              rows)
@@ -322,10 +331,10 @@ def snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("COMMIT")
 
 
-def ranked(conn: sqlite3.Connection, match: str, among: str | None = None,
-           params: list | None = None) -> tuple[list[tuple[int, float, int]], float] | None:
-    """Every candidate of the MATCH's list (only the articles of `among`, an SQL set of article ids, if given) as
-    (article, bm25 now, own), best first, and the bound no article left out can reach; None without a list.
+def ranked(conn: sqlite3.Connection, match: str, where: list[str] | None = None,
+           params: list | None = None) -> tuple[list[tuple[int, float, int]], tuple[int, float]] | None:
+    """Every candidate of the MATCH's list (only the articles meeting `where`, SQL conditions on `articles a`) as
+    (article, bm25 now, own), best first, and the (own, score) no article left out can beat; None without a list.
     Called inside `snapshot`."""
     base_ = base(conn)
     if base_ is None:
@@ -340,12 +349,12 @@ def ranked(conn: sqlite3.Connection, match: str, among: str | None = None,
            for p in phrases]
     idfs = [idf(rows, n) for n in now]
     average = tokens / rows
-    restrict = f" AND article IN ({among})" if among else ""
+    joined = (f" JOIN articles a ON a.id = e.article WHERE e.list = ?{''.join(f' AND {w}' for w in where)}"
+              if where else " WHERE e.list = ?")
     out = []
     for article, own, length, found in conn.execute(
-            f"SELECT article, own, length, frequencies FROM {ENTRIES} WHERE list = ?{restrict}",
-            [list_id] + (params or [])):
-        out.append((article, score(idfs, json.loads(found), length, average), own))
+            f"SELECT e.article, e.own, e.length, e.frequencies FROM {ENTRIES} e{joined}", [list_id] + (params or [])):
+        out.append((article, score(idfs, unpacked(found), length, average), own))
     out.sort(key=lambda r: (-r[2], -r[1]))
     growth = max(1.0, average / base_.average)
     ratio = max((now_idf / idf(base_.rows, n) for now_idf, n in zip(idfs, json.loads(counts), strict=True)),

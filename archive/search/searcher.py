@@ -140,11 +140,14 @@ class Searcher:
             where.append(f"EXISTS (SELECT 1 FROM json_each({alias}.tags) AS t WHERE t.value IN "
                          f"({', '.join('?' * len(chosen))}))")
             params += chosen
-        for value, option, op in ((filters.since, "--since", ">="), (filters.until, "--until", "<=")):
-            if value:
-                bound = parse_date(value, option)
-                where.append(f"substr({alias}.published, 1, {len(bound)}) {op} ?")
-                params.append(bound)
+        # compared whole, so that the index on published serves: a later time of the same day sorts after the
+        # date alone, and every time of the --until date before the date followed by U+FFFF
+        if filters.since:
+            where.append(f"{alias}.published >= ?")
+            params.append(parse_date(filters.since, "--since"))
+        if filters.until:
+            where.append(f"{alias}.published <= ?")
+            params.append(parse_date(filters.until, "--until") + "\uffff")
         return where, params
 
     def _match(self, text: str) -> tuple[Query, str | None, str | None]:
@@ -258,9 +261,8 @@ class Searcher:
         term = query.clauses[0][0]
         if term.phrase or term.prefix:
             return None
-        among = f"SELECT id FROM articles a WHERE {' AND '.join(where)}" if where else None
         with impact.snapshot(self.conn):
-            found = impact.ranked(self.conn, match, among, params)
+            found = impact.ranked(self.conn, match, where, params)
         if found is None:
             return None
         ranked, (floor_own, bound) = found
