@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 
 from archive.search.columns import COLUMNS, K1, NORMAL_COLUMNS, TABLE, WEIGHTS, B
 from archive.search.query import quote
@@ -87,6 +88,17 @@ def score(idfs: list[float], frequencies: Iterable[tuple[int, float]], length: i
 
 def _columns_of(column_filter: str) -> tuple[int, ...]:
     return tuple(COLUMNS.index(name) for name in column_filter.strip("{}").split())
+
+
+def counters(columns: tuple[str, ...]) -> list[Counter]:
+    """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted."""
+    out = []
+    for column in columns:
+        tokens = column.split()
+        counted = Counter(tokens)
+        counted.update(f"{a} {b}" for a, b in pairwise(tokens))
+        out.append(counted)
+    return out
 
 
 def frequencies(phrases: list[Phrase], columns: list[Counter]) -> list[tuple[int, float]]:
@@ -207,7 +219,7 @@ def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added
     known = _known(conn)
     if known is None:
         return
-    counted = [Counter(column.split()) for column in columns]
+    counted = counters(columns)
     held = []
     for column_filter, tokens in known.phrases.items():
         present = set().union(*(counted[c].keys() for c in _columns_of(column_filter)))
@@ -303,7 +315,7 @@ def _entries(conn: sqlite3.Connection, lists: list, columns_of: Columns, progres
     rows = []
     ids = sorted(wanted)
     for done, (rowid, columns) in enumerate(columns_of(ids), 1):
-        counted = [Counter(column.split()) for column in columns]
+        counted = counters(columns)
         for list_id, phrases, own in wanted[rowid]:
             rows.append((list_id, rowid, own, sizes[rowid], packed(frequencies(phrases, counted))))
         if len(rows) > 20_000:

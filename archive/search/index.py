@@ -25,6 +25,8 @@ import sqlite3
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import pairwise
 
 from archive.core.arabic import NORMALISER_VERSION, TOKEN, light_stem, normal
 from archive.search import impact
@@ -40,7 +42,7 @@ from archive.search.columns import (
     WEIGHTS,
     B,
 )
-from archive.search.query import parse, quote, to_match, word_phrases
+from archive.search.query import parse, quote, term_phrases, to_match
 
 __all__ = ["B", "COLUMNS", "K1", "NORMAL_COLUMNS", "STEM_COLUMNS", "TABLE", "TOP_NORMAL", "TOP_STEM", "WEIGHTS"]
 STATE_KEY = "normaliser"
@@ -172,12 +174,17 @@ CHUNK = 250
 
 def _prepared_in_parallel(chunks: Iterator[list], workers: int) -> Iterator[list[tuple]]:
     """Prepared chunks in order, with at most two chunks per worker in flight (memory stays flat)."""
+    return _in_parallel(chunks, workers, _prepare_rows)
+
+
+def _in_parallel(chunks: Iterator[list], workers: int, work: Callable) -> Iterator:
+    """work(chunk) for each chunk in order, on `workers` processes, with at most two chunks per worker in flight."""
     from concurrent.futures import ProcessPoolExecutor  # imports `arshif search` does without
 
     with ProcessPoolExecutor(workers) as pool:
         pending: deque = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_prepare_rows, chunk))
+            pending.append(pool.submit(work, chunk))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -227,15 +234,44 @@ def build_lists(conn: sqlite3.Connection, progress: Progress | None = None, at_l
                                        [quote(token)]).fetchone() is not None
         return seen[token]
 
-    def phrases_of(word: str) -> tuple[str, list[tuple[str, str]]] | None:
-        query = parse(word)
-        if len(query.clauses) != 1 or query.clauses[0][0].phrase or query.clauses[0][0].prefix:
+    def phrases_of(key: str) -> tuple[str, list[tuple[str, str]]] | None:
+        query = parse(key)
+        if len(query.clauses) != 1 or len(query.clauses[0]) != 1 or query.clauses[0][0].prefix:
             return None
         match = to_match(query, known)
-        return (match, word_phrases(query.clauses[0][0].words[0], known)) if match else None
+        return (match, term_phrases(query.clauses[0][0], known)) if match else None
 
-    words = impact.frequent_words(conn, impact.LIST_MIN if at_least is None else at_least)
-    return impact.build(conn, words, phrases_of, _latest_columns(conn, workers), SCORE, progress=progress)
+    at_least = impact.LIST_MIN if at_least is None else at_least
+    words = impact.frequent_words(conn, at_least)
+    pairs = frequent_pairs(conn, words, at_least, workers)
+    return impact.build(conn, words + [f'"{pair}"' for pair in pairs], phrases_of, _latest_columns(conn, workers),
+                        SCORE, progress=progress)
+
+
+def _pairs_in(rows: list[tuple[int, str, str]], words: frozenset[str]) -> Counter:
+    """How many of these articles hold each pair of adjacent frequent words (normal forms, title or body)."""
+    found: Counter = Counter()
+    for _, title, body in rows:
+        held = set()
+        for text in (title, body):
+            tokens = [normal(t) for t in TOKEN.findall(text)]
+            held.update(f"{a} {b}" for a, b in pairwise(tokens) if a in words and b in words)
+        found.update(held)
+    return found
+
+
+def frequent_pairs(conn: sqlite3.Connection, words: list[str], at_least: int, workers: int = 1) -> list[str]:
+    """Phrases of two frequent words that at least `at_least` articles hold, commonest first: those get lists
+    too (a phrase of common words is the slowest search FTS5 makes)."""
+    vocabulary = frozenset(words)
+    rows = conn.execute("SELECT a.id, v.title, v.body FROM articles a JOIN article_versions v ON "
+                        "v.id = a.latest_version")
+    chunks = iter(lambda: rows.fetchmany(CHUNK), [])
+    count = partial(_pairs_in, words=vocabulary)
+    found: Counter = Counter()
+    for counted in (_in_parallel(chunks, workers, count) if workers > 1 else map(count, chunks)):
+        found.update(counted)
+    return [pair for pair, n in found.most_common() if n >= at_least]
 
 
 def rebuild(conn: sqlite3.Connection, progress: Progress | None = None, workers: int | None = None,

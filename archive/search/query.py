@@ -109,16 +109,20 @@ def phrase_forms(words: list[str], known: Known | None = None) -> list[str]:
 
 
 def _term_match(term: Term, known: Known | None = None, stems: bool = True) -> str | None:
-    if term.phrase:
-        forms = phrase_forms(term.words, known) if known is not None else [" ".join(normal(w) for w in term.words)]
-        s = " ".join(light_stem(w) for w in term.words)
-        return "(" + " OR ".join([f"{NORMAL_COLUMNS} : {quote(n)}" for n in forms]
-                                 + ([f"{STEM_COLUMNS} : {quote(s)}"] if stems else [])) + ")"
-    word = term.words[0]
     if term.prefix:
-        return f"({NORMAL_COLUMNS} : {quote(normal(word))} *)"
-    alternatives = [f"{columns} : {quote(form)}" for columns, form in word_phrases(word, known, stems)]
+        return f"({NORMAL_COLUMNS} : {quote(normal(term.words[0]))} *)"
+    alternatives = [f"{columns} : {quote(form)}" for columns, form in term_phrases(term, known, stems)]
     return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+
+
+def term_phrases(term: Term, known: Known | None = None, stems: bool = True) -> list[tuple[str, str]]:
+    """(columns, text) of each FTS5 phrase a word or a phrase of the query becomes, in the MATCH's order: the
+    phrases bm25 sums (archive.search.impact scores them the same way). Not for a prefix."""
+    if not term.phrase:
+        return word_phrases(term.words[0], known, stems)
+    forms = phrase_forms(term.words, known) if known is not None else [" ".join(normal(w) for w in term.words)]
+    stem = " ".join(light_stem(w) for w in term.words)
+    return [(NORMAL_COLUMNS, form) for form in forms] + ([(STEM_COLUMNS, stem)] if stems else [])
 
 
 def word_phrases(word: str, known: Known | None = None, stems: bool = True) -> list[tuple[str, str]]:

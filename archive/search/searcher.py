@@ -259,7 +259,7 @@ class Searcher:
         if len(query.clauses) != 1 or len(query.clauses[0]) != 1 or query.excluded:
             return None
         term = query.clauses[0][0]
-        if term.phrase or term.prefix:
+        if term.prefix or len(term.words) > 2:
             return None
         with impact.snapshot(self.conn):
             found = impact.ranked(self.conn, match, where, params)

@@ -9,6 +9,7 @@ first, newer first on equal scores, then the higher id.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -18,7 +19,7 @@ import pytest
 from archive.search import impact
 from archive.search import index as search_index
 from archive.search.columns import NORMAL_COLUMNS, SCORE, TABLE
-from archive.search.query import parse, to_match, word_phrases
+from archive.search.query import parse, term_phrases, to_match
 from archive.search.searcher import Searcher
 from archive.store.database import Store
 from tests.search.precision_articles import ARTICLES
@@ -44,12 +45,12 @@ def lowered(monkeypatch):
     monkeypatch.setattr(impact, "LIST_SIZE", SIZE)
 
 
-def reference(conn, word: str, limit: int) -> list[int]:
+def reference(conn, key: str, limit: int) -> list[int]:
     """The top `limit` article ids over every match, computed apart from the product's ranking code."""
     known = Searcher(conn).known
-    query = parse(word)
+    query = parse(key)
     match = to_match(query, known)
-    own = " OR ".join(f"{c} : \"{t}\"" for c, t in word_phrases(word, known) if c == NORMAL_COLUMNS)
+    own = " OR ".join(f"{c} : \"{t}\"" for c, t in term_phrases(query.clauses[0][0], known) if c == NORMAL_COLUMNS)
     owned = f"rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)" if own else "0"
     return [r[0] for r in conn.execute(
         f"SELECT a.id FROM (SELECT rowid AS r, {SCORE} AS score, {owned} AS own FROM {TABLE} WHERE {TABLE} MATCH ? "
@@ -59,7 +60,9 @@ def reference(conn, word: str, limit: int) -> list[int]:
 
 
 def listed_words(conn) -> list[str]:
-    return impact.frequent_words(conn, AT_LEAST)
+    """The words and two-word phrases that have lists, as a researcher would type them."""
+    words = impact.frequent_words(conn, AT_LEAST)
+    return words + [f'"{pair}"' for pair in search_index.frequent_pairs(conn, words, AT_LEAST)]
 
 
 class Counting(Searcher):
@@ -92,8 +95,10 @@ def test_lists_exist_and_python_bm25_is_fts5s(archive):
     store, _ = archive
     conn = store.conn
     words = listed_words(conn)
-    assert len(words) >= 20
+    assert len(words) >= 20 and sum(w.startswith('"') for w in words) >= 5
     assert conn.execute(f"SELECT count(*) FROM {impact.LISTS}").fetchone()[0] >= 20
+    phrases = [json.loads(p) for (p,) in conn.execute(f"SELECT phrases FROM {impact.LISTS}")]
+    assert sum(any(" " in token for _, token in listed) for listed in phrases) >= 5
     compared = 0
     for word in words:
         match = to_match(parse(word), Searcher(conn).known)
