@@ -57,6 +57,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from archive.core.arabic import ARABIC, TOKEN, normal
+from archive.search import impact
 from archive.search.index import TABLE, WEIGHTS
 from archive.search.query import parse, to_match
 from archive.search.searcher import Filters, Searcher
@@ -480,7 +481,14 @@ def index_and_measure(path: Path, n: int, per_class: int, repeat: int, rng: rand
     result["index_per_s"] = round(versions / elapsed)
     raw = conn.execute("SELECT sum(length(CAST(title AS BLOB)) + length(CAST(body AS BLOB))) "
                        "FROM article_versions").fetchone()[0]
-    index = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", [TABLE + "%"]).fetchone()[0]
+    fts = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", [TABLE + "%"]).fetchone()[0]
+    lists = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_list%' OR name LIKE "
+                         "'search_phrase%'").fetchone()[0] or 0
+    index = fts + lists
+    result["fts_mb"], result["lists_mb"] = round(fts / 2**20, 1), round(lists / 2**20, 1)
+    listed = [json.loads(p) for (p,) in conn.execute(f"SELECT phrases FROM {impact.LISTS}")]
+    phrases = sum(any(" " in text for _, text in p) for p in listed)
+    result["lists"] = {"words": len(listed) - phrases, "phrases": phrases}
     result["raw_text_mb"] = round(raw / 2**20, 1)
     result["index_mb"] = round(index / 2**20, 1)
     result["index_to_text"] = round(index / raw, 2)
@@ -493,8 +501,65 @@ def index_and_measure(path: Path, n: int, per_class: int, repeat: int, rng: rand
     result["classes"] = measure(conn, queries, since, repeat)
     result["queries_s"] = round(time.perf_counter() - started, 1)
     result["cpu_check_ms"].append(cpu_check())
+    result["start"] = cli_start(path, queries["rare word"][:5])
+    result["upkeep"] = upkeep(store, rng)
     store.close()
     return result
+
+
+UPKEEP_ARTICLES = 400
+
+
+def upkeep(store: Store, rng: random.Random) -> dict:
+    """CPU per article stored with the lists kept current, then (the lists dropped) without: what keeping them
+    costs a crawl. Articles are copies of stored ones under new addresses, stored one per transaction as a crawl
+    stores them. Run last: it adds articles and drops the lists."""
+    rows = store.conn.execute("SELECT title, body, section, published FROM articles a JOIN article_versions v ON "
+                              "v.id = a.latest_version ORDER BY random() LIMIT ?", [2 * UPKEEP_ARTICLES]).fetchall()
+    rng.shuffle(rows)
+
+    def store_some(batch: list, tag: str) -> float:
+        started = time.process_time()
+        for n, (title, body, section, published) in enumerate(batch):
+            store.store_articles([({"url": f"https://upkeep.test/{tag}/{n}", "title": title, "body": body,
+                                    "author": None, "published": published, "modified": None, "section": section,
+                                    "tags": [], "image": None, "lang": "ar", "word_count": len(body.split()),
+                                    "extractor": "bench"},
+                                   {"record_id": f"<urn:uuid:{tag}-{n}>", "timestamp": "20270101000000"})])
+        return (time.process_time() - started) * 1000 / len(batch)
+
+    with_lists = store_some(rows[:UPKEEP_ARTICLES], "lists")
+    impact.drop(store.conn)
+    without = store_some(rows[UPKEEP_ARTICLES:], "plain")
+    return {"articles": UPKEEP_ARTICLES, "ms_with_lists": round(with_lists, 2), "ms_without": round(without, 2),
+            "ms_for_lists": round(with_lists - without, 2)}
+
+
+def cli_start(path: Path, words: list[str], runs: int = 5) -> dict:
+    """`arshif search --json WORD` as a researcher runs it, wall time p50, beside the same search in this process:
+    the difference is the command's start (interpreter, imports, opening the archive)."""
+    import os
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        (data / "archive.db").symlink_to(path.resolve())
+        command = [str(Path(sys.executable).with_name("arshif")), "search", "--data", str(data), "--json"]
+        whole, inside = [], []
+        conn = sqlite3.connect(path)
+        for word in words:
+            for _ in range(runs):
+                started = time.perf_counter()
+                subprocess.run(command + [word], check=True, capture_output=True, env={**os.environ, "NO_COLOR": "1"})
+                whole.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                searcher = Searcher(conn)
+                searcher.search(word)
+                searcher.count(word)
+                inside.append((time.perf_counter() - started) * 1000)
+        conn.close()
+    return {"command_p50_ms": round(statistics.median(whole), 1), "search_p50_ms": round(statistics.median(inside), 1),
+            "start_ms": round(statistics.median(whole) - statistics.median(inside), 1)}
 
 
 def run(articles: int = 100_000, per_class: int = PER_CLASS, repeat: int = 3, which: str = "both",

@@ -161,6 +161,7 @@ class CrawlResult:
     message: str | None = None
     missed: dict[str, int] | None = None  # reason → pages the site lists as posts not stored as articles
     refused: dict[str, int] | None = None  # rule → listed pages a rule refused as articles (not lost)
+    search_lists: str | None = None  # the search's impact lists, when this crawl built them
 
     @property
     def locked(self) -> bool:
@@ -188,7 +189,8 @@ class CrawlResult:
                 "revisits_left_out": self.stats.get("arshif/revisits/left_out", 0),
                 "recovery": self.stats.get("arshif/recovery"), "stale_lock": self.stats.get("arshif/stale_lock"),
                 "missed": dict(self.missed or {}),
-                "not_articles": {rule: n for rule, n in (self.refused or {}).items() if n}}
+                "not_articles": {rule: n for rule, n in (self.refused or {}).items() if n},
+                "search_lists": self.search_lists}
 
     def summary(self) -> str:
         c = self.counts()
@@ -224,6 +226,8 @@ class CrawlResult:
             lines.append(f"{sum(self.refused.values())} page(s) the site lists as posts were refused as articles, not "
                          "lost (" + "; ".join(f"{n} {rule}" for rule, n in self.refused.items() if n)
                          + "): `arshif missed` lists them")
+        if self.search_lists:
+            lines.append(self.search_lists)
         note = self.stats.get("arshif/robots/note")
         if note and note not in (self.message or ""):
             lines.append(note)
@@ -314,5 +318,10 @@ def _judged(stats: dict, settings, data: Path, log_file: Path) -> CrawlResult:
         logging.getLogger(__name__).error("recording the exit status of crawl %s: %s", crawl_id, exc)
         if message is None:
             exit_code, message = 1, f"cannot write to the archive: {exc}"
+    lists = None
+    try:
+        lists = store.refresh_search_lists()
+    except DatabaseError as exc:
+        logging.getLogger(__name__).error("building the search lists: %s", exc)
     store.close()
-    return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message, missed, refused)
+    return CrawlResult(exit_code, reason, stats, log_file, crawl_id, message, missed, refused, lists)

@@ -15,7 +15,7 @@ article left out now (`bound`). The searcher keeps a list's answer only if its l
 it ranks every match, as without lists.
 
 Writes reach the lists through archive.search.index (`follow` after every row added or deleted). Lists are built
-by `arshif reindex`, and rebuilt by a crawl once the archive has grown by REBUILD_GROWTH since (archive.store).
+by `arshif reindex`, and by a crawl when the archive first needs them or has doubled since (index.refresh_lists).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from archive.search.query import quote
 LISTS, ENTRIES, COUNTS = "search_lists", "search_list_entries", "search_phrase_counts"
 LIST_SIZE = 1000         # articles kept per word when the lists are built (a filter keeping a tenth leaves ~100)
 LIST_MIN = 1000          # rows a word must be in to get a list (rarer words are quick to rank directly)
-REBUILD_GROWTH = 1.2     # a crawl rebuilds the lists once the index holds this many times the rows of their base
+REBUILD_GROWTH = 2.0     # a crawl rebuilds the lists once the index holds this many times the rows of their base
 BASE_KEY = "impact_base"  # meta: the FTS5 totals when the lists were built
 SIMPLE = frozenset("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي0123456789abcdefghijklmnopqrstuvwxyz")
 
@@ -176,8 +176,8 @@ def create(conn: sqlite3.Connection) -> None:
 @dataclass
 class _Listed:
     id: int
-    phrases: list[Phrase]
     idfs: list[float]       # at the base
+    own: frozenset[int]     # which phrases are the query's own forms
     floor_own: int
     floor: float
 
@@ -185,62 +185,71 @@ class _Listed:
 @dataclass
 class _Known:
     base: Base
-    by_token: dict[str, list[_Listed]]
-    phrases: dict[str, set[str]]   # column filter → the listed tokens searched there
+    by_phrase: dict[Phrase, list[tuple[_Listed, int]]]   # each listed phrase → its lists, and its place in each
+    wanted: dict[str, tuple[tuple[int, ...], frozenset[str]]]   # column filter → its columns, the texts it lists
 
 
 _cache: dict[int, _Known] = {}
 
 
 def _known(conn: sqlite3.Connection) -> _Known | None:
-    """Every list by the tokens its phrases look for (read once per connection and base)."""
+    """Every list by the phrases it looks for (read once per connection and base)."""
     current = base(conn)
     if current is None:
         return None
     cached = _cache.get(id(conn))
     if cached and cached.base == current:
         return cached
-    by_token: dict[str, list[_Listed]] = {}
-    phrases: dict[str, set[str]] = {}
+    by_phrase: dict[Phrase, list[tuple[_Listed, int]]] = {}
     for list_id, listed_phrases, counts, floor_own, floor in conn.execute(
             f"SELECT id, phrases, counts, floor_own, floor FROM {LISTS}"):
         pairs = [(c, t) for c, t in json.loads(listed_phrases)]
-        listed = _Listed(list_id, pairs, [idf(current.rows, n) for n in json.loads(counts)], floor_own, floor)
-        for column_filter, token in pairs:
-            by_token.setdefault(token, []).append(listed)
-            phrases.setdefault(column_filter, set()).add(token)
-    _cache[id(conn)] = _Known(current, by_token, phrases)
+        listed = _Listed(list_id, [idf(current.rows, n) for n in json.loads(counts)],
+                         frozenset(i for i, (c, _) in enumerate(pairs) if c == NORMAL_COLUMNS), floor_own, floor)
+        for i, phrase in enumerate(pairs):
+            by_phrase.setdefault(phrase, []).append((listed, i))
+    texts: dict[str, set[str]] = {}
+    for column_filter, text in by_phrase:
+        texts.setdefault(column_filter, set()).add(text)
+    wanted = {c: (_columns_of(c), frozenset(t)) for c, t in texts.items()}
+    _cache[id(conn)] = _Known(current, by_phrase, wanted)
     return _cache[id(conn)]
 
 
 def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added: bool) -> None:
     """A row was just added to the index (or deleted from it): the listed phrases' counts follow, and a latest
-    version (rowid > 0) joins every list whose floor it beats (or leaves them all)."""
+    version (rowid > 0) joins every list whose floor it beats (or leaves them all). Only the phrases the article
+    holds are looked at, so that a crawl pays little for the lists."""
     known = _known(conn)
     if known is None:
         return
-    counted = counters(columns)
-    held = []
-    for column_filter, tokens in known.phrases.items():
-        present = set().union(*(counted[c].keys() for c in _columns_of(column_filter)))
-        held += [(column_filter, token) for token in present & tokens]
-    conn.executemany(f"UPDATE {COUNTS} SET rows = rows + {1 if added else -1} WHERE columns = ? AND token = ?", held)
+    counted = counters(columns[:4])
+    held: list[tuple[Phrase, float]] = []
+    for column_filter, (indexes, texts) in known.wanted.items():
+        present = set().union(*(counted[c].keys() for c in indexes)) & texts
+        held += [((column_filter, text), float(sum(WEIGHTS[c] * counted[c][text] for c in indexes)))
+                 for text in present]
+    conn.executemany(f"UPDATE {COUNTS} SET rows = rows + {1 if added else -1} WHERE columns = ? AND token = ?",
+                     [phrase for phrase, _ in held])
     if rowid <= 0:
         return
     if not added:
         conn.execute(f"DELETE FROM {ENTRIES} WHERE article = ?", [rowid])
         return
-    touched = {listed.id: listed for _, token in held for listed in known.by_token[token]}
-    if not touched:
+    found: dict[int, tuple[_Listed, list[tuple[int, float]]]] = {}
+    for phrase, f in held:
+        for listed, i in known.by_phrase[phrase]:
+            found.setdefault(listed.id, (listed, []))[1].append((i, f))
+    if not found:
         return
     length = document_size(conn, rowid)
     rows = []
-    for listed in touched.values():
-        found = frequencies(listed.phrases, counted)
-        own = _owns(listed.phrases, found)
-        value = score(listed.idfs, found, length, known.base.average)
+    for listed, pairs in found.values():
+        pairs.sort()
+        own = int(any(i in listed.own for i, _ in pairs))
+        value = score(listed.idfs, pairs, length, known.base.average)
         if (own, value) > (listed.floor_own, listed.floor):
-            rows.append((listed.id, rowid, own, length, packed(found)))
+            rows.append((listed.id, rowid, own, length, packed(pairs)))
     conn.executemany(f"INSERT OR REPLACE INTO {ENTRIES} (list, article, own, length, frequencies) "
                      "VALUES (?, ?, ?, ?, ?)", rows)
 

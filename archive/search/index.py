@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -246,6 +247,30 @@ def build_lists(conn: sqlite3.Connection, progress: Progress | None = None, at_l
     pairs = frequent_pairs(conn, words, at_least, workers)
     return impact.build(conn, words + [f'"{pair}"' for pair in pairs], phrases_of, _latest_columns(conn, workers),
                         SCORE, progress=progress)
+
+
+def lists_due(conn: sqlite3.Connection) -> bool:
+    """Whether the impact lists should be built now: none yet and enough rows for a word to need one, or the
+    index grown REBUILD_GROWTH times since they were (their floors loosen and their new entries pile up)."""
+    rows, _ = impact.totals(conn)
+    built = impact.base(conn)
+    return rows >= 2 * impact.LIST_MIN if built is None else rows >= impact.REBUILD_GROWTH * built.rows
+
+
+def refresh_lists(conn: sqlite3.Connection, workers: int | None = None) -> str | None:
+    """The lists built again when due (`lists_due`), in one transaction; a line saying so, or None."""
+    if not is_current(conn) or not lists_due(conn):
+        return None
+    started = time.monotonic()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        made = build_lists(conn, workers=workers or os.cpu_count() or 1)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return f"search lists built for {made:,} frequent words and phrases in {time.monotonic() - started:.0f} s"
 
 
 def _pairs_in(rows: list[tuple[int, str, str]], words: frozenset[str]) -> Counter:

@@ -250,6 +250,10 @@ class ArticleRecords(Connected):
         search_index.rebuild(self.conn, progress)
         return True
 
+    def refresh_search_lists(self) -> str | None:
+        """The search's impact lists built again when the archive has outgrown them; a line for the user or None."""
+        return search_index.refresh_lists(self.conn)
+
     def reindex(self, progress: Progress | None = None, workers: int | None = None) -> int:
         """Index every article version again (`arshif reindex`), in one transaction, preparing the text on
         `workers` processes (every core by default); how many were indexed."""

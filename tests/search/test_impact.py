@@ -194,3 +194,22 @@ def test_without_lists_the_answer_is_the_same(archive):
     impact.drop(conn)
     assert {w: ranked(conn, w, 10) for w in words} == with_lists
     assert search_index.build_lists(conn, at_least=AT_LEAST) >= 20
+
+
+def test_lists_are_built_when_the_archive_needs_them_and_again_when_it_doubles(tmp_path, lowered):
+    """What a crawl does at its end (Store.refresh_search_lists): lists once there are enough articles for a word
+    to need one, then not again until the index holds twice the rows it held then."""
+    rng = random.Random(3)
+    store = Store(tmp_path / "archive.db")
+    store.store_articles(made(n, rng) for n in range(AT_LEAST))
+    assert store.refresh_search_lists() is None and impact.base(store.conn) is None
+    store.store_articles(made(n, rng) for n in range(AT_LEAST, 300))
+    note = store.refresh_search_lists()
+    assert note and note.startswith("search lists built for ") and impact.base(store.conn).rows == 300
+    store.store_articles(made(n, rng) for n in range(300, 500))
+    assert store.refresh_search_lists() is None
+    store.store_articles(made(n, rng) for n in range(500, 600))
+    assert store.refresh_search_lists() and impact.base(store.conn).rows == 600
+    for word in listed_words(store.conn)[:10]:
+        assert ranked(store.conn, word, 10) == reference(store.conn, word, 10)
+    store.close()
