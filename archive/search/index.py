@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -31,33 +30,12 @@ from itertools import pairwise
 
 from archive.core.arabic import NORMALISER_VERSION, TOKEN, light_stem, normal
 from archive.search import impact
-from archive.search.columns import (
-    COLUMNS,
-    K1,
-    NORMAL_COLUMNS,
-    SCORE,
-    STEM_COLUMNS,
-    TABLE,
-    TOP_NORMAL,
-    TOP_STEM,
-    WEIGHTS,
-    B,
-)
+from archive.search.columns import COLUMNS, NORMAL_COLUMNS, SCORE, STEM_COLUMNS, TABLE, WEIGHTS
 from archive.search.query import parse, quote, term_phrases, to_match
 
-__all__ = ["B", "COLUMNS", "K1", "NORMAL_COLUMNS", "STEM_COLUMNS", "TABLE", "TOP_NORMAL", "TOP_STEM", "WEIGHTS"]
+__all__ = ["COLUMNS", "NORMAL_COLUMNS", "STEM_COLUMNS", "TABLE", "WEIGHTS"]
 STATE_KEY = "normaliser"
-INDEX_FORMAT = 2   # bump when the columns or the tiers change
-
-# The top tiers. FTS5's bm25 gives a document, for one phrase, idf × F(k1+1) / (F + k1(1 − b + b·D/avgD)), where
-# F is the phrase's weighted frequency there and D the document's length: apart from idf (the same for every
-# document) it depends on the document alone, so it is known when the document is indexed. A form whose share
-# F / (F + k1(…)) reaches TIERS[level] goes into the `top` (normal forms) or `top_s` (stems) column as the token
-# form + level digit (the last digit is always the level, so tokens never collide). Scoring every match of a word
-# found in tens of thousands of articles is slow (docs/BENCHMARKS.md); its best-scoring articles are, by
-# construction, those with the word in a high tier, and only those need scoring (archive.search.searcher).
-REFERENCE_LENGTH = 840   # the average document length (tokens over the four text columns) of the site's articles
-TIERS = (0.8, 0.88, 0.94, 0.97, 0.985)
+INDEX_FORMAT = 3   # bump when the columns change
 
 Progress = Callable[[int, int], None]
 
@@ -75,32 +53,12 @@ def create(conn: sqlite3.Connection) -> None:
     set_state(conn, CURRENT)
 
 
-_LOWEST = TIERS[0] / (1 - TIERS[0])  # share ≥ TIERS[0] ⇔ frequency ≥ _LOWEST × norm
-
-
-def _top(title: list[str], body: list[str], title_weight: float, body_weight: float, length: int) -> str:
-    norm = K1 * (1 - B + B * length / REFERENCE_LENGTH)
-    least = _LOWEST * norm
-    weighted = {token: body_weight * n for token, n in Counter(body).items()}
-    for token, n in Counter(title).items():
-        weighted[token] = weighted.get(token, 0) + title_weight * n
-    out = []
-    for token, f in weighted.items():
-        if f >= least:
-            out += [f"{token}{level}" for level in range(bisect_right(TIERS, f / (f + norm)))]
-    return " ".join(out)
-
-
-def prepare(title: str, body: str) -> tuple[str, str, str, str, str, str]:
-    """The column values: one index token per original token (phrases depend on positions), then the tiers."""
+def prepare(title: str, body: str) -> tuple[str, str, str, str]:
+    """The column values: one index token per original token (phrases depend on positions)."""
     title_tokens = TOKEN.findall(title)
     body_tokens = TOKEN.findall(body)
-    title_n, title_s = list(map(normal, title_tokens)), list(map(light_stem, title_tokens))
-    body_n, body_s = list(map(normal, body_tokens)), list(map(light_stem, body_tokens))
-    length = 2 * (len(title_tokens) + len(body_tokens))
-    return (" ".join(title_n), " ".join(title_s), " ".join(body_n), " ".join(body_s),
-            _top(title_n, body_n, WEIGHTS[0], WEIGHTS[2], length),
-            _top(title_s, body_s, WEIGHTS[1], WEIGHTS[3], length))
+    return (" ".join(map(normal, title_tokens)), " ".join(map(light_stem, title_tokens)),
+            " ".join(map(normal, body_tokens)), " ".join(map(light_stem, body_tokens)))
 
 
 def _prepare_rows(rows: list[tuple[int, str, str]]) -> list[tuple]:

@@ -152,17 +152,3 @@ def to_match(query: Query, known: Known | None = None, stems: bool = True) -> st
         if excluded:
             positive = f"({positive}) NOT {excluded}"
     return positive
-
-
-def tier_forms(query: Query) -> list[tuple[str, str]]:
-    """(columns, form) of every index form a positive word or phrase word of the query can match, for ranking
-    very common words by their top tiers (archive.search.searcher). Prefixes have no tiers."""
-    forms: list[tuple[str, str]] = []
-    for clause in query.clauses:
-        for term in clause:
-            if term.prefix:
-                continue
-            for word in term.words:
-                normals, stems = word_forms(word)
-                forms += [(NORMAL_COLUMNS, v) for v in normals] + [(STEM_COLUMNS, v) for v in stems]
-    return list(dict.fromkeys(forms))

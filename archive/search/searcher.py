@@ -19,12 +19,11 @@ from datetime import date
 from archive.core.arabic import fold, normal, tokens
 from archive.search import impact
 from archive.search.columns import SCORE
-from archive.search.index import NORMAL_COLUMNS, STEM_COLUMNS, TABLE, TIERS, TOP_NORMAL, TOP_STEM
-from archive.search.query import Query, QueryError, parse, quote, tier_forms, to_match
+from archive.search.index import TABLE
+from archive.search.query import Query, QueryError, parse, quote, to_match
 from archive.search.snippets import Matcher, Segment, bracketed, mark, snippet
 
 SORTS = ("relevance", "newest", "oldest")
-TOP_COLUMNS = {NORMAL_COLUMNS: TOP_NORMAL, STEM_COLUMNS: TOP_STEM}
 COUNT_BY = ("month", "section")
 
 
@@ -209,16 +208,12 @@ class Searcher:
         return query, self._run(f"SELECT article, version_id, score, published FROM ({sql}) ORDER BY {order} "
                                 "LIMIT ?", params + [limit or -1])
 
-    EXACT_UP_TO = 5000      # matches: below this, every match is scored
-    CANDIDATES = 200        # the fewest articles a top tier must hold to be ranked alone
-
     def _best(self, match: str, own: str | None, query: Query, filters: Filters,
               limit: int | None) -> list[tuple]:
-        """Ranked inside FTS5 alone, then a few more than asked for read, so that equal scores go newest first.
-
-        A word in tens of thousands of articles is ranked among the articles that have it in the highest
-        top tier holding at least CANDIDATES of them (archive.search.index): the bm25 scores are exact, only the
-        articles outside that tier are not scored. `exact=True` scores every match (the benchmark compares)."""
+        """The best matches in the documented order, then a few more than asked for read, so that equal scores go
+        newest first. A word or two-word phrase with an impact list is ranked from it when the list proves its
+        answer (archive.search.impact); anything else is ranked inside FTS5 over every match. `exact=True` always
+        ranks every match."""
         where, params = self._filters(filters, "a", False)
         # `+rowid`: a post-filter, not a constraint handed to FTS5 (which would re-run the MATCH per article)
         restrict = (f" AND +{TABLE}.rowid IN (SELECT id FROM articles a WHERE {' AND '.join(where)})"
@@ -227,15 +222,11 @@ class Searcher:
         top = None
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
-            if top is None and self.TIERS and self._found_in(match, self.EXACT_UP_TO, restrict, params):
-                top = self._tiered(match, query, restrict, params, wanted, limit)
-                if own is not None and top:
-                    top = self._own_first(match, own, top, restrict, params, wanted, limit)
-        if top is None and own is not None:
-            top = self._own_first(match, own, [], restrict, params, wanted, None)
-        elif top is None:
+        if top is None:
             top = self._run(f"SELECT rowid, {self.SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                             f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
+            if own is not None and top:
+                top = self._own_first(match, own, top, restrict, params, wanted, limit)
         if not top:
             return []
         ranked = {rowid: (score, owned) for rowid, score, owned in top}
@@ -249,8 +240,6 @@ class Searcher:
                 details[article] = (article, version_id, ranked[article][0], published)
         rows = sorted(details.values(), key=lambda r: (-ranked[r[0]][1], -r[2], _desc(r[3]), -r[0]))
         return rows if limit is None else rows[:limit]
-
-    TIERS = False
 
     def _from_list(self, match: str, query: Query, where: list[str], params: list,
                    limit: int) -> list[tuple] | None:
@@ -287,75 +276,6 @@ class Searcher:
                          f"WHERE {TABLE} MATCH ? AND rowid > 0) AS own FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                          f"{TABLE}.rowid > 0{restrict} ORDER BY own DESC, score DESC LIMIT ?",
                          [own, match] + params + [wanted])
-
-    WHOLE = 8000            # articles: the rarest forms are scored wherever they occur, up to this many in all
-
-    def _tiered(self, match: str, query: Query, restrict: str, params: list, wanted: int,
-                limit: int) -> list[tuple] | None:
-        """An approximation of the best matches for a query with tens of thousands of them.
-
-        bm25 sums, over the forms a query can match, idf × (k1 + 1) × share, where share grows with the form's
-        frequency in an article and shrinks with the article's length (archive.search.index). The rarest forms
-        carry the highest idf: their articles are all scored, up to WHOLE articles in all. A more common form is
-        scored only where its share is highest — in its highest top tier holding CANDIDATES matches. Scores are
-        bm25's own (tier columns weigh nothing; a rare form counted twice is taken off again); only articles
-        outside every candidate set go unscored. The benchmark measures the overlap with exact bm25's top 20.
-        None: score every match instead."""
-        if any(term.phrase or term.prefix for clause in query.clauses for term in clause):
-            return None  # a phrase's score is not its words': no tier bounds it
-        forms = [(c, f) for c, f in tier_forms(query) if self.known(f)]
-        counted = sorted((self._articles_with(f"{c} : {quote(f)}", self.WHOLE), c, f) for c, f in forms)
-        whole, common, room = [], [], self.WHOLE
-        for articles, columns, form in counted:
-            if articles < room:
-                whole.append(f"{columns} : {quote(form)}")
-                room -= articles
-            else:
-                common.append((columns, form))
-        tiers = []
-        for columns, form in common:
-            for level in reversed(range(len(TIERS))):
-                tier = f"{TOP_COLUMNS[columns]} : {quote(form + str(level))}"
-                if level == 0 or self._found_in(f"({match}) AND {tier}", self.CANDIDATES, restrict, params):
-                    tiers.append(tier)
-                    break
-        top = self._score_among(match, tiers, whole, restrict, params, wanted)
-        return top if len(top) >= limit else None
-
-    def _score_among(self, match: str, tiers: list[str], whole: list[str], restrict: str, params: list,
-                     wanted: int) -> list[tuple]:
-        """bm25 of the candidates, best first. Tier phrases weigh nothing, so `(match) AND (tiers)` scores as
-        `match` does. A rare form's phrase would count twice in `(match) AND (forms)`: its own score, from a
-        MATCH of the forms alone over the same few articles, is taken off again."""
-        found: dict[int, float] = {}
-        if tiers:
-            sql = (f"SELECT rowid, {self.SCORE} AS score FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
-                   f"{restrict} ORDER BY score DESC LIMIT ?")
-            found.update(self._run(sql, [f"({match}) AND ({' OR '.join(tiers)})"] + params + [wanted]))
-        if whole:
-            forms = " OR ".join(whole)
-            sql = (f"WITH twice AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
-                   f"MATCH ? AND {TABLE}.rowid > 0{restrict}), "
-                   f"once AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS s FROM {TABLE} WHERE {TABLE} "
-                   f"MATCH ? AND {TABLE}.rowid > 0) "
-                   "SELECT twice.r, twice.s - once.s AS score FROM twice JOIN once ON once.r = twice.r "
-                   "ORDER BY score DESC LIMIT ?")
-            found.update(self._run(sql, [f"({match}) AND ({forms})"] + params + [forms, wanted]))
-        return [(rowid, score, 1) for rowid, score in sorted(found.items(), key=lambda item: -item[1])[:wanted]]
-
-    def _articles_with(self, phrase: str, at_most: int) -> int:
-        """How many latest versions hold a phrase, counted up to `at_most`; remembered by this searcher."""
-        known = self._counts.get(phrase)
-        if known is None or (known[0] >= known[1] and at_most > known[1]):
-            count = self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
-                              f"{TABLE}.rowid > 0 LIMIT {at_most})", [phrase])[0][0]
-            self._counts[phrase] = known = (count, at_most)
-        return known[0]
-
-    def _found_in(self, match: str, at_least: int, restrict: str = "", params: list | None = None) -> bool:
-        """Whether `match` holds at least `at_least` latest versions (counting stops there)."""
-        return self._run(f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
-                         f"{restrict} LIMIT {at_least})", [match] + (params or []))[0][0] >= at_least
 
     def search(self, text: str, filters: Filters | None = None, sort: str = "relevance",
                all_versions: bool = False, limit: int = 20) -> list[Hit]:

@@ -240,9 +240,16 @@ def _v13(db: sqlite_utils.Database, progress: Progress | None) -> None:
     db["article_versions"].add_column("profile", str)
 
 
+def _v14(db: sqlite_utils.Database, progress: Progress | None) -> None:
+    """The search index in four columns: impact lists (archive/search/impact.py) replace the tier columns; indexed
+    again from the stored versions (`arshif reindex` builds the lists)."""
+    search_index.create(db.conn)
+    search_index.index_all(db.conn, progress)
+
+
 # A migration may return a line saying what it did to the data (upgrade() says it after its commit).
 Migration = Callable[["sqlite_utils.Database", Progress | None], str | None]
-MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13]
+MIGRATIONS: list[Migration] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11, _v12, _v13, _v14]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -165,4 +165,9 @@ MIGRATIONS_AS_SHIPPED: dict[int, list[str]] = {
         "ALTER TABLE articles ADD COLUMN profile TEXT",
         "ALTER TABLE article_versions ADD COLUMN profile TEXT",
     ],
+    14: [  # the search index without its tier columns, filled again
+        "DROP TABLE IF EXISTS search_index",
+        "CREATE VIRTUAL TABLE search_index USING fts5(title, title_s, body, body_s, content='', "
+        "tokenize='unicode61 remove_diacritics 2')",
+    ],
 }

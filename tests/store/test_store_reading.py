@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from archive.core.arabic import NORMALISER_VERSION
 from archive.core.lock import DataLock
 from archive.search import index as search_index
 from archive.store.database import SCHEMA_VERSION, Store, StoreError
@@ -36,13 +37,15 @@ def data(tmp_path):
 
 
 def as_older_arshif_left_it(folder) -> None:
-    """The archive at the schema before this one, as the arshif before it made it (schema 13 added the column
-    `profile` to articles and their versions)."""
-    assert SCHEMA_VERSION == 13, "a new migration: make this the schema before it"
+    """The archive at the schema before this one, as the arshif before it made it (schema 14 rebuilt the search
+    index without its two tier columns)."""
+    assert SCHEMA_VERSION == 14, "a new migration: make this the schema before it"
     conn = sqlite3.connect(folder / "archive.db", isolation_level=None)
-    conn.execute("ALTER TABLE articles DROP COLUMN profile")
-    conn.execute("ALTER TABLE article_versions DROP COLUMN profile")
-    conn.execute("DELETE FROM schema_version WHERE version = 13")
+    conn.execute("DROP TABLE search_index")
+    conn.execute("CREATE VIRTUAL TABLE search_index USING fts5(title, title_s, body, body_s, top, top_s, content='', "
+                 "tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'normaliser'", [f"{NORMALISER_VERSION}/2"])
+    conn.execute("DELETE FROM schema_version WHERE version = 14")
     conn.close()
 
 
