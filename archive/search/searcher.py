@@ -287,6 +287,8 @@ class Searcher:
         _, match, _ = self._match(text)
         if match is None:
             return 0
+        if not all_versions and filters in (None, Filters()):  # every positive row id is an article: no join
+            return self._run(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > 0", [match])[0][0]
         sql, params = self._located(match, filters or Filters(), all_versions)
         return self._run(f"SELECT count(DISTINCT article) FROM ({sql})", params)[0][0]
 
