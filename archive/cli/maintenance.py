@@ -9,7 +9,6 @@ import click
 from archive.cli.options import (
     data_option,
     existing,
-    indexing,
     locked,
     print_json,
     progress_bar,
@@ -217,6 +216,19 @@ def reindex(ctx, data):
     from archive.ops.searching import reindex as run
 
     data_dir = existing(ctx, data)
-    with indexing() as update:
-        count = run(data_dir, progress=update)
+    update, indexed = progress_bar("indexing articles")
+    lists, listed = progress_bar("building search lists")
+    phase = {"lists": False}
+
+    def lists_update(done: int, total: int) -> None:
+        if not phase["lists"]:
+            phase["lists"] = True
+            indexed()
+        lists(done, total)
+    try:
+        count = run(data_dir, progress=update, lists_progress=lists_update)
+    finally:
+        if not phase["lists"]:
+            indexed()
+        listed()
     say(f"{count} article versions indexed")

@@ -28,10 +28,10 @@ def ensure_index(data: Path, progress: Progress | None = None, say: Say | None =
     open_index(data, progress, say).close()
 
 
-def reindex(data: Path, progress: Progress | None = None) -> int:
-    """Index every article version again; the number indexed."""
+def reindex(data: Path, progress: Progress | None = None, lists_progress: Progress | None = None) -> int:
+    """Index every article version again, then the impact lists; the number indexed."""
     with Store(database(data)) as store:
-        return store.reindex(progress)
+        return store.reindex(progress, lists_progress=lists_progress)
 
 
 @dataclass

@@ -254,7 +254,8 @@ class ArticleRecords(Connected):
         """The search's impact lists built again when the archive has outgrown them; a line for the user or None."""
         return search_index.refresh_lists(self.conn)
 
-    def reindex(self, progress: Progress | None = None, workers: int | None = None) -> int:
-        """Index every article version again (`arshif reindex`), in one transaction, preparing the text on
-        `workers` processes (every core by default); how many were indexed."""
-        return search_index.rebuild(self.conn, progress, workers)
+    def reindex(self, progress: Progress | None = None, workers: int | None = None,
+                lists_progress: Progress | None = None) -> int:
+        """Index every article version again (`arshif reindex`), then the search's impact lists, in one
+        transaction, preparing the text on `workers` processes (every core by default); how many were indexed."""
+        return search_index.rebuild(self.conn, progress, workers, lists_progress)
