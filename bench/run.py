@@ -30,6 +30,7 @@ from bench import (
     refresh,
     revisit_sim,
     search,
+    search_quality,
     search_real,
 )
 
@@ -53,17 +54,18 @@ def machine() -> str:
 # cost of a few seconds (start-up, opening the archive, closing its files), and wget at 50 ms latency fetches ~8
 # pages per article one after another.
 FULL = {"crawl": 2000, "crawl_cpu": 2000, "replica": 2000, "replica_big": 100_000, "incremental": 2000,
-        "extraction": 1000, "search": 100_000, "search_repeat": 5, "search_real": 100_000, "memory": 20_000,
+        "extraction": 1000, "search": 100_000, "search_repeat": 5, "search_real": 100_000, "search_quality": 2000,
+        "memory": 20_000,
         "real_pages": None,  # real_pages: every page
         "revisit_sim": "grid", "hostile": 120,
         "refresh": 2000,  # revisit_sim: the whole grid of policies over both simulated sites
         "pelican_real": 2000, "pelican": "baseline"}
 QUICK = {"crawl": 20, "crawl_cpu": 20, "replica": 60, "replica_big": 5000, "incremental": 30, "extraction": 60,
-         "search": 1000, "search_repeat": 3, "search_real": 2000,
+         "search": 1000, "search_repeat": 3, "search_real": 2000, "search_quality": 300,
          "memory": 100,  # memory: only when the crawl part is not run too
          "real_pages": 30, "revisit_sim": "quick", "hostile": 120, "refresh": 60, "pelican_real": 200, "pelican": None}
-PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "search_real", "memory", "real_pages",
-         "revisit_sim", "hostile", "refresh", "pelican_real", "pelican")
+PARTS = ("crawl", "crawl_cpu", "replica", "incremental", "extraction", "search", "search_real", "search_quality",
+         "memory", "real_pages", "revisit_sim", "hostile", "refresh", "pelican_real", "pelican")
 
 
 def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
@@ -93,6 +95,8 @@ def measure(part: str, sizes: dict, quick: bool, carry: dict) -> dict | None:
     if part == "search_real":  # real text beside the template corpus (issue 29); says so when the corpus is missing
         return search_real.run(sizes["search_real"], per_class=10 if quick else search_real.PER_CLASS,
                                repeat=1 if quick else 3)
+    if part == "search_quality":  # precision and recall on real text by the labelled set's rule (issue 29)
+        return search_quality.run(sizes["search_quality"])
     if part == "memory":
         return carry.pop("memory", None) or memory.run(sizes["memory"])
     if part == "real_pages":  # {"absent": why} when no set of real pages is on this machine
@@ -195,6 +199,8 @@ def page(results: dict, charts: dict[str, str], quick: bool) -> str:
                  *chart("search", "Search latency per query class, arshif vs LIKE, log scale")]
     if results.get("search_real"):
         text.append(search_real.markdown(results["search_real"]))
+    if results.get("search_quality"):
+        text.append(search_quality.markdown(results["search_quality"]))
     if results.get("hostile"):
         text.append(hostile.markdown(results["hostile"]))
     if results.get("pelican"):
@@ -218,6 +224,7 @@ def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
     `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, search_real,
+    search_quality,
     memory, real_pages, revisit_sim, hostile, refresh, pelican_real, pelican) and keep the saved numbers of the
     others."""
     quick = "--quick" in sys.argv
