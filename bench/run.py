@@ -224,9 +224,8 @@ def main() -> None:
     """`--quick`: small sizes, written to docs/BENCHMARKS-quick.md and docs/benchmarks-quick.json so that a check
     never overwrites the full run's numbers; `--render`: the page and charts again from the saved numbers;
     `--only a,b`: run only these parts (crawl, crawl_cpu, replica, incremental, extraction, search, search_real,
-    search_quality,
-    memory, real_pages, revisit_sim, hostile, refresh, pelican_real, pelican) and keep the saved numbers of the
-    others."""
+    search_quality, memory, real_pages, revisit_sim, hostile, refresh, pelican_real, pelican) and keep the saved
+    numbers of the others."""
     quick = "--quick" in sys.argv
     sizes = QUICK if quick else FULL
     suffix = "-quick" if quick else ""
