@@ -148,7 +148,7 @@ def time_like(conn: sqlite3.Connection, queries: list[str], repeat: int) -> list
 
 
 def overlap_with_exact(searcher: Searcher, queries: list[str]) -> float:
-    """Top-20 overlap between search as it runs (top tiers for very common words) and bm25 over every match."""
+    """Top-20 overlap between search as it runs (impact lists for frequent words) and the ranking of every match."""
     exact = Searcher(searcher.conn, exact=True)
     scores = []
     for q in queries:
@@ -229,10 +229,10 @@ def markdown(r: dict) -> str:
         "normalisation: الاسد does not find الأسد; زار finds وزارة), ranks nothing, and for a common word returns "
         "its first 20 rows in date order almost at once, while a rare word costs a scan of every body. arshif "
         "ranks by bm25. FTS5 scores every match (about 2 µs each), so a word found in most articles would cost "
-        "100–250 ms; arshif instead scores the articles where the word's forms are in their highest *top tier* "
-        "(the share of bm25 a form can earn in an article is known when the article is indexed) plus every "
-        "article of its rarest forms, which carry the highest idf. The last column is the overlap of that top 20 "
-        "with exact bm25 over every match (1.0 where every match is scored).",
+        "100–250 ms; arshif instead ranks a word or two-word phrase found in 1,000 rows or more from its impact "
+        "list (its best 1,000 articles, scored as FTS5 would score them now, kept only when the last hit beats "
+        "every article left out: docs/searching.md, Ranking). The last column is the overlap of the top 20 with "
+        "the ranking over every match (1.0: exact).",
         "",
     ]
     if slow:
