@@ -90,13 +90,14 @@ def _columns_of(column_filter: str) -> tuple[int, ...]:
     return tuple(COLUMNS.index(name) for name in column_filter.strip("{}").split())
 
 
-def counters(columns: tuple[str, ...]) -> list[Counter]:
-    """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted."""
+def counters(columns: tuple[str, ...], heads: frozenset[str] | None = None) -> list[Counter]:
+    """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted; with `heads`,
+    only the pairs that start with one of them (the first words of the listed phrases)."""
     out = []
     for column in columns:
         tokens = column.split()
         counted = Counter(tokens)
-        counted.update(f"{a} {b}" for a, b in pairwise(tokens))
+        counted.update(f"{a} {b}" for a, b in pairwise(tokens) if heads is None or a in heads)
         out.append(counted)
     return out
 
@@ -187,6 +188,7 @@ class _Known:
     base: Base
     by_phrase: dict[Phrase, list[tuple[_Listed, int]]]   # each listed phrase → its lists, and its place in each
     wanted: dict[str, tuple[tuple[int, ...], frozenset[str]]]   # column filter → its columns, the texts it lists
+    heads: frozenset[str]       # the first words of the listed phrases
 
 
 _cache: dict[int, _Known] = {}
@@ -212,46 +214,76 @@ def _known(conn: sqlite3.Connection) -> _Known | None:
     for column_filter, text in by_phrase:
         texts.setdefault(column_filter, set()).add(text)
     wanted = {c: (_columns_of(c), frozenset(t)) for c, t in texts.items()}
-    _cache[id(conn)] = _Known(current, by_phrase, wanted)
+    heads = frozenset(text.split(" ", 1)[0] for _, text in by_phrase if " " in text)
+    _cache[id(conn)] = _Known(current, by_phrase, wanted, heads)
     return _cache[id(conn)]
 
 
-def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added: bool) -> None:
-    """A row was just added to the index (or deleted from it): the listed phrases' counts follow, and a latest
-    version (rowid > 0) joins every list whose floor it beats (or leaves them all). Only the phrases the article
-    holds are looked at, so that a crawl pays little for the lists."""
+_pending: dict[int, Counter] = {}   # per connection: count changes of its open transaction, written at its commit
+
+
+def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added: bool, counts: bool = True) -> None:
+    """A row was just added to the index (or deleted from it): the listed phrases' counts follow (`counts=False`
+    when the same text moves to another row), and a latest version (rowid > 0) joins every list whose floor it
+    beats (or leaves them all). Only the phrases the article holds are looked at, and inside a transaction the
+    counts are added up and written once, at its commit (`flush`): a crawl stores its articles in batches."""
     known = _known(conn)
-    if known is None:
+    if known is None or not (counts or rowid > 0):
         return
-    counted = counters(columns[:4])
+    counted = counters(columns, known.heads)
     held: list[tuple[Phrase, float]] = []
     for column_filter, (indexes, texts) in known.wanted.items():
-        present = set().union(*(counted[c].keys() for c in indexes)) & texts
-        held += [((column_filter, text), float(sum(WEIGHTS[c] * counted[c][text] for c in indexes)))
-                 for text in present]
-    conn.executemany(f"UPDATE {COUNTS} SET rows = rows + {1 if added else -1} WHERE columns = ? AND token = ?",
-                     [phrase for phrase, _ in held])
+        (first, second), (w1, w2) = [counted[c] for c in indexes], [WEIGHTS[c] for c in indexes]
+        held += [((column_filter, text), float(w1 * first[text] + w2 * second[text]))
+                 for text in (first.keys() | second.keys()) & texts]
+    if counts:
+        change = 1 if added else -1
+        if conn.in_transaction:
+            pending = _pending.setdefault(id(conn), Counter())
+            for phrase, _ in held:
+                pending[phrase] += change
+        else:
+            conn.executemany(f"UPDATE {COUNTS} SET rows = rows + {change} WHERE columns = ? AND token = ?",
+                             [phrase for phrase, _ in held])
     if rowid <= 0:
         return
     if not added:
         conn.execute(f"DELETE FROM {ENTRIES} WHERE article = ?", [rowid])
         return
     found: dict[int, tuple[_Listed, list[tuple[int, float]]]] = {}
+    owning: set[int] = set()   # the lists whose own forms (not only a stem) the article holds
     for phrase, f in held:
         for listed, i in known.by_phrase[phrase]:
             found.setdefault(listed.id, (listed, []))[1].append((i, f))
+            if i in listed.own:
+                owning.add(listed.id)
     if not found:
         return
     length = document_size(conn, rowid)
+    average = known.base.average
     rows = []
-    for listed, pairs in found.values():
+    for list_id, (listed, pairs) in found.items():
+        own = int(list_id in owning)
+        if own < listed.floor_own:  # a relative only, where the list's floor holds the word as typed
+            continue
         pairs.sort()
-        own = int(any(i in listed.own for i, _ in pairs))
-        value = score(listed.idfs, pairs, length, known.base.average)
-        if (own, value) > (listed.floor_own, listed.floor):
-            rows.append((listed.id, rowid, own, length, packed(pairs)))
+        if (own, score(listed.idfs, pairs, length, average)) > (listed.floor_own, listed.floor):
+            rows.append((list_id, rowid, own, length, packed(pairs)))
     conn.executemany(f"INSERT OR REPLACE INTO {ENTRIES} (list, article, own, length, frequencies) "
                      "VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def flush(conn: sqlite3.Connection) -> None:
+    """The counts changed by the open transaction, written: called just before it commits (archive.store)."""
+    pending = _pending.pop(id(conn), None)
+    if pending:
+        conn.executemany(f"UPDATE {COUNTS} SET rows = rows + ? WHERE columns = ? AND token = ?",
+                         [(change, *phrase) for phrase, change in pending.items() if change])
+
+
+def discard(conn: sqlite3.Connection) -> None:
+    """The open transaction rolled back: its count changes with it."""
+    _pending.pop(id(conn), None)
 
 
 # -- building ---------------------------------------------------------------------------------------------------
@@ -360,6 +392,7 @@ def ranked(conn: sqlite3.Connection, match: str, where: list[str] | None = None,
     base_ = base(conn)
     if base_ is None:
         return None
+    flush(conn)  # a writer searching inside its own transaction
     row = conn.execute(f"SELECT id, phrases, counts, floor_own, floor FROM {LISTS} WHERE match = ?", [match]).fetchone()
     if row is None:
         return None

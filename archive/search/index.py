@@ -90,11 +90,12 @@ def _delete(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...]) -> N
 
 
 def retire(conn: sqlite3.Connection, article_id: int, version_id: int, title: str, body: str) -> None:
-    """The article's latest version becomes an earlier one: from rowid article_id to -version_id."""
+    """The article's latest version becomes an earlier one: from rowid article_id to -version_id (the same text:
+    the lists' counts stay, the article leaves them)."""
     columns = prepare(title, body)
-    _delete(conn, article_id, columns)
+    conn.execute(DELETE, (article_id, *columns))
     conn.execute(INSERT, (-version_id, *columns))
-    impact.follow(conn, -version_id, columns, added=True)
+    impact.follow(conn, article_id, columns, added=False, counts=False)
 
 
 def remove(conn: sqlite3.Connection, article_id: int, version_id: int, latest: bool, title: str, body: str) -> None:

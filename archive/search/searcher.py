@@ -222,11 +222,13 @@ class Searcher:
         top = None
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
-        if top is None:
+        while top is None:
             top = self._run(f"SELECT rowid, {self.SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                             f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
             if own is not None and top:
                 top = self._own_first(match, own, top, restrict, params, wanted, limit)
+            if limit is not None and len(top) == wanted and top[-1][1] == top[limit - 1][1]:
+                top, wanted = None, wanted * 4  # equal scores past the rows read: read on, so that newer go first
         if not top:
             return []
         ranked = {rowid: (score, owned) for rowid, score, owned in top}
@@ -258,8 +260,9 @@ class Searcher:
         if len(ranked) < limit:
             return None
         _, last, last_own = ranked[limit - 1]
-        proven = last_own > floor_own or (last_own == floor_own and last > bound)
-        return ranked[:limit + 10] if proven else None
+        if not (last_own > floor_own or (last_own == floor_own and last > bound)):
+            return None
+        return [row for row in ranked if _key(row) >= _key(ranked[limit - 1])]  # and every equal of the last
 
     def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
                    limit: int | None) -> list[tuple]:
@@ -331,6 +334,12 @@ class Searcher:
                             title_marked=mark(title, matcher.spans(title)), removed=removed, version=version,
                             versions=versions))
         return hits
+
+
+def _key(row: tuple) -> tuple:
+    """A ranked row's place before dates break ties: (holds the query as typed, bm25)."""
+    _, score, own = row
+    return own, score
 
 
 def _desc(published: str | None) -> tuple:

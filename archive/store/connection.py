@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.search import impact
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -91,7 +93,9 @@ class Connected:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            impact.flush(conn)  # the search lists' counts, added up over the transaction
         except BaseException:
+            impact.discard(conn)
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from archive.core.paths import DATABASE
 from archive.core.times import now_iso
+from archive.search import impact
 from archive.search import index as search_index
 
 if TYPE_CHECKING:
@@ -293,7 +294,9 @@ def upgrade(conn: sqlite3.Connection, say: Say | None = None, progress: Progress
                                             if_not_exists=True)
             done = MIGRATIONS[reached](db, progress)
             db["schema_version"].insert({"version": reached + 1, "applied": now_iso()})
+            impact.flush(conn)  # a migration that writes the index moves the search lists' counts
         except BaseException:
+            impact.discard(conn)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise

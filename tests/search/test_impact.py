@@ -213,3 +213,22 @@ def test_lists_are_built_when_the_archive_needs_them_and_again_when_it_doubles(t
     for word in listed_words(store.conn)[:10]:
         assert ranked(store.conn, word, 10) == reference(store.conn, word, 10)
     store.close()
+
+
+@pytest.mark.parametrize("with_lists", [True, False])
+def test_equal_scores_go_newest_first_however_many(tmp_path, lowered, with_lists):
+    """Forty copies of one article score alike: the hits shown are the newest of them, from a list or from
+    FTS5, even when the equals run past the rows a search reads first."""
+    rng = random.Random(5)
+    store = Store(tmp_path / "archive.db")
+    store.store_articles(made(n, rng) for n in range(200))
+    text = " ".join(SENTENCES[:4])
+    store.store_articles((article(f"https://italianews.test/copy{n}", "نسخة", text,
+                                  published=f"2023-01-{n % 28 + 1:02d}T{n % 24:02d}:00:00+01:00"),
+                          {"record_id": f"<urn:uuid:copy{n}>", "timestamp": "20250101000000"}) for n in range(40))
+    if with_lists:
+        store.reindex(workers=1)
+    word = "نسخة"
+    for limit in (1, 5, 12):
+        assert ranked(store.conn, word, limit) == reference(store.conn, word, limit), limit
+    store.close()
