@@ -262,7 +262,7 @@ class Searcher:
         _, last, last_own = ranked[limit - 1]
         if not (last_own > floor_own or (last_own == floor_own and last > bound)):
             return None
-        return [row for row in ranked if _key(row) >= _key(ranked[limit - 1])]  # and every equal of the last
+        return [row for row in ranked if _place(row) >= _place(ranked[limit - 1])]  # and every equal of the last
 
     def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
                    limit: int | None) -> list[tuple]:
@@ -336,7 +336,7 @@ class Searcher:
         return hits
 
 
-def _key(row: tuple) -> tuple:
+def _place(row: tuple) -> tuple:
     """A ranked row's place before dates break ties: (holds the query as typed, bm25)."""
     _, score, own = row
     return own, score
