@@ -31,9 +31,10 @@ Queries come from each index's own vocabulary (bench.search.vocabulary), per_cla
 rarest found in 3 articles or more), a mid word (in 1–5 % of articles), a common word (the most frequent ones),
 two words of one article, a phrase (two adjacent words of one article), and the common words with `--since` a
 day that keeps about a tenth of the archive. Each is timed through the product's Searcher, snippets included,
-and compared with exact bm25 (`exact`): FTS5's own bm25 with the product's column weights over every match,
-ordered as docs/searching.md says (score, then newer, then the higher id), for --limit 20 and 100 and for
---all-versions (an article's best version stands for it).
+and compared with the exact ranking (`exact`) over every match, ordered as docs/searching.md says (the query as
+typed first, then FTS5's own bm25 with the product's column weights, then newer, then the higher id), for --limit
+20 and 100 and for --all-versions (an article's best version stands for it). Then `arshif search`'s start
+(`cli_start`) and what keeping the impact lists current costs per stored article (`upkeep`).
 
 Run: .venv/bin/python -m bench.search_real [--scale 100k|1m] [--articles N] [--corpus both|real|template] [--json]
 """
@@ -508,6 +509,7 @@ def index_and_measure(path: Path, n: int, per_class: int, repeat: int, rng: rand
 
 
 UPKEEP_ARTICLES = 400
+CRAWL_CPU_MS = 14   # a crawl's CPU per article (docs/BENCHMARKS.md, CPU per article), to put the upkeep beside
 UPKEEP_BATCH = 50   # articles a crawl commits together: ARSHIF_ARTICLE_COMMIT_SECONDS (5 s) at 10 articles a second
 
 
@@ -679,7 +681,20 @@ def markdown(r: dict) -> str:
         lines += ["", "| | " + " | ".join(name for name, _ in columns) + " |", "|---|" + "---|" * len(columns),
                   "| index / raw text | " + " | ".join(f"{c['index_mb']} MiB / {c['raw_text_mb']} MiB "
                                                       f"(**{c['index_to_text']}×**)" for _, c in columns) + " |",
-                  "| indexing (`arshif reindex`, 2 cores) | " + " | ".join(
+                  *(["| of which impact lists (words / two-word phrases) | " + " | ".join(
+                      f"{c['lists_mb']} MiB ({c['lists']['words']:,} / {c['lists']['phrases']:,})" for _, c in columns)
+                     + " |"] if all("lists" in c for _, c in columns) else []),
+                  *(["| keeping the lists current: CPU per article stored (batches of "
+                     f"{UPKEEP_BATCH}) | " + " | ".join(
+                         f"{c['upkeep']['ms_with_lists']} ms with lists, {c['upkeep']['ms_without']} ms without: "
+                         f"**+{c['upkeep']['ms_for_lists']} ms** (+{c['upkeep']['ms_for_lists'] / CRAWL_CPU_MS:.0%} of "
+                         f"a crawl's {CRAWL_CPU_MS} ms per article)" for _, c in columns) + " |"]
+                    if all("upkeep" in c for _, c in columns) else []),
+                  *(["| `arshif search --json` (a rare word), p50 | " + " | ".join(
+                      f"{c['start']['command_p50_ms']} ms, of which the search {c['start']['search_p50_ms']} ms: "
+                      f"**start {c['start']['start_ms']} ms**" for _, c in columns) + " |"]
+                    if all("start" in c for _, c in columns) else []),
+                  "| indexing and lists (`arshif reindex`, 2 cores) | " + " | ".join(
                       f"**{c['index_per_s']:,} articles/s** ({c['reindex_s']} s, "
                       f"{c['raw_text_mb'] / c['reindex_s']:.1f} MiB of text/s)" for _, c in columns) + " |",
                   "| Arabic body forms in the index (in ≥ 2 / 10 / 30 % of articles) | " + " | ".join(
@@ -703,10 +718,11 @@ def markdown(r: dict) -> str:
         lines += ["", f"Sample queries ({columns[0][0]}): {samples}. Rare: the rarest words found in 3 articles or "
                   "more; mid: in 1–5 % of articles; common: the most frequent words; two words and a phrase (two "
                   "adjacent words) from one article's text; the same common words with `--since`. A query is timed "
-                  "with a new Searcher each time, as `arshif search` makes one, on a warm page cache. Exact bm25 is "
-                  "FTS5's own, with the product's column weights, over every match, newer first on equal scores, "
-                  "then the higher id. `python -m bench.search_real --scale 1m` measures the same at 1,000,000 "
-                  "articles (a separate run, not part of `make bench`).", ""]
+                  "with a new Searcher each time, as `arshif search` makes one, on a warm page cache. The exact "
+                  "ranking is computed over every match: the articles holding the query as typed first, then FTS5's "
+                  "own bm25 with the product's column weights, newer first on equal scores, then the higher id. "
+                  "`python -m bench.search_real --scale 1m` measures the same at 1,000,000 articles (a separate run, "
+                  "not part of `make bench`).", ""]
     return "\n".join(lines) + "\n"
 
 
