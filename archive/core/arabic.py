@@ -43,9 +43,17 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
 
 
+# letters that no folding step changes (no decomposition, no mark, no case): a token made only of them, once LETTERS
+# has mapped it, is already folded (most of a text's tokens: folding them is then one translate)
+PLAIN = re.compile("[\u0621\u0627-\u063a\u0641-\u064a0-9a-z]+")
+
+
 @lru_cache(maxsize=500_000)
 def fold(token: str) -> str:
     """Marks, tatweel, presentation forms, alef forms, hamza seats, digit scripts and case folded; ة and ى kept."""
+    mapped = token.translate(LETTERS)
+    if PLAIN.fullmatch(mapped):
+        return mapped
     if PRESENTATION.search(token):
         token = unicodedata.normalize("NFKC", token)
     token = unicodedata.normalize("NFD", token.translate(LETTERS))
