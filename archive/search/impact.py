@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -90,12 +91,17 @@ def _columns_of(column_filter: str) -> tuple[int, ...]:
     return tuple(COLUMNS.index(name) for name in column_filter.strip("{}").split())
 
 
+# FTS5's tokens in an index column, as its unicode61 tokenizer cuts them: runs of letters and digits (an index token
+# of ours may hold "_", from #وسم_بكلمات: FTS5 reads its words apart)
+FTS5_TOKEN = re.compile(r"[^\W_]+")
+
+
 def counters(columns: tuple[str, ...], heads: frozenset[str] | None = None) -> list[Counter]:
-    """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted; with `heads`,
-    only the pairs that start with one of them (the first words of the listed phrases)."""
+    """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted as FTS5 counts
+    them; with `heads`, only the pairs that start with one of them (the first words of the listed phrases)."""
     out = []
     for column in columns:
-        tokens = column.split()
+        tokens = FTS5_TOKEN.findall(column)
         counted = Counter(tokens)
         counted.update(f"{a} {b}" for a, b in pairwise(tokens) if heads is None or a in heads)
         out.append(counted)

@@ -30,8 +30,14 @@ SENTENCES = sorted({s.strip() for _, body in ARTICLES.values() for s in re.split
 AT_LEAST, SIZE = 25, 12
 
 
+# hashtags as sites write them: FTS5 reads the words of #وسم_بكلمات apart, and so must the lists
+HASHTAGS = ("#الهجرة_في_روما", "#رئيس_الوزراء_في_صقلية", "#قائمة_سوداء_في_ميلانو")
+
+
 def made(n: int, rng: random.Random, prefix: str = "a") -> tuple[dict, dict]:
     body = " ".join(rng.sample(SENTENCES, rng.randint(2, 9)))
+    if n % 7 == 0:
+        body += " " + rng.choice(HASHTAGS)
     title = " ".join(rng.choice(SENTENCES).split()[:7])
     month = rng.randint(1, 12)
     return (article(f"https://italianews.test/{prefix}{n}", title, body, published=f"2024-{month:02d}-{n % 28 + 1:02d}"
