@@ -127,10 +127,6 @@ def unpacked(text: str) -> list[tuple[int, float]]:
     return [(int(i), float(f)) for i, f in (pair.split(":") for pair in text.split())]
 
 
-def _owns(phrases: list[Phrase], found: list[tuple[int, float]]) -> int:
-    return int(any(phrases[i][0] == NORMAL_COLUMNS for i, _ in found))
-
-
 @dataclass(frozen=True)
 class Base:
     rows: int
