@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from archive.search.columns import COLUMNS, K1, NORMAL_COLUMNS, TABLE, WEIGHTS, B
-from archive.search.query import quote
+from archive.search.query import phrases_match
 
 LISTS, ENTRIES, COUNTS = "search_lists", "search_list_entries", "search_phrase_counts"
 LIST_SIZE = 1000         # articles kept per word when the lists are built (a filter keeping a tenth leaves ~100)
@@ -321,14 +321,14 @@ def build(conn: sqlite3.Connection, words: Iterable[str], phrases_of: PhrasesOf,
         found = phrases_of(word)
         if found is not None and not conn.execute(f"SELECT 1 FROM {LISTS} WHERE match = ?", [found[0]]).fetchone():
             match, phrases = found
-            own = " OR ".join(f"{c} : {quote(t)}" for c, t in phrases if c == NORMAL_COLUMNS)
+            own = phrases_match([p for p in phrases if p[0] == NORMAL_COLUMNS])
             owned = f"{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > 0)" if own else "0"
             best = conn.execute(f"SELECT rowid, {score_sql} AS score, {owned} AS own FROM {TABLE} WHERE {TABLE} "
                                 "MATCH ? AND rowid > 0 ORDER BY own DESC, score DESC LIMIT ?",
                                 [own] * bool(own) + [match, size + 1]).fetchall()
             for phrase in phrases:
                 conn.execute(f"INSERT OR IGNORE INTO {COUNTS} (columns, token, rows) SELECT ?, ?, count(*) FROM "
-                             f"{TABLE} WHERE {TABLE} MATCH ?", [*phrase, f"{phrase[0]} : {quote(phrase[1])}"])
+                             f"{TABLE} WHERE {TABLE} MATCH ?", [*phrase, phrases_match([phrase])])
             counts = [conn.execute(f"SELECT rows FROM {COUNTS} WHERE columns = ? AND token = ?", p).fetchone()[0]
                       for p in phrases]
             kept, left = best[:size], best[size:]

@@ -111,8 +111,12 @@ def phrase_forms(words: list[str], known: Known | None = None) -> list[str]:
 def _term_match(term: Term, known: Known | None = None, stems: bool = True) -> str | None:
     if term.prefix:
         return f"({NORMAL_COLUMNS} : {quote(normal(term.words[0]))} *)"
-    alternatives = [f"{columns} : {quote(form)}" for columns, form in term_phrases(term, known, stems)]
-    return "(" + " OR ".join(alternatives) + ")" if alternatives else None
+    return phrases_match(term_phrases(term, known, stems))
+
+
+def phrases_match(phrases: list[tuple[str, str]]) -> str | None:
+    """A MATCH of any of these (columns, text) phrases, in their order; None for none."""
+    return "(" + " OR ".join(f"{columns} : {quote(text)}" for columns, text in phrases) + ")" if phrases else None
 
 
 def term_phrases(term: Term, known: Known | None = None, stems: bool = True) -> list[tuple[str, str]]:

@@ -157,8 +157,6 @@ class Searcher:
         own = to_match(query, self.known, stems=False) if match else None
         return query, match, (own if own not in (None, match) else None)
 
-    SCORE = SCORE
-
     def _located(self, match: str, filters: Filters, all_versions: bool,
                  own: str | None = None) -> tuple[str, list]:
         """SQL for every match as (article, version_id, score, published, section, own), filters applied; `own`
@@ -166,13 +164,13 @@ class Searcher:
         owned = (f"{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)" if own else "1")
         if not all_versions:
             where, params = self._filters(filters, "a", False)
-            return (f"SELECT a.id AS article, a.latest_version AS version_id, {self.SCORE} AS score, "
+            return (f"SELECT a.id AS article, a.latest_version AS version_id, {SCORE} AS score, "
                     f"a.published AS published, a.section AS section, {owned} AS own FROM {TABLE} "
                     f"JOIN articles a ON a.id = {TABLE}.rowid WHERE {TABLE} MATCH ? AND {TABLE}.rowid > 0"
                     + "".join(f" AND {w}" for w in where), [own] * bool(own) + [match] + params)
         where, params = self._filters(filters, "v", True)
         conditions = "".join(f" AND {w}" for w in where)
-        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {self.SCORE} AS score, {owned} AS own "
+        sql = (f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {SCORE} AS score, {owned} AS own "
                f"FROM {TABLE} WHERE {TABLE} MATCH ?) "
                "SELECT a.id AS article, v.id AS version_id, hits.score AS score, v.published AS published, "
                "v.section AS section, hits.own AS own FROM hits JOIN articles a ON a.id = hits.r "
@@ -223,7 +221,7 @@ class Searcher:
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
         while top is None:
-            top = self._run(f"SELECT rowid, {self.SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+            top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                             f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
             if own is not None and top:
                 top = self._own_first(match, own, top, restrict, params, wanted, limit)
@@ -275,7 +273,7 @@ class Searcher:
                                              f"({', '.join('?' * len(ids))})", [own] + ids)}
             if all(rowid in owned for rowid, *_ in top[:limit]):
                 return [(rowid, score, int(rowid in owned)) for rowid, score, _ in top]
-        return self._run(f"SELECT rowid, {self.SCORE} AS score, {TABLE}.rowid IN (SELECT rowid FROM {TABLE} "
+        return self._run(f"SELECT rowid, {SCORE} AS score, {TABLE}.rowid IN (SELECT rowid FROM {TABLE} "
                          f"WHERE {TABLE} MATCH ? AND rowid > 0) AS own FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                          f"{TABLE}.rowid > 0{restrict} ORDER BY own DESC, score DESC LIMIT ?",
                          [own, match] + params + [wanted])
