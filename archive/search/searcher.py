@@ -24,6 +24,9 @@ from archive.search.query import Query, QueryError, parse, quote, to_match
 from archive.search.snippets import Matcher, Segment, bracketed, mark, snippet
 
 SORTS = ("relevance", "newest", "oldest")
+# seeks (articles × phrases of the own forms) past which flagging a few top articles one by one costs more than
+# reading every article that holds the own forms (measured on real text: docs/searching.md, Speed)
+OWN_SEEKS = 360
 COUNT_BY = ("month", "section")
 
 
@@ -221,10 +224,14 @@ class Searcher:
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
         while top is None:
-            top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
-                            f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
-            if own is not None and top:
-                top = self._own_first(match, own, top, restrict, params, wanted, limit)
+            if own is not None and (limit is None or wanted * (own.count(" OR ") + 1) > OWN_SEEKS):
+                top = self._every_own_first(match, own, restrict, params, wanted)
+            else:
+                top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                                f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?",
+                                [match] + params + [wanted])
+                if own is not None and top:
+                    top = self._own_first(match, own, top, restrict, params, wanted, limit)
             if limit is not None and len(top) == wanted and top[-1][1] == top[limit - 1][1]:
                 top, wanted = None, wanted * 4  # equal scores past the rows read: read on, so that newer go first
         if not top:
@@ -263,16 +270,19 @@ class Searcher:
         return [row for row in ranked if _place(row) >= _place(ranked[limit - 1])]  # and every equal of the last
 
     def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
-                   limit: int | None) -> list[tuple]:
+                   limit: int) -> list[tuple]:
         """`top` (best bm25 first) flagged with whether each holds the query's own forms, and ranked so that those
         come first. When the best `limit` by bm25 all hold them, they are also the best by this order: the flags
-        of those few are read (a seek per article). Otherwise every match is ranked own forms first."""
-        if limit is not None:
-            ids = [rowid for rowid, *_ in top]
-            owned = {r for (r,) in self._run(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid IN "
-                                             f"({', '.join('?' * len(ids))})", [own] + ids)}
-            if all(rowid in owned for rowid, *_ in top[:limit]):
-                return [(rowid, score, int(rowid in owned)) for rowid, score, _ in top]
+        of those few are read (a seek per article and phrase). Otherwise every match is ranked own forms first."""
+        ids = [rowid for rowid, *_ in top]
+        owned = {r for (r,) in self._run(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid IN "
+                                         f"({', '.join('?' * len(ids))})", [own] + ids)}
+        if all(rowid in owned for rowid, *_ in top[:limit]):
+            return [(rowid, score, int(rowid in owned)) for rowid, score, _ in top]
+        return self._every_own_first(match, own, restrict, params, wanted)
+
+    def _every_own_first(self, match: str, own: str, restrict: str, params: list, wanted: int) -> list[tuple]:
+        """Every match ranked own forms first: the articles holding them read once, beside bm25."""
         return self._run(f"SELECT rowid, {SCORE} AS score, {TABLE}.rowid IN (SELECT rowid FROM {TABLE} "
                          f"WHERE {TABLE} MATCH ? AND rowid > 0) AS own FROM {TABLE} WHERE {TABLE} MATCH ? AND "
                          f"{TABLE}.rowid > 0{restrict} ORDER BY own DESC, score DESC LIMIT ?",

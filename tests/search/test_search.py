@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from archive.cli import cli
 from archive.search import index as search_index
+from archive.search import searcher as searcher_module
 from archive.store.database import Store
 from tests.conftest import REPORT
 from tests.crawling import ROOT, arshif
@@ -340,9 +341,12 @@ def test_reading_commands_import_nothing_heavy(crawled_wordpress, command):
     assert loaded & HEAVY == set()
 
 
-def test_the_word_as_typed_ranks_before_its_relatives(tmp_path):
+@pytest.mark.parametrize("own_seeks", [0, 10**9], ids=["every-own-form-read", "top-flagged"])
+def test_the_word_as_typed_ranks_before_its_relatives(tmp_path, monkeypatch, own_seeks):
     """A short article full of «المهاجرون» has the higher bm25 for مهاجر than long articles that mention «مهاجر»
-    once; the articles with the word as typed still come first (docs/searching.md, Ranking), in every path."""
+    once; the articles with the word as typed still come first (docs/searching.md, Ranking), in every path: the
+    own forms flagged on the best few, or read for every match."""
+    monkeypatch.setattr(searcher_module, "OWN_SEEKS", own_seeks)
     filler = "ناقش المجلس البلدي في المدينة خطة النقل العام وتوسيع الحدائق وصيانة المدارس القديمة قبل الشتاء. "
     rows = [article(f"https://italianews.test/own-{n}", f"تقرير رقم {n} عن البلدية",
                     filler * 6 + f"والتقى رئيس البلدية مهاجر من تونس في الحي {n}. " + filler * 6)
