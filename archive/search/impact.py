@@ -35,7 +35,8 @@ from archive.search.query import phrases_match
 
 LISTS, ENTRIES, COUNTS = "search_lists", "search_list_entries", "search_phrase_counts"
 LIST_SIZE = 1000         # articles kept per word when the lists are built (a filter keeping a tenth leaves ~100)
-LIST_MIN = 1000          # rows a word must be in to get a list (rarer words are quick to rank directly)
+LIST_MIN = 10_000        # rows a word must be in to get a list (FTS5 ranks a rarer word in ~15 ms at 100,000 articles)
+PHRASE_LIST_MIN = 1000   # rows a two-word phrase must be in (FTS5 pays more a row for a phrase: positions, clitics)
 REBUILD_GROWTH = 2.0     # a crawl rebuilds the lists once the index holds this many times the rows of their base
 BASE_KEY = "impact_base"  # meta: the FTS5 totals when the lists were built
 SIMPLE = frozenset("ءآأؤإئابةتثجحخدذرزسشصضطظعغفقكلمنهوىي0123456789abcdefghijklmnopqrstuvwxyz")
@@ -96,14 +97,14 @@ def _columns_of(column_filter: str) -> tuple[int, ...]:
 FTS5_TOKEN = re.compile(r"[^\W_]+")
 
 
-def counters(columns: tuple[str, ...], heads: frozenset[str] | None = None) -> list[Counter]:
+def counters(columns: tuple[str, ...]) -> list[Counter]:
     """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted as FTS5 counts
-    them; with `heads`, only the pairs that start with one of them (the first words of the listed phrases)."""
+    them (built without a Python step per token: a crawl counts every article it stores)."""
     out = []
     for column in columns:
         tokens = FTS5_TOKEN.findall(column)
         counted = Counter(tokens)
-        counted.update(f"{a} {b}" for a, b in pairwise(tokens) if heads is None or a in heads)
+        counted.update(map(" ".join, pairwise(tokens)))
         out.append(counted)
     return out
 
@@ -190,7 +191,6 @@ class _Known:
     base: Base
     by_phrase: dict[Phrase, list[tuple[_Listed, int]]]   # each listed phrase → its lists, and its place in each
     wanted: dict[str, tuple[tuple[int, ...], frozenset[str]]]   # column filter → its columns, the texts it lists
-    heads: frozenset[str]       # the first words of the listed phrases
 
 
 _cache: dict[int, _Known] = {}
@@ -216,8 +216,7 @@ def _known(conn: sqlite3.Connection) -> _Known | None:
     for column_filter, text in by_phrase:
         texts.setdefault(column_filter, set()).add(text)
     wanted = {c: (_columns_of(c), frozenset(t)) for c, t in texts.items()}
-    heads = frozenset(text.split(" ", 1)[0] for _, text in by_phrase if " " in text)
-    _cache[id(conn)] = _Known(current, by_phrase, wanted, heads)
+    _cache[id(conn)] = _Known(current, by_phrase, wanted)
     return _cache[id(conn)]
 
 
@@ -232,12 +231,12 @@ def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added
     known = _known(conn)
     if known is None or not (counts or rowid > 0):
         return
-    counted = counters(columns, known.heads)
+    counted = counters(columns)
     held: list[tuple[Phrase, float]] = []
     for column_filter, (indexes, texts) in known.wanted.items():
         (first, second), (w1, w2) = [counted[c] for c in indexes], [WEIGHTS[c] for c in indexes]
-        held += [((column_filter, text), float(w1 * first[text] + w2 * second[text]))
-                 for text in (first.keys() | second.keys()) & texts]
+        held += [((column_filter, text), float(w1 * first.get(text, 0) + w2 * second.get(text, 0)))
+                 for text in texts.intersection(first).union(texts.intersection(second))]
     if counts:
         change = 1 if added else -1
         if conn.in_transaction:
@@ -294,15 +293,16 @@ PhrasesOf = Callable[[str], tuple[str, list[Phrase]] | None]
 Columns = Callable[[list[int]], Iterator[tuple[int, tuple[str, ...]]]]
 
 
-def frequent_words(conn: sqlite3.Connection, at_least: int) -> list[str]:
-    """Normal forms (title or body) in at least `at_least` rows as FTS5's vocabulary counts them, commonest first."""
+def frequent_words(conn: sqlite3.Connection, at_least: int) -> dict[str, int]:
+    """Normal forms (title or body) in at least `at_least` rows as FTS5's vocabulary counts them, and how many (the
+    most in one column), commonest first."""
     conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.impact_vocabulary USING fts5vocab(main, {TABLE}, 'col')")
     try:
         rows = conn.execute("SELECT term, max(doc) AS n FROM temp.impact_vocabulary WHERE col IN ('title', 'body') "
                             "GROUP BY term HAVING n >= ? ORDER BY n DESC", [at_least]).fetchall()
     finally:
         conn.execute("DROP TABLE temp.impact_vocabulary")
-    return [term for term, _ in rows if set(term) <= SIMPLE]
+    return {term: n for term, n in rows if set(term) <= SIMPLE}
 
 
 def build(conn: sqlite3.Connection, words: Iterable[str], phrases_of: PhrasesOf, columns_of: Columns,

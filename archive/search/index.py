@@ -183,9 +183,10 @@ def _latest_columns(conn: sqlite3.Connection, workers: int) -> impact.Columns:
 
 
 def build_lists(conn: sqlite3.Connection, progress: Progress | None = None, at_least: int | None = None,
-                workers: int = 1) -> int:
-    """The impact lists of every word in `at_least` rows or more (archive.search.impact), inside the caller's
-    transaction, each list keyed by the MATCH a one-word search makes of it; how many lists."""
+                workers: int = 1, phrases_at_least: int | None = None) -> int:
+    """The impact lists of every word in `at_least` rows or more and every phrase of two words in
+    `phrases_at_least` (archive.search.impact), inside the caller's transaction, each list keyed by the MATCH a
+    search of it makes; how many lists."""
     seen: dict[str, bool] = {}
 
     def known(token: str) -> bool:
@@ -202,8 +203,10 @@ def build_lists(conn: sqlite3.Connection, progress: Progress | None = None, at_l
         return (match, term_phrases(query.clauses[0][0], known)) if match else None
 
     at_least = impact.LIST_MIN if at_least is None else at_least
-    words = impact.frequent_words(conn, at_least)
-    pairs = frequent_pairs(conn, words, at_least, workers)
+    phrases_at_least = impact.PHRASE_LIST_MIN if phrases_at_least is None else phrases_at_least
+    frequent = impact.frequent_words(conn, min(at_least, phrases_at_least))
+    words = [word for word, n in frequent.items() if n >= at_least]
+    pairs = frequent_pairs(conn, list(frequent), phrases_at_least, workers)
     return impact.build(conn, words + [f'"{pair}"' for pair in pairs], phrases_of, _latest_columns(conn, workers),
                         SCORE, progress=progress)
 
@@ -213,7 +216,8 @@ def lists_due(conn: sqlite3.Connection) -> bool:
     index grown REBUILD_GROWTH times since they were (their floors loosen and their new entries pile up)."""
     rows, _ = impact.totals(conn)
     built = impact.base(conn)
-    return rows >= 2 * impact.LIST_MIN if built is None else rows >= impact.REBUILD_GROWTH * built.rows
+    first = 2 * min(impact.LIST_MIN, impact.PHRASE_LIST_MIN)
+    return rows >= first if built is None else rows >= impact.REBUILD_GROWTH * built.rows
 
 
 def refresh_lists(conn: sqlite3.Connection, workers: int | None = None) -> str | None:

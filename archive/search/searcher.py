@@ -27,6 +27,7 @@ SORTS = ("relevance", "newest", "oldest")
 # seeks (articles × phrases of the own forms) past which flagging a few top articles one by one costs more than
 # reading every article that holds the own forms (measured on real text: docs/searching.md, Speed)
 OWN_SEEKS = 360
+OWN_READ = 20_000   # articles holding the own forms past which ranking them alone gains nothing
 COUNT_BY = ("month", "section")
 
 
@@ -224,7 +225,11 @@ class Searcher:
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
         while top is None:
-            if own is not None and (limit is None or wanted * (own.count(" OR ") + 1) > OWN_SEEKS):
+            if own is not None and limit is not None and _one_word(query):
+                top = self._own_only(match, own, restrict, params, wanted, limit)
+            if top is not None:
+                pass
+            elif own is not None and (limit is None or wanted * (own.count(" OR ") + 1) > OWN_SEEKS):
                 top = self._every_own_first(match, own, restrict, params, wanted)
             else:
                 top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
@@ -268,6 +273,20 @@ class Searcher:
         if not (last_own > floor_own or (last_own == floor_own and last > bound)):
             return None
         return [row for row in ranked if _place(row) >= _place(ranked[limit - 1])]  # and every equal of the last
+
+    def _own_only(self, match: str, own: str, restrict: str, params: list, wanted: int,
+                  limit: int) -> list[tuple] | None:
+        """The best `wanted` of the articles that hold the query's own forms, when at least `limit` of them pass the
+        filters: they all rank before any other, so bm25 is computed for them alone (a word whose stem is far
+        commoner than itself: عامين among every عام). None when they are too few, or too many to gain."""
+        held = self._run(f"SELECT count(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > 0 "
+                         "LIMIT ?)", [own, OWN_READ])[0][0]
+        if not limit <= held < OWN_READ:
+            return None
+        top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                        f"{TABLE}.rowid > 0 AND +{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? "
+                        f"AND rowid > 0){restrict} ORDER BY score DESC LIMIT ?", [match, own] + params + [wanted])
+        return top if len(top) >= limit else None
 
     def _own_first(self, match: str, own: str, top: list[tuple], restrict: str, params: list, wanted: int,
                    limit: int) -> list[tuple]:
@@ -342,6 +361,11 @@ class Searcher:
                             title_marked=mark(title, matcher.spans(title)), removed=removed, version=version,
                             versions=versions))
         return hits
+
+
+def _one_word(query: Query) -> bool:
+    return (len(query.clauses) == 1 and len(query.clauses[0]) == 1 and not query.excluded
+            and len(query.clauses[0][0].words) == 1 and not query.clauses[0][0].prefix)
 
 
 def _place(row: tuple) -> tuple:

@@ -48,6 +48,7 @@ def made(n: int, rng: random.Random, prefix: str = "a") -> tuple[dict, dict]:
 @pytest.fixture
 def lowered(monkeypatch):
     monkeypatch.setattr(impact, "LIST_MIN", AT_LEAST)
+    monkeypatch.setattr(impact, "PHRASE_LIST_MIN", AT_LEAST)
     monkeypatch.setattr(impact, "LIST_SIZE", SIZE)
 
 
@@ -67,7 +68,7 @@ def reference(conn, key: str, limit: int) -> list[int]:
 
 def listed_words(conn) -> list[str]:
     """The words and two-word phrases that have lists, as a researcher would type them."""
-    words = impact.frequent_words(conn, AT_LEAST)
+    words = list(impact.frequent_words(conn, AT_LEAST))
     return words + [f'"{pair}"' for pair in search_index.frequent_pairs(conn, words, AT_LEAST)]
 
 
@@ -199,7 +200,7 @@ def test_without_lists_the_answer_is_the_same(archive):
     with_lists = {w: ranked(conn, w, 10) for w in words}
     impact.drop(conn)
     assert {w: ranked(conn, w, 10) for w in words} == with_lists
-    assert search_index.build_lists(conn, at_least=AT_LEAST) >= 20
+    assert search_index.build_lists(conn, at_least=AT_LEAST, phrases_at_least=AT_LEAST) >= 20
 
 
 def test_lists_are_built_when_the_archive_needs_them_and_again_when_it_doubles(tmp_path, lowered):
