@@ -476,9 +476,11 @@ def index_and_measure(path: Path, n: int, per_class: int, repeat: int, rng: rand
     store = Store(path)
     conn = store.conn
     started = time.perf_counter()
-    versions = store.reindex(workers=2)
+    indexed: list[float] = []   # when the last version was indexed: the lists (and FTS5's optimize) follow
+    versions = store.reindex(lambda done, total: done == total and indexed.append(time.perf_counter()), workers=2)
     elapsed = time.perf_counter() - started
     result["reindex_s"] = round(elapsed, 1)
+    result["lists_s"] = round(started + elapsed - indexed[-1], 1) if indexed else None
     result["index_per_s"] = round(versions / elapsed)
     raw = conn.execute("SELECT sum(length(CAST(title AS BLOB)) + length(CAST(body AS BLOB))) "
                        "FROM article_versions").fetchone()[0]
@@ -511,6 +513,13 @@ def index_and_measure(path: Path, n: int, per_class: int, repeat: int, rng: rand
 UPKEEP_ARTICLES = 400
 CRAWL_CPU_MS = 14   # a crawl's CPU per article (docs/BENCHMARKS.md, CPU per article), to put the upkeep beside
 UPKEEP_BATCH = 50   # articles a crawl commits together: ARSHIF_ARTICLE_COMMIT_SECONDS (5 s) at 10 articles a second
+
+
+def amortised(c: dict) -> float:
+    """ms per article of the lists' next build, shared by the articles added until it: that build reads an
+    index REBUILD_GROWTH times this one, after (REBUILD_GROWTH − 1) times this many articles were added."""
+    growth = impact.REBUILD_GROWTH
+    return c["lists_s"] * 1000 * growth / ((growth - 1) * c["articles"])
 
 
 def upkeep(store: Store, rng: random.Random) -> dict:
@@ -690,6 +699,11 @@ def markdown(r: dict) -> str:
                          f"**+{c['upkeep']['ms_for_lists']} ms** (+{c['upkeep']['ms_for_lists'] / CRAWL_CPU_MS:.0%} of "
                          f"a crawl's {CRAWL_CPU_MS} ms per article)" for _, c in columns) + " |"]
                     if all("upkeep" in c for _, c in columns) else []),
+                  *(["| building the lists (in `arshif reindex`; a crawl builds them again when the index has grown "
+                     f"{impact.REBUILD_GROWTH:g}×) | " + " | ".join(
+                         f"{c['lists_s']} s: amortised over the articles added before the next build, "
+                         f"**+{amortised(c):.2f} ms** an article (+{amortised(c) / CRAWL_CPU_MS:.0%})"
+                         for _, c in columns) + " |"] if all(c.get("lists_s") for _, c in columns) else []),
                   *(["| `arshif search --json` (a rare word), p50 | " + " | ".join(
                       f"{c['start']['command_p50_ms']} ms, of which the search {c['start']['search_p50_ms']} ms: "
                       f"**start {c['start']['start_ms']} ms**" for _, c in columns) + " |"]
