@@ -239,3 +239,21 @@ def test_equal_scores_go_newest_first_however_many(tmp_path, lowered, with_lists
     for limit in (1, 5, 12):
         assert ranked(store.conn, word, limit) == reference(store.conn, word, limit), limit
     store.close()
+
+
+def test_frequent_pairs_from_a_sample_keep_the_clear_ones(archive, monkeypatch):
+    """A large archive's pairs are counted on an even sample (index.PAIR_SAMPLE) and scaled: a pair well above the
+    line is still found, one well below is not; near the line either is right (only speed depends on it)."""
+    store, _ = archive
+    conn = store.conn
+    words = list(impact.frequent_words(conn, AT_LEAST))
+    every = search_index.frequent_pairs(conn, words, 1)
+    counted = {pair: conn.execute(f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid > 0",
+                                  [f'{NORMAL_COLUMNS} : "{pair}"']).fetchone()[0] for pair in every}
+    monkeypatch.setattr(search_index, "PAIR_SAMPLE", 75)   # a quarter of the 300 articles
+    sampled = set(search_index.frequent_pairs(conn, words, AT_LEAST))
+    clear = {pair for pair, n in counted.items() if n >= 3 * AT_LEAST}
+    rare = {pair for pair, n in counted.items() if n <= AT_LEAST // 3}
+    assert clear and rare
+    assert clear <= sampled
+    assert not rare & sampled
