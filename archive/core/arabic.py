@@ -21,6 +21,9 @@ NORMALISER_VERSION = "3"  # bump when any output here changes
 
 # letters, digits and the marks that live inside Arabic words (tashkeel, superscript alef, Quranic marks), tatweel
 TOKEN = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]+", re.UNICODE)
+# the words of a token as FTS5's tokenizer reads the index apart at "_" (#وسم_بكلمات is three words there), marks
+# and tatweel kept inside them: what a reader is shown as matched
+TOKEN_PART = re.compile(r"(?:[^\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640])+", re.UNICODE)
 # Arabic-Indic and Persian digits as Western ones: the one digits table (the index folds with it, pages read dates)
 DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # hamza seats unified on the bare hamza (مسؤولية = مسئولية), before decomposition would split them off

@@ -1,10 +1,11 @@
 """Snippets of the original text with the matched words marked.
 
 The index holds normal forms only, and FTS5's own snippet() would show them (`الرييس` for `الرئيس`): useless to a
-reader. So the words are found again here, in the original text, with the same tokeniser and the same rules the
-MATCH expression uses (`archive.search.query.word_forms`): a token matches a word when its normal form or light stem
-is the word's or a proclitic variant of it; a prefix when its normal form starts with the
-prefix; a phrase when consecutive tokens match it word by word. Tashkeel, tatweel and «» stay as written.
+reader. So the words are found again here, in the original text, with the same tokeniser (its words read apart at
+"_", as FTS5 reads the index) and the same rules the MATCH expression uses (`archive.search.query.word_forms`): a
+token matches a word when its normal form or light stem is the word's or a proclitic variant of it; a prefix when
+its normal form starts with the prefix; a phrase when consecutive tokens match it word by word. Tashkeel, tatweel
+and «» stay as written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from archive.core.arabic import TOKEN, light_stem, normal, tokens
+from archive.core.arabic import TOKEN_PART, light_stem, normal
 from archive.search.query import Query, Term, word_forms
 
 Segment = tuple[str, bool]  # (text, matched)
@@ -68,9 +69,9 @@ class Matcher:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of every matched token, in order."""
-        toks = tokens(text)
-        hit = self.hits([tok for _, _, tok in toks])
-        return [(start, end) for (start, end, _), matched in zip(toks, hit, strict=True) if matched]
+        found = list(TOKEN_PART.finditer(text))
+        hit = self.hits([m.group() for m in found])
+        return [m.span() for m, matched in zip(found, hit, strict=True) if matched]
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
@@ -86,7 +87,7 @@ def mark(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
     return segments
 
 
-SPLIT = re.compile(f"({TOKEN.pattern})")
+SPLIT = re.compile(f"({TOKEN_PART.pattern})")
 
 
 def snippet(text: str, matcher: Matcher, words: int = 32) -> list[Segment]:

@@ -370,3 +370,17 @@ def test_the_word_as_typed_ranks_before_its_relatives(tmp_path, monkeypatch, own
     every = [h.url for h in searcher.search("مهاجر", limit=20)]
     assert every[-1].endswith("relatives") and len(every) == 9
     store.close()
+
+
+def test_a_word_inside_a_hashtag_is_marked_where_it_matched(tmp_path):
+    """FTS5 reads #الهجرة_في_روما as three words, so روما finds an article that names the city only in a hashtag;
+    the snippet marks the word there (and a phrase across the hashtag's words), not nothing."""
+    store = Store(tmp_path / "archive.db")
+    store.store_articles([(article("https://italianews.test/tag", "صورة من العاصمة",
+                                   "نشر الحساب صورة للساحة مع وسم #الهجرة_في_روما مساء أمس."), cap(1))])
+    searcher = store.searcher()
+    for query, marked in (("روما", "#الهجرة_في_[روما]"), ('"في روما"', "#الهجرة_[في]_[روما]")):
+        hits = searcher.search(query)
+        assert len(hits) == 1, query
+        assert marked in hits[0].as_json()["snippet"], hits[0].as_json()["snippet"]
+    store.close()
