@@ -74,6 +74,8 @@ def progress_bar(label: str) -> tuple[Callable[[int, int], None], Callable[[], N
             state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             state["bar"].__enter__()
             state["done"] = 0
+        if total != state["bar"].length:   # a later phase of the same work makes it longer
+            state["bar"].length = total
         state["bar"].update(done - state["done"])
         state["done"] = done
 

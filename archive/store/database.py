@@ -116,8 +116,26 @@ class Store(CrawlRecords, ArticleRecords, Queries, Maintenance, SiteFacts):
                     if on_upgrade:
                         on_upgrade(f"the search index was made by another arshif ({writer.search_index_state()}); "
                                    "rebuilding it (once)…")
-                    writer.reindex(progress)
+                    versions, lists = _one_bar(progress)
+                    writer.reindex(versions, lists_progress=lists)
             finally:
                 writer.close()
         finally:
             lock.release()
+
+
+def _one_bar(progress: Progress | None) -> tuple[Progress | None, Progress | None]:
+    """A reindex's two phases (the versions, then the search lists) as one progress from 0 to their sum: a
+    command that rebuilds a stale index on its way shows one bar that never goes back."""
+    if progress is None:
+        return None, None
+    indexed = [0]
+
+    def versions(done: int, total: int) -> None:
+        indexed[0] = total
+        progress(done, total)
+
+    def lists(done: int, total: int) -> None:
+        progress(indexed[0] + done, indexed[0] + total)
+
+    return versions, lists

@@ -101,7 +101,8 @@ def test_a_stale_search_index_is_rebuilt_once_and_says_so(data):
     with Store.open_for_reading(data, on_upgrade=said.append, progress=lambda *step: steps.append(step)) as store:
         assert [hit.url for hit in store.searcher().search("الخبز")] == ["https://example.test/2021/02/a"]
     assert said == ["the search index was made by another arshif (0); rebuilding it (once)…"]
-    assert steps[-1] == (2, 2)
+    assert steps[-1][0] == steps[-1][1] >= 2   # the versions, then the search lists, on one bar
+    assert [done for done, _ in steps] == sorted(done for done, _ in steps)
     again: list[str] = []
     Store.open_for_reading(data, on_upgrade=again.append).close()
     assert again == []
