@@ -388,12 +388,13 @@ def exact(conn: sqlite3.Connection, match: str, own: str | None, since: str | No
     rows = conn.execute(
         f"WITH hits AS MATERIALIZED (SELECT rowid AS r, {SCORE} AS score, {owned} AS own FROM {TABLE} "
         f"WHERE {TABLE} MATCH ?), "
-        "found AS (SELECT v.article_id AS article, v.published AS published, hits.score AS score, hits.own AS own "
+        "found AS (SELECT v.article_id AS article, v.id AS version, v.published AS published, hits.score AS score, "
+        "hits.own AS own "
         "FROM hits JOIN articles a ON a.id = hits.r JOIN article_versions v ON v.id = a.latest_version "
-        f"WHERE hits.r > 0{cond} UNION ALL SELECT v.article_id, v.published, hits.score, hits.own FROM hits "
+        f"WHERE hits.r > 0{cond} UNION ALL SELECT v.article_id, v.id, v.published, hits.score, hits.own FROM hits "
         f"JOIN article_versions v ON v.id = -hits.r WHERE hits.r < 0{cond}), "
         "best AS (SELECT article, score, own, published, row_number() OVER (PARTITION BY article "
-        "ORDER BY own DESC, score DESC) AS n FROM found) "
+        "ORDER BY own DESC, score DESC, version DESC) AS n FROM found) "
         "SELECT article, count(*) OVER () FROM best WHERE n = 1 "
         "ORDER BY own DESC, score DESC, published DESC, article DESC LIMIT ?",
         first + [match] + extra + extra + [limit]).fetchall()

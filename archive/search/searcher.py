@@ -201,10 +201,15 @@ class Searcher:
             return query, []
         if sort == "relevance" and not all_versions:
             return query, self._best(match, own, query, filters, limit)
+        if sort == "relevance" and filters == Filters() and not self.exact and limit is not None:
+            found = self._best_versions(match, own, query, limit)
+            if found is not None:
+                return query, found
         sql, params = self._located(match, filters, all_versions, own if sort == "relevance" else None)
         if all_versions:  # an article's best version by the ranking's own order stands for it
             sql = (f"SELECT article, version_id, score, published, own FROM (SELECT *, row_number() OVER "
-                   f"(PARTITION BY article ORDER BY own DESC, score DESC) AS n FROM ({sql})) WHERE n = 1")
+                   f"(PARTITION BY article ORDER BY own DESC, score DESC, version_id DESC) AS n FROM ({sql})) "
+                   "WHERE n = 1")
         order = {"relevance": "own DESC, score DESC, published DESC, article DESC",
                  "newest": "published DESC, article DESC", "oldest": "published ASC, article ASC"}[sort]
         return query, self._run(f"SELECT article, version_id, score, published FROM ({sql}) ORDER BY {order} "
@@ -273,6 +278,43 @@ class Searcher:
         if not (last_own > floor_own or (last_own == floor_own and last > bound)):
             return None
         return [row for row in ranked if _place(row) >= _place(ranked[limit - 1])]  # and every equal of the last
+
+    def _best_versions(self, match: str, own: str | None, query: Query, limit: int) -> list[tuple] | None:
+        """`--all-versions` from a word's list: the latest versions it proves best, beside every earlier version
+        that matches (few: FTS5 ranks them alone, `rowid < 0`); each article's best version stands for it. None
+        when the list cannot prove its answer."""
+        with impact.snapshot(self.conn):
+            latest = self._from_list(match, query, [], [], limit)
+            if latest is None:
+                return None
+            owned = (f"{TABLE}.rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? AND rowid < 0)"
+                     if own else "1")
+            earlier = self._run(f"SELECT rowid, {SCORE} AS score, {owned} AS own FROM {TABLE} WHERE {TABLE} MATCH ? "
+                                f"AND {TABLE}.rowid < 0", [own] * bool(own) + [match])
+            ids = [rowid for rowid, *_ in latest]
+            versions = [-rowid for rowid, *_ in earlier]
+            details = {}
+            for at in range(0, len(ids), 900):
+                chunk = ids[at:at + 900]
+                details.update(((article, True), (version, published)) for article, version, published in self._run(
+                    "SELECT a.id, v.id, v.published FROM articles a JOIN article_versions v ON v.id = a.latest_version "
+                    f"WHERE a.id IN ({', '.join('?' * len(chunk))})", chunk))
+            for at in range(0, len(versions), 900):
+                chunk = versions[at:at + 900]
+                details.update(((version, False), (article, published)) for version, article, published in self._run(
+                    f"SELECT id, article_id, published FROM article_versions WHERE id IN "
+                    f"({', '.join('?' * len(chunk))})", chunk))
+        best: dict[int, tuple] = {}
+        for rowid, score, owned in latest:
+            version, published = details[(rowid, True)]
+            best[rowid] = (rowid, version, score, published, owned)
+        for rowid, score, owned in earlier:
+            article, published = details[(-rowid, False)]
+            row = (article, -rowid, score, published, owned)
+            if article not in best or (owned, score, -rowid) > (best[article][4], best[article][2], best[article][1]):
+                best[article] = row
+        rows = sorted(best.values(), key=lambda r: (-r[4], -r[2], _desc(r[3]), -r[0]))
+        return [row[:4] for row in rows[:limit]]
 
     def _own_only(self, match: str, own: str, restrict: str, params: list, wanted: int,
                   limit: int) -> list[tuple] | None:

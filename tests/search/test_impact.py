@@ -257,3 +257,54 @@ def test_frequent_pairs_from_a_sample_keep_the_clear_ones(archive, monkeypatch):
     assert clear and rare
     assert clear <= sampled
     assert not rare & sampled
+
+
+def reference_versions(conn, key: str, limit: int) -> list[tuple[int, int]]:
+    """(article, version) of the top `limit` articles when every version counts, each article by its best version
+    (holding the word as typed first, then bm25, then the later version), newer first on equal scores, then the
+    higher id."""
+    known = Searcher(conn).known
+    term = parse(key).clauses[0][0]
+    match = to_match(parse(key), known)
+    own = " OR ".join(f"{c} : \"{t}\"" for c, t in term_phrases(term, known) if c == NORMAL_COLUMNS)
+    owned = f"rowid IN (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ?)" if own else "0"
+    rows = conn.execute(
+        f"SELECT rowid, {SCORE}, {owned} FROM {TABLE} WHERE {TABLE} MATCH ?", [own] * bool(own) + [match]).fetchall()
+    best: dict[int, tuple] = {}
+    for rowid, score, owns in rows:
+        if rowid > 0:
+            article, version = conn.execute("SELECT id, latest_version FROM articles WHERE id = ?", [rowid]).fetchone()
+        else:
+            article, version = conn.execute("SELECT article_id, id FROM article_versions WHERE id = ?",
+                                            [-rowid]).fetchone()
+        published = conn.execute("SELECT published FROM article_versions WHERE id = ?", [version]).fetchone()[0]
+        if article not in best or (owns, score, version) > (*best[article][:2], best[article][4]):
+            best[article] = (owns, score, published, article, version)
+    ordered = sorted(best.values(), key=lambda r: (-r[0], -r[1], [-ord(c) for c in r[2]], -r[3]))
+    return [(r[3], r[4]) for r in ordered[:limit]]
+
+
+def test_all_versions_from_the_lists_is_the_ranking_over_every_version(archive):
+    """`--all-versions`: the latest versions a list proves best, beside every earlier version, each article by its
+    best; the same as ranking every version, when the best of some articles is now an earlier version."""
+    store, rng = archive
+    conn = store.conn
+    words = [w for w in listed_words(conn) if not w.startswith('"')]
+    best = {i for w in words[:8] for i in reference(conn, w, 4)}
+    urls = [u for (u,) in conn.execute(f"SELECT canonical FROM articles WHERE id IN ({','.join(map(str, best))})")]
+    store.store_articles((article(u, "نسخة جديدة", " ".join(rng.sample(SENTENCES, 3))),
+                          {"record_id": f"<urn:uuid:all{i}>", "timestamp": "20260301000000"})
+                         for i, u in enumerate(urls))
+    searcher = Counting(conn)
+    Counting.answered = 0
+    earlier_best = 0
+    for word in words:
+        for limit in (1, 5, 10):
+            rows = searcher.matching(word, all_versions=True, limit=limit)[1]
+            expected = reference_versions(conn, word, limit)
+            assert [(r[0], r[1]) for r in rows] == expected, (word, limit)
+            earlier_best += sum(version != latest for (article_id, version) in expected
+                                for (latest,) in conn.execute("SELECT latest_version FROM articles WHERE id = ?",
+                                                              [article_id]))
+    assert Counting.answered >= 10 and earlier_best >= 5
+
