@@ -230,18 +230,7 @@ class Searcher:
         if not self.exact and limit is not None:
             top = self._from_list(match, query, where, params, limit)
         while top is None:
-            if own is not None and limit is not None and _one_word(query):
-                top = self._own_only(match, own, restrict, params, wanted, limit)
-            if top is not None:
-                pass
-            elif own is not None and (limit is None or wanted * (own.count(" OR ") + 1) > OWN_SEEKS):
-                top = self._every_own_first(match, own, restrict, params, wanted)
-            else:
-                top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
-                                f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?",
-                                [match] + params + [wanted])
-                if own is not None and top:
-                    top = self._own_first(match, own, top, restrict, params, wanted, limit)
+            top = self._in_fts5(match, own, query, restrict, params, wanted, limit)
             if limit is not None and len(top) == wanted and top[-1][1] == top[limit - 1][1]:
                 top, wanted = None, wanted * 4  # equal scores past the rows read: read on, so that newer go first
         if not top:
@@ -278,6 +267,23 @@ class Searcher:
         if not (last_own > floor_own or (last_own == floor_own and last > bound)):
             return None
         return [row for row in ranked if _place(row) >= _place(ranked[limit - 1])]  # and every equal of the last
+
+    def _in_fts5(self, match: str, own: str | None, query: Query, restrict: str, params: list, wanted: int,
+                 limit: int | None) -> list[tuple]:
+        """The best `wanted` matches ranked inside FTS5, as (rowid, bm25, holds the own forms), by the cheapest way
+        that is exact for this query: the own forms' articles alone, every own form read once beside bm25, or bm25
+        first and the own forms of its best few flagged one by one."""
+        if own is not None and limit is not None and _one_word(query):
+            top = self._own_only(match, own, restrict, params, wanted, limit)
+            if top is not None:
+                return top
+        if own is not None and (limit is None or wanted * (own.count(" OR ") + 1) > OWN_SEEKS):
+            return self._every_own_first(match, own, restrict, params, wanted)
+        top = self._run(f"SELECT rowid, {SCORE} AS score, 1 FROM {TABLE} WHERE {TABLE} MATCH ? AND "
+                        f"{TABLE}.rowid > 0{restrict} ORDER BY score DESC LIMIT ?", [match] + params + [wanted])
+        if own is not None and top:
+            top = self._own_first(match, own, top, restrict, params, wanted, limit)
+        return top
 
     def _best_versions(self, match: str, own: str | None, query: Query, limit: int) -> list[tuple] | None:
         """`--all-versions` from a word's list: the latest versions it proves best, beside every earlier version
