@@ -236,14 +236,9 @@ class Searcher:
         if not top:
             return []
         ranked = {rowid: (score, owned) for rowid, score, owned in top}
-        details = {}
-        ids = list(ranked)
-        for at in range(0, len(ids), 900):
-            chunk = ids[at:at + 900]
-            for article, version_id, published in self.conn.execute(
-                    f"SELECT id, latest_version, published FROM articles WHERE id IN ({', '.join('?' * len(chunk))})",
-                    chunk):
-                details[article] = (article, version_id, ranked[article][0], published)
+        details = {article: (article, version_id, ranked[article][0], published)
+                   for article, version_id, published in self._rows_of(
+                       "SELECT id, latest_version, published FROM articles WHERE id IN ({})", list(ranked))}
         rows = sorted(details.values(), key=lambda r: (-ranked[r[0]][1], -r[2], _desc(r[3]), -r[0]))
         return rows if limit is None else rows[:limit]
 
@@ -297,19 +292,12 @@ class Searcher:
                      if own else "1")
             earlier = self._run(f"SELECT rowid, {SCORE} AS score, {owned} AS own FROM {TABLE} WHERE {TABLE} MATCH ? "
                                 f"AND {TABLE}.rowid < 0", [own] * bool(own) + [match])
-            ids = [rowid for rowid, *_ in latest]
-            versions = [-rowid for rowid, *_ in earlier]
-            details = {}
-            for at in range(0, len(ids), 900):
-                chunk = ids[at:at + 900]
-                details.update(((article, True), (version, published)) for article, version, published in self._run(
-                    "SELECT a.id, v.id, v.published FROM articles a JOIN article_versions v ON v.id = a.latest_version "
-                    f"WHERE a.id IN ({', '.join('?' * len(chunk))})", chunk))
-            for at in range(0, len(versions), 900):
-                chunk = versions[at:at + 900]
-                details.update(((version, False), (article, published)) for version, article, published in self._run(
-                    f"SELECT id, article_id, published FROM article_versions WHERE id IN "
-                    f"({', '.join('?' * len(chunk))})", chunk))
+            details = {(article, True): (version, published) for article, version, published in self._rows_of(
+                "SELECT a.id, v.id, v.published FROM articles a JOIN article_versions v ON v.id = a.latest_version "
+                "WHERE a.id IN ({})", [rowid for rowid, *_ in latest])}
+            details.update(((version, False), (article, published)) for version, article, published in self._rows_of(
+                "SELECT id, article_id, published FROM article_versions WHERE id IN ({})",
+                [-rowid for rowid, *_ in earlier]))
         best: dict[int, tuple] = {}
         for rowid, score, owned in latest:
             version, published = details[(rowid, True)]
@@ -384,6 +372,14 @@ class Searcher:
         return [(label, n) for label, n in self._run(
             f"SELECT coalesce({key}, '?'), count(DISTINCT article) FROM ({sql}) GROUP BY 1 ORDER BY {order}",
             params)]
+
+    def _rows_of(self, sql: str, ids: list[int]) -> list:
+        """`sql` (its `IN ({})` filled with placeholders) for every id, in chunks SQLite's variable limit allows."""
+        rows: list = []
+        for at in range(0, len(ids), 900):
+            chunk = ids[at:at + 900]
+            rows += self._run(sql.format(", ".join("?" * len(chunk))), chunk)
+        return rows
 
     def _run(self, sql: str, params: list) -> list:
         try:
