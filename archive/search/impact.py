@@ -170,7 +170,6 @@ def create(conn: sqlite3.Connection) -> None:
                  "counts TEXT NOT NULL, floor_own INTEGER NOT NULL, floor REAL NOT NULL)")
     conn.execute(f"CREATE TABLE {ENTRIES} (list INTEGER NOT NULL, article INTEGER NOT NULL, own INTEGER NOT NULL, "
                  "length INTEGER NOT NULL, frequencies TEXT NOT NULL, PRIMARY KEY (list, article)) WITHOUT ROWID")
-    conn.execute(f"CREATE INDEX {ENTRIES}_article ON {ENTRIES} (article)")
     conn.execute(f"CREATE TABLE {COUNTS} (columns TEXT NOT NULL, token TEXT NOT NULL, rows INTEGER NOT NULL, "
                  "PRIMARY KEY (columns, token)) WITHOUT ROWID")
 
@@ -248,8 +247,9 @@ def follow(conn: sqlite3.Connection, rowid: int, columns: tuple[str, ...], added
                              [phrase for phrase, _ in held])
     if rowid <= 0:
         return
-    if not added:
-        conn.execute(f"DELETE FROM {ENTRIES} WHERE article = ?", [rowid])
+    if not added:  # it can only be in the lists of the phrases it holds (no index by article: one write less each)
+        touched = {listed.id for phrase, _ in held for listed, _ in known.by_phrase[phrase]}
+        conn.executemany(f"DELETE FROM {ENTRIES} WHERE list = ? AND article = ?", [(i, rowid) for i in touched])
         return
     found: dict[int, tuple[_Listed, list[tuple[int, float]]]] = {}
     owning: set[int] = set()   # the lists whose own forms (not only a stem) the article holds
