@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
+from archive.core.arabic import TOKEN_PART
 from archive.search.columns import COLUMNS, K1, NORMAL_COLUMNS, TABLE, WEIGHTS, B
 from archive.search.query import phrases_match
 
@@ -92,17 +92,12 @@ def _columns_of(column_filter: str) -> tuple[int, ...]:
     return tuple(COLUMNS.index(name) for name in column_filter.strip("{}").split())
 
 
-# FTS5's tokens in an index column, as its unicode61 tokenizer cuts them: runs of letters and digits (an index token
-# of ours may hold "_", from #وسم_بكلمات: FTS5 reads its words apart)
-FTS5_TOKEN = re.compile(r"[^\W_]+")
-
-
 def counters(columns: tuple[str, ...]) -> list[Counter]:
     """Each index column's tokens and pairs of adjacent tokens ("a b", a two-word phrase), counted as FTS5 counts
     them (built without a Python step per token: a crawl counts every article it stores)."""
     out = []
     for column in columns:
-        tokens = FTS5_TOKEN.findall(column)
+        tokens = TOKEN_PART.findall(column)  # as FTS5 reads them: #وسم_بكلمات is three words
         counted = Counter(tokens)
         counted.update(map(" ".join, pairwise(tokens)))
         out.append(counted)
